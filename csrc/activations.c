@@ -1,0 +1,138 @@
+/* activations.c - Keras 3 activations and their gradients (the "activations" section of cnn.h).
+ *
+ * Forward formulas are keras/src/activations/activations.py (reference/keras-behaviour.md sec. 6).
+ * Gradients are what torch autograd gives for the same formula, kinks included: relu'(0) = 0;
+ * a clip passes the gradient on its closed interval (torch.clamp); relu6 (TF's Relu6Grad and
+ * torch's hardtanh) passes it only on the open interval (0, 6); leaky_relu'(0) = slope,
+ * elu'(0) = alpha (x <= 0 branch). All maths in float except softmax's row sums (double).
+ * NaN: relu-like clips send NaN to 0 like the GEMM's fused ReLU (v > 0 ? v : 0); others keep it.
+ *
+ * Speed: the element loops (activations_loops.h) are branch-free with the math inlined, so they
+ * vectorize; they are compiled twice, portable and AVX2, and picked by cnn_get_isa(). The two
+ * give the same bits (no FMA, the same IEEE operations in the same order).
+ */
+#include "cnn.h"
+#include "mathf_inline.h"
+
+#define SELU_ALPHA 1.67326324235437728481f
+#define SELU_SCALE 1.05070098735548049342f
+#define INV_SQRT2 0.70710678118654752440f
+#define INV_SQRT_2PI 0.39894228040143267794f
+#define SQRT_2_OVER_PI 0.79788456080286535588f
+#define GELU_C 0.044715f
+
+/* How a RELU record computes, following keras.activations.relu:
+ *   x = (threshold != 0) ? (x > t ? x : 0) : (max_value == 6 ? relu6(x) : relu(x));
+ *   x = clip(x, 0, max_value) unless max_value is None or relu6 did it;
+ *   x -= negative_slope * relu(t - x)   (only when negative_slope != 0);
+ * and negative_slope != 0 with no max_value and no threshold is leaky_relu. */
+enum { RELU_PLAIN, RELU_SIX, RELU_LEAKY, RELU_GENERAL };
+
+static int relu_mode(const cnn_act *a)
+{
+    int clip = a->max_value != 1.0f / 0.0f;
+    if (a->alpha != 0.0f && !clip && a->threshold == 0.0f) return RELU_LEAKY;
+    if (a->alpha != 0.0f || a->threshold != 0.0f) return RELU_GENERAL;
+    return !clip ? RELU_PLAIN : a->max_value == 6.0f ? RELU_SIX : RELU_GENERAL;
+}
+
+/* The element loops, once portable and once for AVX2. */
+#define LOOPS_TARGET
+#define LOOPS(name) name##_port
+#include "activations_loops.h"
+#undef LOOPS_TARGET
+#undef LOOPS
+
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_AVX2_LOOPS 1
+#define LOOPS_TARGET __attribute__((target("avx2")))
+#define LOOPS(name) name##_avx2
+#include "activations_loops.h"
+#undef LOOPS_TARGET
+#undef LOOPS
+#endif
+
+static void softmax_rows(float *y, const float *x, long rows, long cols, int avx2)
+{
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float m = xr[0];
+        for (long j = 1; j < cols; j++) m = xr[j] > m ? xr[j] : m;
+        double s;
+#ifdef HAVE_AVX2_LOOPS
+        if (avx2) s = softmax_exp_avx2(yr, xr, m, cols);
+        else
+#endif
+            s = softmax_exp_port(yr, xr, m, cols);
+        for (long j = 0; j < cols; j++) yr[j] = (float)(yr[j] / s);
+    }
+}
+
+void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_act *a)
+{
+    int avx2 = cnn_get_isa() >= 1;
+    if (a->kind == CNN_ACT_SOFTMAX) {
+        softmax_rows(y, x, rows, cols, avx2);
+        return;
+    }
+#ifdef HAVE_AVX2_LOOPS
+    if (avx2) {
+        forward_avx2(y, x, rows * cols, a, relu_mode(a));
+        return;
+    }
+#endif
+    forward_port(y, x, rows * cols, a, relu_mode(a));
+}
+
+void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                      long rows, long cols, const cnn_act *a)
+{
+    if (a->kind == CNN_ACT_SOFTMAX) {   /* dx = y * (dy - sum(dy * y)) per row */
+        for (long r = 0; r < rows; r++) {
+            const float *dyr = dy + r * cols, *yr = y + r * cols;
+            float *dxr = dx + r * cols;
+            double s = 0.0;
+            for (long j = 0; j < cols; j++) s += (double)dyr[j] * yr[j];
+            for (long j = 0; j < cols; j++) dxr[j] = (float)(yr[j] * ((double)dyr[j] - s));
+        }
+        return;
+    }
+#ifdef HAVE_AVX2_LOOPS
+    if (cnn_get_isa() >= 1) {
+        backward_avx2(dx, dy, x, y, rows * cols, a, relu_mode(a));
+        return;
+    }
+#endif
+    backward_port(dx, dy, x, y, rows * cols, a, relu_mode(a));
+}
+
+int cnn_act_needs_input(const cnn_act *a)
+{
+    switch (a->kind) {
+    case CNN_ACT_LINEAR: case CNN_ACT_STEP: case CNN_ACT_SIGMOID: case CNN_ACT_TANH:
+    case CNN_ACT_EXPONENTIAL: case CNN_ACT_SOFTMAX: case CNN_ACT_RELU6:
+        return 0;
+    case CNN_ACT_RELU: {
+        int mode = relu_mode(a);
+        return mode != RELU_PLAIN && mode != RELU_SIX;
+    }
+    default:
+        return 1;
+    }
+}
+
+int cnn_act_needs_output(const cnn_act *a)
+{
+    switch (a->kind) {
+    case CNN_ACT_SIGMOID: case CNN_ACT_TANH: case CNN_ACT_EXPONENTIAL: case CNN_ACT_SOFTMAX:
+    case CNN_ACT_RELU6:
+        return 1;
+    case CNN_ACT_RELU: {
+        int mode = relu_mode(a);
+        return mode == RELU_PLAIN || mode == RELU_SIX;
+    }
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+/* batchnorm.c - batch normalization over the last axis of x[rows, cols].
+ *
+ * Statistics per column in double, rows summed in ascending order (one fixed chain per column,
+ * so the bits never depend on threads). Columns are processed in blocks of BN_BLOCK so the
+ * double accumulators live on the stack and each pass over x reads whole row segments.
+ * Large inputs split the column blocks over the thread pool: blocks write disjoint columns.
+ */
+#include <math.h>
+#include "cnn.h"
+
+#define BN_BLOCK 64
+#define BN_PARALLEL_MIN 65536L   /* elements below which threads cost more than they save */
+
+typedef struct {
+    float *y, *mean, *inv_std, *moving_mean, *moving_var, *dx, *dgamma, *dbeta;
+    const float *x, *gamma, *beta, *dy, *mmean, *mvar, *cmean, *cinv;
+    long rows, cols;
+    float momentum, epsilon;
+} bn_ctx;
+
+static void run_blocks(long rows, long cols, cnn_task_fn fn, bn_ctx *c)
+{
+    long nblocks = (cols + BN_BLOCK - 1) / BN_BLOCK;
+    if (rows * cols >= BN_PARALLEL_MIN && nblocks > 1) cnn_parallel_for(nblocks, fn, c);
+    else for (long t = 0; t < nblocks; t++) fn(c, t);
+}
+
+/* y[r, c] = xhat * gamma + beta with xhat = (x - mean) * inv_std; the forward chain, shared by
+ * training and inference (backward recomputes xhat with the same two operations). */
+static void normalize_block(const bn_ctx *c, const float *mu, const float *inv, long c0, long nb)
+{
+    for (long r = 0; r < c->rows; r++) {
+        const float *xr = c->x + r * c->cols + c0;
+        float *yr = c->y + r * c->cols + c0;
+        for (long j = 0; j < nb; j++) {
+            float v = (xr[j] - mu[j]) * inv[j];
+            if (c->gamma) v = v * c->gamma[c0 + j];
+            if (c->beta) v = v + c->beta[c0 + j];
+            yr[j] = v;
+        }
+    }
+}
+
+static void train_block(void *ctx, long t)
+{
+    const bn_ctx *c = ctx;
+    long c0 = t * BN_BLOCK, nb = c->cols - c0 < BN_BLOCK ? c->cols - c0 : BN_BLOCK;
+    double sum[BN_BLOCK], mean_d[BN_BLOCK];
+    float mu[BN_BLOCK], inv[BN_BLOCK];
+    for (long j = 0; j < nb; j++) sum[j] = 0.0;
+    for (long r = 0; r < c->rows; r++) {
+        const float *xr = c->x + r * c->cols + c0;
+        for (long j = 0; j < nb; j++) sum[j] += (double)xr[j];
+    }
+    for (long j = 0; j < nb; j++) { mean_d[j] = sum[j] / (double)c->rows; sum[j] = 0.0; }
+    /* Two-pass biased variance: sum of squared deviations from the double mean. */
+    for (long r = 0; r < c->rows; r++) {
+        const float *xr = c->x + r * c->cols + c0;
+        for (long j = 0; j < nb; j++) { double d = (double)xr[j] - mean_d[j]; sum[j] += d * d; }
+    }
+    for (long j = 0; j < nb; j++) {
+        double var = sum[j] / (double)c->rows;
+        mu[j] = (float)mean_d[j];
+        inv[j] = (float)(1.0 / sqrt(var + (double)c->epsilon));
+        c->mean[c0 + j] = mu[j];
+        c->inv_std[c0 + j] = inv[j];
+        /* Keras: moving = moving * momentum + stat * (1 - momentum), in float32. */
+        float keep = c->momentum, take = 1.0f - c->momentum;
+        if (c->moving_mean) c->moving_mean[c0 + j] = c->moving_mean[c0 + j] * keep + mu[j] * take;
+        if (c->moving_var) c->moving_var[c0 + j] = c->moving_var[c0 + j] * keep + (float)var * take;
+    }
+    normalize_block(c, mu, inv, c0, nb);
+}
+
+void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std,
+                                 float *moving_mean, float *moving_var,
+                                 const float *x, const float *gamma, const float *beta,
+                                 long rows, long cols, float momentum, float epsilon)
+{
+    if (rows <= 0 || cols <= 0) return;
+    bn_ctx c = {0};
+    c.y = y; c.mean = mean; c.inv_std = inv_std; c.moving_mean = moving_mean; c.moving_var = moving_var;
+    c.x = x; c.gamma = gamma; c.beta = beta; c.rows = rows; c.cols = cols;
+    c.momentum = momentum; c.epsilon = epsilon;
+    run_blocks(rows, cols, train_block, &c);
+}
+
+static void infer_block(void *ctx, long t)
+{
+    const bn_ctx *c = ctx;
+    long c0 = t * BN_BLOCK, nb = c->cols - c0 < BN_BLOCK ? c->cols - c0 : BN_BLOCK;
+    float inv[BN_BLOCK];
+    for (long j = 0; j < nb; j++)
+        inv[j] = (float)(1.0 / sqrt((double)c->mvar[c0 + j] + (double)c->epsilon));
+    normalize_block(c, c->mmean + c0, inv, c0, nb);
+}
+
+void cnn_batchnorm_forward_infer(float *y, const float *x, const float *gamma, const float *beta,
+                                 const float *moving_mean, const float *moving_var,
+                                 long rows, long cols, float epsilon)
+{
+    if (rows <= 0 || cols <= 0) return;
+    bn_ctx c = {0};
+    c.y = y; c.x = x; c.gamma = gamma; c.beta = beta; c.mmean = moving_mean; c.mvar = moving_var;
+    c.rows = rows; c.cols = cols; c.epsilon = epsilon;
+    run_blocks(rows, cols, infer_block, &c);
+}
+
+/* dx = inv_std / rows * (rows * g * dy - g * sum(dy) - xhat * g * sum(dy * xhat)), which is the
+ * batch-statistics gradient with sum(dy * gamma) = gamma * sum(dy) factored out. */
+static void backward_block(void *ctx, long t)
+{
+    const bn_ctx *c = ctx;
+    long c0 = t * BN_BLOCK, nb = c->cols - c0 < BN_BLOCK ? c->cols - c0 : BN_BLOCK;
+    double s_dy[BN_BLOCK], s_dyx[BN_BLOCK], k[BN_BLOCK];
+    const float *mu = c->cmean + c0, *inv = c->cinv + c0;
+    for (long j = 0; j < nb; j++) { s_dy[j] = 0.0; s_dyx[j] = 0.0; }
+    for (long r = 0; r < c->rows; r++) {
+        const float *xr = c->x + r * c->cols + c0, *dyr = c->dy + r * c->cols + c0;
+        for (long j = 0; j < nb; j++) {
+            float xhat = (xr[j] - mu[j]) * inv[j];
+            s_dy[j] += (double)dyr[j];
+            s_dyx[j] += (double)dyr[j] * (double)xhat;
+        }
+    }
+    for (long j = 0; j < nb; j++) {
+        if (c->dgamma) c->dgamma[c0 + j] += (float)s_dyx[j];
+        if (c->dbeta) c->dbeta[c0 + j] += (float)s_dy[j];
+        double g = c->gamma ? (double)c->gamma[c0 + j] : 1.0;
+        k[j] = (double)inv[j] * g / (double)c->rows;
+    }
+    if (!c->dx) return;
+    double n = (double)c->rows;
+    for (long r = 0; r < c->rows; r++) {
+        const float *xr = c->x + r * c->cols + c0, *dyr = c->dy + r * c->cols + c0;
+        float *dxr = c->dx + r * c->cols + c0;
+        for (long j = 0; j < nb; j++) {
+            float xhat = (xr[j] - mu[j]) * inv[j];
+            dxr[j] = (float)(k[j] * (n * (double)dyr[j] - s_dy[j] - (double)xhat * s_dyx[j]));
+        }
+    }
+}
+
+void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                            const float *x, const float *mean, const float *inv_std,
+                            const float *gamma, long rows, long cols)
+{
+    if (rows <= 0 || cols <= 0) return;
+    bn_ctx c = {0};
+    c.dx = dx; c.dgamma = dgamma; c.dbeta = dbeta; c.dy = dy; c.x = x;
+    c.cmean = mean; c.cinv = inv_std; c.gamma = gamma; c.rows = rows; c.cols = cols;
+    run_blocks(rows, cols, backward_block, &c);
+}

@@ -1,0 +1,304 @@
+/* cnn.h - the public API of the C core.
+ *
+ * Pure C11: no Python here. Rules (DESIGN.md section 3):
+ *  - outputs first, then caches, then inputs, then weights, then dimensions;
+ *  - kernels never allocate, never exit, never print;
+ *  - backward kernels ACCUMULATE (+=) into parameter gradients;
+ *  - every output element is one fixed chain of float operations, whatever the thread count or
+ *    instruction set, so results are bit-identical everywhere.
+ * Matrices are row-major. "rows" is the batch (times any inner axes), "cols" the last axis.
+ */
+#ifndef CNN_H
+#define CNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum cnn_status {
+    CNN_OK = 0,
+    CNN_ERR_NOMEM = 1,
+    CNN_ERR_ARG = 2,
+    CNN_ERR_NONFINITE = 3,   /* the loss became NaN or Inf */
+    CNN_ERR_INTERRUPT = 4,   /* a progress callback asked to stop (Ctrl-C, stop_training) */
+    CNN_ERR_CALLBACK = 5,    /* a progress callback raised */
+};
+
+/* ---------------------------------------------------------------- math (mathf.c) */
+/* Deterministic float32 transcendentals: the same bits on every machine and build. */
+float cnn_expf(float x);
+float cnn_logf(float x);          /* x <= 0 gives -inf / nan like logf */
+float cnn_log1pf(float x);
+float cnn_tanhf(float x);
+float cnn_erff(float x);
+float cnn_sinf(float x);
+float cnn_cosf(float x);
+float cnn_sqrtf(float x);         /* IEEE sqrt (correctly rounded everywhere) */
+
+/* ---------------------------------------------------------------- random (rng.c) */
+/* Philox4x32-10: four 32-bit words for (key, counter). */
+void cnn_philox(uint32_t out[4], uint64_t key, uint64_t counter_hi, uint64_t counter_lo);
+/* Streams are keyed by (seed, purpose, a, b): purpose says what the numbers are for. */
+enum cnn_rng_purpose { CNN_RNG_INIT = 1, CNN_RNG_SHUFFLE = 2, CNN_RNG_DROPOUT = 3, CNN_RNG_NOISE = 4 };
+uint64_t cnn_rng_key(uint64_t seed, uint32_t purpose, uint64_t a, uint64_t b);
+/* out[n]: uniform floats in [lo, hi), element i from counter i of the stream `key`. */
+void cnn_rng_uniform(float *out, long n, uint64_t key, float lo, float hi);
+/* out[n]: normal(mean, stddev); truncated: redrawn outside +-2 stddev (Keras's truncated normal). */
+void cnn_rng_normal(float *out, long n, uint64_t key, float mean, float stddev, int truncated);
+/* perm[n]: a permutation of 0..n-1 (Fisher-Yates driven by the stream `key`). */
+void cnn_rng_permutation(int64_t *perm, long n, uint64_t key);
+
+/* ---------------------------------------------------------------- threads (threads.c) */
+/* One fork-safe pool. set_num_threads(0) means the cores this process may use. */
+void cnn_set_num_threads(int n);
+int cnn_get_num_threads(void);
+/* Runs fn(ctx, task) for task in [0, ntasks) on the pool; returns when all are done.
+ * Tasks must write disjoint outputs: nothing may depend on which thread ran a task. */
+typedef void (*cnn_task_fn)(void *ctx, long task);
+void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- GEMM (gemm.c) */
+/* C[M,N] = epilogue( (accumulate ? C : 0) + op(A)[M,K] . op(B)[K,N] ).
+ * op(A) = A [M,K] (lda) or, with trans_a, A^T where A is [K,M] (lda); likewise B.
+ * Each C[i,j] is acc=0; for k ascending: acc = fma(a_ik, b_kj, acc); then, in order:
+ *   v = acc; if accumulate: v = C[i,j] + v; if bias: v = v + bias[j];
+ *   if relu: v = v > 0 ? v : 0;  if mask: v = mask[i*ldm+j] > 0 ? v : 0.
+ * Identical bits on the AVX-512, AVX2+FMA and portable paths and for any thread count. */
+typedef struct {
+    const float *bias;   /* [N] or NULL */
+    int relu;            /* fused ReLU after the bias */
+    const float *mask;   /* [M, ldm]: keep where mask > 0 (ReLU backward), or NULL */
+    long ldm;
+} cnn_epilogue;
+void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
+              const float *A, long lda, const float *B, long ldb,
+              float *C, long ldc, int accumulate, const cnn_epilogue *ep);
+/* Instruction-set path: 0 portable, 1 AVX2+FMA, 2 AVX-512. cnn_set_isa clamps to what the CPU has
+ * and returns the path now in use; -1 picks the best. */
+int cnn_set_isa(int isa);
+int cnn_get_isa(void);
+/* Workspace (floats) cnn_gemm needs for packing; callers pass none: gemm.c keeps its own per
+ * thread, allocated once (the only allocation in the core outside plan creation). */
+
+/* ---------------------------------------------------------------- activations (activations.c) */
+enum cnn_act_kind {
+    CNN_ACT_LINEAR = 0, CNN_ACT_RELU, CNN_ACT_RELU6, CNN_ACT_LEAKY_RELU, CNN_ACT_ELU, CNN_ACT_SELU,
+    CNN_ACT_GELU, CNN_ACT_GELU_TANH, CNN_ACT_SIGMOID, CNN_ACT_HARD_SIGMOID, CNN_ACT_TANH,
+    CNN_ACT_SOFTMAX, CNN_ACT_SOFTPLUS, CNN_ACT_SOFTSIGN, CNN_ACT_SILU, CNN_ACT_EXPONENTIAL,
+    CNN_ACT_STEP, CNN_ACT_HARD_SILU, CNN_ACT_MISH, CNN_ACT_COUNT
+};
+typedef struct {
+    int kind;
+    float alpha;       /* relu: negative_slope; leaky_relu: negative_slope; elu: alpha */
+    float max_value;   /* relu: clip value, or +inf for none */
+    float threshold;   /* relu: threshold */
+} cnn_act;
+/* y[rows, cols] = f(x); softmax normalises each row (over cols). y may equal x. */
+void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_act *a);
+/* dx = dy * f'(x) (softmax: the row Jacobian, which needs y). dx may equal dy.
+ * x and y are the forward input and output; either may be NULL when the activation does not
+ * need it (cnn_act_needs_input/output say which). */
+void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                      long rows, long cols, const cnn_act *a);
+int cnn_act_needs_input(const cnn_act *a);   /* backward reads x */
+int cnn_act_needs_output(const cnn_act *a);  /* backward reads y */
+
+/* ---------------------------------------------------------------- losses (losses.c) */
+enum cnn_loss_kind {
+    CNN_LOSS_MSE = 0, CNN_LOSS_MAE, CNN_LOSS_MAPE, CNN_LOSS_MSLE, CNN_LOSS_BCE, CNN_LOSS_CCE,
+    CNN_LOSS_SCCE, CNN_LOSS_HINGE, CNN_LOSS_SQUARED_HINGE, CNN_LOSS_CATEGORICAL_HINGE,
+    CNN_LOSS_HUBER, CNN_LOSS_LOG_COSH, CNN_LOSS_KLD, CNN_LOSS_POISSON, CNN_LOSS_COSINE,
+    CNN_LOSS_COUNT
+};
+typedef struct {
+    int kind;
+    int from_logits;       /* BCE / CCE / SCCE: y_pred are logits */
+    float label_smoothing; /* BCE / CCE */
+    float delta;           /* Huber */
+} cnn_loss;
+/* per_sample[rows] = the loss of each row, reduced over cols as Keras does (mean for
+ * MSE/MAE/..., sum for CCE/KLD/cosine). y_true is [rows, cols], except SCCE: [rows] class ids
+ * stored as floats (y_pred is [rows, cols]). */
+void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true,
+                      long rows, long cols, const cnn_loss *L);
+/* grad[rows, cols] = d(scale * sum_i w_i * per_sample_i) / d(y_pred), w = weights[rows] or 1.
+ * With fused_act = CNN_ACT_SIGMOID (BCE) or CNN_ACT_SOFTMAX (CCE/SCCE) and from_logits = 0,
+ * y_pred is that activation's output and grad is taken with respect to its INPUT (the logits),
+ * exactly what the chain rule through Keras's clipped formula gives. Otherwise fused_act must be
+ * CNN_ACT_LINEAR. Returns CNN_ERR_ARG for an unsupported fusion. */
+int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights,
+                      long rows, long cols, float scale, int fused_act, const cnn_loss *L);
+
+/* ---------------------------------------------------------------- metrics (metrics.c) */
+enum cnn_metric_kind {
+    CNN_METRIC_BINARY_ACCURACY = 0, CNN_METRIC_CATEGORICAL_ACCURACY,
+    CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY, CNN_METRIC_MAE, CNN_METRIC_MSE, CNN_METRIC_COUNT
+};
+typedef struct { int kind; float threshold; } cnn_metric;
+/* state[0] += sum of per-sample values (weighted), state[1] += sum of weights (count).
+ * Per-sample values are Keras's: binary accuracy = mean over cols of (y == (p > threshold)),
+ * categorical = argmax equality (first max wins), sparse = (y == argmax p), mae/mse mean over cols.
+ * y_true layout as in losses (sparse: [rows] ids). weights may be NULL. */
+void cnn_metric_update(double state[2], const float *y_pred, const float *y_true,
+                       const float *weights, long rows, long cols, const cnn_metric *m);
+
+/* ---------------------------------------------------------------- optimizers (optim.c) */
+enum cnn_opt_kind { CNN_OPT_SGD = 0, CNN_OPT_ADAM, CNN_OPT_RMSPROP, CNN_OPT_ADAGRAD,
+                    CNN_OPT_ADADELTA, CNN_OPT_ADAMAX, CNN_OPT_NADAM, CNN_OPT_LION, CNN_OPT_FTRL,
+                    CNN_OPT_COUNT };   /* AdamW is ADAM with weight_decay */
+typedef struct {
+    int kind;
+    float beta_1, beta_2, epsilon;       /* Adam */
+    float momentum;                      /* SGD, RMSprop */
+    float rho;                           /* RMSprop */
+    float initial_accumulator_value;     /* Adagrad */
+    int nesterov, amsgrad, centered;
+    float weight_decay;                  /* any kind: p *= 1 - weight_decay * lr before the update */
+    float one_minus_beta_1, one_minus_beta_2, one_minus_rho;  /* (float)(1 - x) with x the double
+                                            the user gave, as Keras computes it; 0: from the float */
+    float learning_rate_power;           /* Ftrl (initial_accumulator_value above too) */
+    float l1, l2, l2_shrinkage, beta;    /* Ftrl regularization strengths and beta */
+} cnn_opt;
+/* How many float slots per parameter the optimizer keeps (SGD: 0 or 1; Adam: 2, 3 with amsgrad;
+ * RMSprop: 1 + momentum + centered; Adagrad: 1). Slot s of parameter i is slots[s * n + i]. */
+int cnn_opt_slot_count(const cnn_opt *o);
+/* Scalars kept after the slots (Nadam: 1, the running product of its momentum schedule), so a
+ * slots buffer holds slot_count * n + state_count floats. Adadelta, Adamax, Nadam, Ftrl: 2 slots;
+ * Lion: 1. Each slots buffer must go through exactly one cnn_opt_step per optimizer step. */
+int cnn_opt_state_count(const cnn_opt *o);
+/* Fills the slots (and state) with their start values (Adagrad's and Ftrl's accumulator, slot 0;
+ * Nadam's product, 1; zeros elsewhere). */
+void cnn_opt_init_slots(float *slots, long n, const cnn_opt *o);
+/* One update of params[n] from grads[n]; t is the 1-based step (iterations + 1), lr the rate. */
+void cnn_opt_step(float *params, float *slots, const float *grads, long n,
+                  const cnn_opt *o, long t, float lr);
+
+/* ---------------------------------------------------------------- dense (dense.c) */
+/* y[rows, out] = x[rows, in] . w[in, out] + b[out] (b may be NULL); relu fused when asked. */
+void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
+                       long rows, long in, long out, int relu);
+/* dw[in,out] += x^T dy; db[out] += column sums of dy (fixed chunk order); dx = dy . w^T
+ * (dx may be NULL for the first layer; dx_mask, if not NULL, zeroes dx where dx_mask <= 0). */
+void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                        const float *w, const float *dx_mask, long rows, long in, long out);
+/* out[cols] += column sums of m[rows, cols] in a fixed order (64-row chunks, summed in order). */
+void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols);
+
+/* ---------------------------------------------------------------- dropout (dropout.c) */
+/* Inverted dropout over n elements: keep[i] = uniform(key, i) >= rate; y = keep ? x / (1 - rate) : 0.
+ * rate == 1 gives zeros. keep is a byte mask cache for backward. y may equal x. */
+void cnn_dropout_forward(float *y, uint8_t *keep, const float *x, long n, float rate, uint64_t key);
+/* dx = keep ? dy / (1 - rate) : 0. dx may equal dy. */
+void cnn_dropout_backward(float *dx, const float *dy, const uint8_t *keep, long n, float rate);
+
+/* ---------------------------------------------------------------- batch normalization (batchnorm.c) */
+/* Over x[rows, cols], per column: mean, biased variance (double accumulation, fixed order);
+ * y = gamma * (x - mean) / sqrt(var + epsilon) + beta (gamma / beta NULL mean 1 / 0);
+ * caches mean[cols], inv_std[cols]; moving_x = moving_x * momentum + stat * (1 - momentum). */
+void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std,
+                                 float *moving_mean, float *moving_var,
+                                 const float *x, const float *gamma, const float *beta,
+                                 long rows, long cols, float momentum, float epsilon);
+/* Inference: the moving statistics normalise. */
+void cnn_batchnorm_forward_infer(float *y, const float *x, const float *gamma, const float *beta,
+                                 const float *moving_mean, const float *moving_var,
+                                 long rows, long cols, float epsilon);
+/* dx = full batch-statistics backward; dgamma += sum dy * xhat; dbeta += sum dy (NULL to skip). */
+void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                            const float *x, const float *mean, const float *inv_std,
+                            const float *gamma, long rows, long cols);
+
+/* ---------------------------------------------------------------- regularizers, constraints (regularize.c) */
+/* l1 * sum|w| + l2 * sum w^2 (double, fixed order). */
+double cnn_l1l2_value(const float *w, long n, float l1, float l2);
+/* g += l1 * sign(w) + 2 * l2 * w (sign(0) = 0). */
+void cnn_l1l2_grad(float *g, const float *w, long n, float l1, float l2);
+enum cnn_constraint_kind { CNN_CONSTRAINT_NONE = 0, CNN_CONSTRAINT_MAX_NORM, CNN_CONSTRAINT_NON_NEG,
+                           CNN_CONSTRAINT_UNIT_NORM, CNN_CONSTRAINT_MIN_MAX_NORM };
+typedef struct { int kind; float max_value, min_value, rate; } cnn_constraint;
+/* w[rows, cols] <- c(w), norms taken over rows for each column (Keras axis=0 on a Dense kernel;
+ * a bias is rows = n, cols = 1). Keras formulas of reference section 11.2 (epsilon 1e-7). */
+void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *c);
+
+/* ---------------------------------------------------------------- learning-rate schedules (schedule.c) */
+enum cnn_schedule_kind { CNN_SCHED_CONSTANT = 0, CNN_SCHED_LEGACY_DECAY, CNN_SCHED_EXPONENTIAL,
+                         CNN_SCHED_INVERSE_TIME, CNN_SCHED_PIECEWISE, CNN_SCHED_POLYNOMIAL,
+                         CNN_SCHED_COSINE, CNN_SCHED_COSINE_RESTARTS };
+#define CNN_SCHED_MAX_PIECES 16
+typedef struct {
+    int kind;
+    double lr;              /* the initial / constant learning rate */
+    double decay;           /* LEGACY_DECAY: lr / (1 + decay * step) */
+    double decay_steps, decay_rate, end_lr, power, alpha, warmup_target, warmup_steps, t_mul, m_mul;
+    int staircase, cycle, npieces;  /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    double boundaries[CNN_SCHED_MAX_PIECES], values[CNN_SCHED_MAX_PIECES];
+} cnn_schedule;
+/* The learning rate for the update at `step` (0-based optimizer iteration), Keras section 9. */
+double cnn_schedule_lr(const cnn_schedule *s, long step);
+
+/* ---------------------------------------------------------------- the plan (plan.c, train.c) */
+/* A model as the core sees it: a chain of layers over flat buffers. Sizes are floats per sample;
+ * Dense, BatchNormalization and softmax act on the last axis (cols), the other axes are rows. */
+enum cnn_layer_kind { CNN_LAYER_DENSE = 0, CNN_LAYER_ACTIVATION, CNN_LAYER_DROPOUT,
+                      CNN_LAYER_BATCHNORM, CNN_LAYER_RESHAPE, CNN_LAYER_COUNT };
+typedef struct {
+    int kind;
+    long in_size, out_size;       /* floats per sample */
+    long in_cols, out_cols;       /* last-axis lengths */
+    cnn_act act;                  /* DENSE, ACTIVATION */
+    long w_off, b_off;            /* DENSE kernel [in_cols, out_cols] / bias; BATCHNORM gamma / beta; -1 none */
+    long mm_off, mv_off;          /* BATCHNORM moving mean / variance (non-trainable part of params) */
+    float rate;                   /* DROPOUT */
+    uint64_t seed;                /* DROPOUT: the layer's stream */
+    float momentum, epsilon;      /* BATCHNORM */
+    float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
+    cnn_constraint kernel_constraint, bias_constraint;
+    int trainable;
+} cnn_layer;
+
+#define CNN_MAX_METRICS 16
+typedef struct cnn_plan cnn_plan;   /* opaque: plan.c */
+/* params[n_params] (trainable first: [0, n_trainable)) and slots are owned by the caller and must
+ * outlive the plan. Copies the layer, loss, metric and optimizer descriptions. Sizes the buffers for
+ * batches of up to batch_max samples. NULL on bad arguments or no memory. */
+cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
+                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
+                          float *params, long n_params, long n_trainable, float *slots,
+                          long batch_max, int *status);
+void cnn_plan_free(cnn_plan *p);
+/* Gradient clipping before each update, Keras's rules (0 = off; at most one is set): clipnorm per
+ * weight tensor g * c / max(|g|, c), global_clipnorm over all trainable gradients, clipvalue clip(g). */
+void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float global_clipnorm);
+/* Keras's use_ema: after each update (before constraints) ema = m * ema + (1 - m) * params over the
+ * trainable range, m = 0 at the first step (iteration 0) else momentum; every overwrite_frequency
+ * steps (0: never) params = ema. ema[n_trainable] is owned by the caller; NULL turns it off. */
+void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency);
+long cnn_plan_batch_max(const cnn_plan *p);
+/* Sums over the samples seen: loss_sum = sum_b n_b * (loss_b + regularization_b), count = sum_b n_b;
+ * metric[2k], metric[2k+1] = metric k's weighted total and count. */
+typedef struct {
+    double loss_sum, count;
+    double metric[2 * CNN_MAX_METRICS];
+} cnn_sums;
+/* Called after every step with the steps done so far; a nonzero return stops the loop (that value is
+ * returned). It decides itself how often to do real work (the binding: every ~50 ms). */
+typedef int (*cnn_progress_fn)(void *ctx, long steps_done, const cnn_sums *sums);
+/* Trains `nsteps` steps of `batch` samples from rows idx[first * batch ...] of X[n, in_size],
+ * Y[n, y_size] (y_size = 1 for SCCE ids, else out_size), sample weights SW[n] or NULL.
+ * *iteration is the optimizer step counter (incremented per step), sched gives the rate.
+ * dropout masks use key (seed, DROPOUT, layer, *iteration). Returns a cnn_status. */
+int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
+                    const int64_t *idx, long batch, long first, long nsteps,
+                    long *iteration, const cnn_schedule *sched, uint64_t seed,
+                    cnn_sums *sums, cnn_progress_fn progress, void *ctx);
+/* Inference-mode loss and metrics over rows [0, n) in batches of `batch`. */
+int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+                 cnn_sums *sums, cnn_progress_fn progress, void *ctx);
+/* Inference-mode outputs out[n, out_size]. */
+int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
+                cnn_progress_fn progress, void *ctx);
+
+
+/* ---------------------------------------------------------------- extra math (mathf.c, owner: act) */
+float cnn_expm1f(float x);       /* e^x - 1, accurate near 0 (ELU, SELU) */
+
+#endif

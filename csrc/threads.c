@@ -1,0 +1,239 @@
+/* threads.c - the worker pool behind cnn_parallel_for.
+ *
+ * One pool of (threads - 1) workers; the calling thread works too. Created lazily on first
+ * parallel use, rebuilt lazily after set_num_threads changes the size or after fork (the child
+ * starts with no pool). Tasks are claimed from an atomic counter, so which thread runs a task
+ * is timing-dependent; callers make every task write its own outputs, so results are not.
+ * Workers spin briefly after a job (back-to-back GEMMs are common), then sleep on a condvar.
+ *
+ * A job is open until the caller has run out of tasks. A worker joins only an open job; the
+ * caller then closes it and waits just for the workers that joined, so a worker that is slow
+ * to wake (asleep, or its core busy with another process) never delays the caller.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include "cnn.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+#define MAX_WORKERS 255
+#define SPIN_ROUNDS 20000  /* ~0.1-0.3 ms of pause before sleeping */
+
+/* g_state = generation << 32 | OPEN | number of workers inside the job */
+#define OPEN ((uint64_t)1 << 31)
+#define ACTIVE_MASK (OPEN - 1)
+#define GEN(s) ((uint32_t)((s) >> 32))
+
+static pthread_mutex_t g_dispatch = PTHREAD_MUTEX_INITIALIZER;  /* one job at a time */
+static pthread_mutex_t g_sleep = PTHREAD_MUTEX_INITIALIZER;     /* guards the condvars */
+static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;        /* workers wait for a job */
+static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;        /* caller waits for workers */
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static atomic_int g_wanted;        /* requested thread count; 0 = not resolved yet */
+static int g_nworkers;             /* workers running (pool size - 1); 0 = no pool */
+static pthread_t g_tids[MAX_WORKERS];
+
+/* The current job: written by the caller before it publishes a new generation. */
+static cnn_task_fn g_fn;
+static void *g_ctx;
+static long g_ntasks;
+static atomic_long g_next;          /* next task index to claim */
+static _Atomic uint64_t g_state;
+static atomic_int g_sleepers;       /* workers asleep on g_wake */
+static atomic_int g_caller_sleeping;
+static atomic_int g_quit;
+
+static _Thread_local int tl_in_pool;  /* nested parallel_for runs inline */
+
+static int affinity_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+    return 1;
+}
+
+static int clamp_threads(int n)
+{
+    if (n <= 0) n = affinity_cpus();
+    return n > MAX_WORKERS + 1 ? MAX_WORKERS + 1 : n;
+}
+
+static int resolve_wanted(void)
+{
+    int n = atomic_load(&g_wanted);
+    if (n > 0) return n;
+    const char *s = getenv("CNN_NUM_THREADS");
+    n = clamp_threads(s ? atoi(s) : 0);
+    int zero = 0;
+    atomic_compare_exchange_strong(&g_wanted, &zero, n);
+    return atomic_load(&g_wanted);
+}
+
+static void run_tasks(void)
+{
+    for (;;) {
+        long t = atomic_fetch_add(&g_next, 1);
+        if (t >= g_ntasks) break;
+        g_fn(g_ctx, t);
+    }
+}
+
+/* Joins generation `gen` if it is still open; returns 1 when joined. */
+static int try_join(uint64_t s, uint32_t gen)
+{
+    while (GEN(s) == gen && (s & OPEN)) {
+        if (atomic_compare_exchange_weak(&g_state, &s, s + 1)) return 1;
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    tl_in_pool = 1;
+    uint32_t seen = (uint32_t)(uintptr_t)arg;  /* the generation when the pool was built */
+    for (;;) {
+        uint64_t s;
+        int spins = 0;
+        while (GEN(s = atomic_load(&g_state)) == seen && !atomic_load(&g_quit)) {
+            if (++spins < SPIN_ROUNDS) { cpu_relax(); continue; }
+            pthread_mutex_lock(&g_sleep);
+            atomic_fetch_add(&g_sleepers, 1);
+            while (GEN(atomic_load(&g_state)) == seen && !atomic_load(&g_quit))
+                pthread_cond_wait(&g_wake, &g_sleep);
+            atomic_fetch_sub(&g_sleepers, 1);
+            pthread_mutex_unlock(&g_sleep);
+            spins = 0;
+        }
+        if (atomic_load(&g_quit)) break;
+        seen = GEN(s);
+        if (!try_join(s, seen)) continue;  /* already closed: nothing left to do */
+        run_tasks();
+        uint64_t left = atomic_fetch_sub(&g_state, 1) - 1;
+        if ((left & ACTIVE_MASK) == 0 && !(left & OPEN) && atomic_load(&g_caller_sleeping)) {
+            pthread_mutex_lock(&g_sleep);
+            pthread_cond_broadcast(&g_done);
+            pthread_mutex_unlock(&g_sleep);
+        }
+    }
+    return NULL;
+}
+
+/* Both with g_dispatch held. */
+static void pool_stop(void)
+{
+    if (g_nworkers == 0) return;
+    pthread_mutex_lock(&g_sleep);
+    atomic_store(&g_quit, 1);
+    pthread_cond_broadcast(&g_wake);
+    pthread_mutex_unlock(&g_sleep);
+    for (int i = 0; i < g_nworkers; i++) pthread_join(g_tids[i], NULL);
+    g_nworkers = 0;
+    atomic_store(&g_quit, 0);
+}
+
+static void pool_start(int nworkers)
+{
+    void *gen = (void *)(uintptr_t)GEN(atomic_load(&g_state));  /* only changes under g_dispatch */
+    for (int i = 0; i < nworkers; i++) {
+        if (pthread_create(&g_tids[i], NULL, worker_main, gen) != 0) break;  /* run with fewer */
+        g_nworkers = i + 1;
+    }
+}
+
+static void atfork_prepare(void) { pthread_mutex_lock(&g_dispatch); }
+static void atfork_parent(void) { pthread_mutex_unlock(&g_dispatch); }
+static void atfork_child(void)
+{
+    /* The workers do not exist in the child: forget them; the pool is rebuilt on demand. */
+    pthread_mutex_init(&g_dispatch, NULL);
+    pthread_mutex_init(&g_sleep, NULL);
+    pthread_cond_init(&g_wake, NULL);
+    pthread_cond_init(&g_done, NULL);
+    g_nworkers = 0;
+    atomic_store(&g_state, 0);
+    atomic_store(&g_sleepers, 0);
+    atomic_store(&g_caller_sleeping, 0);
+    atomic_store(&g_quit, 0);
+}
+
+static void init_once(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+
+void cnn_set_num_threads(int n)
+{
+    pthread_once(&g_once, init_once);
+    n = clamp_threads(n);
+    pthread_mutex_lock(&g_dispatch);
+    atomic_store(&g_wanted, n);
+    if (g_nworkers != 0 && g_nworkers != n - 1) pool_stop();  /* rebuilt lazily at the new size */
+    pthread_mutex_unlock(&g_dispatch);
+}
+
+int cnn_get_num_threads(void) { return resolve_wanted(); }
+
+static void run_inline(long ntasks, cnn_task_fn fn, void *ctx)
+{
+    for (long t = 0; t < ntasks; t++) fn(ctx, t);
+}
+
+void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
+{
+    if (ntasks <= 0) return;
+    if (ntasks == 1 || tl_in_pool || resolve_wanted() <= 1) {
+        run_inline(ntasks, fn, ctx);
+        return;
+    }
+    pthread_once(&g_once, init_once);
+    /* Another thread's job is running: do this one here rather than wait for it. */
+    if (pthread_mutex_trylock(&g_dispatch) != 0) {
+        run_inline(ntasks, fn, ctx);
+        return;
+    }
+    int nthreads = atomic_load(&g_wanted);
+    if (g_nworkers != nthreads - 1) {
+        pool_stop();
+        pool_start(nthreads - 1);
+    }
+    if (g_nworkers == 0) {
+        pthread_mutex_unlock(&g_dispatch);
+        run_inline(ntasks, fn, ctx);
+        return;
+    }
+    g_fn = fn;
+    g_ctx = ctx;
+    g_ntasks = ntasks;
+    atomic_store(&g_next, 0);
+    uint32_t gen = GEN(atomic_load(&g_state)) + 1;
+    atomic_store(&g_state, ((uint64_t)gen << 32) | OPEN);  /* publishes the job (seq_cst) */
+    if (atomic_load(&g_sleepers) > 0) {
+        pthread_mutex_lock(&g_sleep);
+        pthread_cond_broadcast(&g_wake);
+        pthread_mutex_unlock(&g_sleep);
+    }
+    tl_in_pool = 1;
+    run_tasks();
+    tl_in_pool = 0;
+    /* Close the job, then wait only for the workers inside it. */
+    atomic_fetch_and(&g_state, ~OPEN);
+    for (int spins = 0; atomic_load(&g_state) & ACTIVE_MASK; spins++) {
+        if (spins < SPIN_ROUNDS) { cpu_relax(); continue; }
+        pthread_mutex_lock(&g_sleep);
+        atomic_store(&g_caller_sleeping, 1);
+        while (atomic_load(&g_state) & ACTIVE_MASK) pthread_cond_wait(&g_done, &g_sleep);
+        atomic_store(&g_caller_sleeping, 0);
+        pthread_mutex_unlock(&g_sleep);
+    }
+    pthread_mutex_unlock(&g_dispatch);
+}

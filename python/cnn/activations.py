@@ -1,0 +1,289 @@
+"""Activation functions, as ``keras.activations`` (Keras 3 formulas), computed by the C core.
+
+Each function takes anything ``np.asarray`` accepts and returns a float32 NumPy array of the same
+shape. ``get`` / ``serialize`` / ``deserialize`` resolve names like Keras; ``c_record`` turns an
+activation into the record ``(kind, alpha, max_value, threshold)`` that the C core runs.
+"""
+import functools
+import math
+import warnings
+
+import numpy as np
+
+# enum cnn_act_kind in csrc/cnn.h, in order (tests/test_activations.py checks they agree)
+(LINEAR, RELU, RELU6, LEAKY_RELU, ELU, SELU, GELU, GELU_TANH, SIGMOID, HARD_SIGMOID, TANH, SOFTMAX,
+ SOFTPLUS, SOFTSIGN, SILU, EXPONENTIAL, STEP, HARD_SILU, MISH) = range(19)
+KIND_COUNT = 19
+
+_INF = float("inf")
+
+
+def _core():
+    from cnn import _core as core  # the extension loads on first use: `import cnn` stays light
+    return core
+
+
+def _run(record, x, last_axis_rows=False):
+    """Applies a record to x (any shape). With last_axis_rows, rows are the last axis (softmax)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.size == 0:
+        return x.copy()
+    cols = x.shape[-1] if (last_axis_rows and x.ndim) else x.size
+    x2 = np.ascontiguousarray(x).reshape(-1, cols)
+    rec = tuple(float(v) for v in record)
+    return _core().act_forward(rec, x2).reshape(x.shape)
+
+
+def linear(x):
+    """Identity: ``x`` (as float32)."""
+    return _run((LINEAR, 0.0, _INF, 0.0), x)
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, **legacy):
+    """``max(x, 0)``; with threshold t, ``x if x > t else 0``; clipped at max_value; values below t
+    get ``negative_slope * (x - t)``. tf.keras 2 spelled negative_slope ``alpha``."""
+    if "alpha" in legacy:
+        warnings.warn("relu(alpha=...) is the tf.keras 2 name of negative_slope", stacklevel=2)
+        negative_slope = legacy.pop("alpha")
+    if legacy:
+        raise TypeError(f"relu() got unexpected keyword arguments {sorted(legacy)}")
+    return _run(c_record(relu, negative_slope=negative_slope, max_value=max_value,
+                         threshold=threshold), x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return _run((RELU6, 0.0, 6.0, 0.0), x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x if x > 0 else negative_slope * x``."""
+    return _run((LEAKY_RELU, float(negative_slope), _INF, 0.0), x)
+
+
+def elu(x, alpha=1.0):
+    """``x if x > 0 else alpha * (exp(x) - 1)``."""
+    return _run((ELU, float(alpha), _INF, 0.0), x)
+
+
+def selu(x):
+    """``scale * elu(x, alpha)`` with Keras's alpha = 1.67326324 and scale = 1.05070098."""
+    return _run((SELU, 0.0, _INF, 0.0), x)
+
+
+def gelu(x, approximate=False):
+    """``x * (1 + erf(x / sqrt(2))) / 2``; approximate: ``x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2``."""
+    return _run((GELU_TANH if approximate else GELU, 0.0, _INF, 0.0), x)
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``."""
+    return _run((SIGMOID, 0.0, _INF, 0.0), x)
+
+
+def hard_sigmoid(x):
+    """``clip(x / 6 + 0.5, 0, 1)`` (Keras 3; tf.keras 2 used 0.2 x + 0.5)."""
+    return _run((HARD_SIGMOID, 0.0, _INF, 0.0), x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return _run((TANH, 0.0, _INF, 0.0), x)
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (computed stably)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 0:
+        raise ValueError("softmax needs an array with at least one axis, got a scalar")
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"softmax axis must be an int, got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"softmax axis {axis} is out of range for an array of shape {x.shape}")
+    if x.shape[axis] == 1:
+        warnings.warn(f"You are using a softmax over axis {axis} of a tensor of shape {x.shape}. "
+                      "This axis has size 1. The softmax operation will always return the value 1, "
+                      "which is likely not what you intended. Did you mean to use a sigmoid instead?",
+                      stacklevel=2)
+    moved = np.moveaxis(x, axis, -1)
+    y = _run((SOFTMAX, 0.0, _INF, 0.0), moved, last_axis_rows=True)
+    return np.ascontiguousarray(np.moveaxis(y, -1, axis))
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, computed as ``max(x, 0) + log1p(exp(-|x|))``."""
+    return _run((SOFTPLUS, 0.0, _INF, 0.0), x)
+
+
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return _run((SOFTSIGN, 0.0, _INF, 0.0), x)
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return _run((SILU, 0.0, _INF, 0.0), x)
+
+
+swish = silu
+
+
+def exponential(x):
+    """``exp(x)``."""
+    return _run((EXPONENTIAL, 0.0, _INF, 0.0), x)
+
+
+def step(x):
+    """Heaviside step: 1 where ``x > 0``, else 0. Its gradient is 0 everywhere (nothing learns
+    through it): use it for perceptron demos, not for training with gradients."""
+    return _run((STEP, 0.0, _INF, 0.0), x)
+
+
+def hard_silu(x):
+    """``x * hard_sigmoid(x)`` (also called hard_swish)."""
+    return _run((HARD_SILU, 0.0, _INF, 0.0), x)
+
+
+hard_swish = hard_silu
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return _run((MISH, 0.0, _INF, 0.0), x)
+
+
+_FUNCTIONS = (linear, relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, tanh, softmax,
+              softplus, softsign, silu, exponential, step, hard_silu, mish)
+_KIND = {linear: LINEAR, relu: RELU, relu6: RELU6, leaky_relu: LEAKY_RELU, elu: ELU, selu: SELU,
+         gelu: GELU, sigmoid: SIGMOID, hard_sigmoid: HARD_SIGMOID, tanh: TANH, softmax: SOFTMAX,
+         softplus: SOFTPLUS, softsign: SOFTSIGN, silu: SILU, exponential: EXPONENTIAL, step: STEP,
+         hard_silu: HARD_SILU, mish: MISH}
+
+
+class _Configured:
+    """An activation with arguments, named by a tf.keras 2 string such as "LeakyReLU"
+    (tf.keras 2 resolved the advanced-activation layer names too, with their layer defaults)."""
+
+    def __init__(self, name, fn, **kwargs):
+        self.__name__ = name
+        self.fn, self.kwargs = fn, kwargs
+
+    def __call__(self, x):
+        return self.fn(x, **self.kwargs)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"<activation {self.__name__}: {self.fn.__name__}({args})>"
+
+
+_K2_LAYER_NAMES = {
+    "ReLU": _Configured("ReLU", relu),
+    "LeakyReLU": _Configured("LeakyReLU", leaky_relu, negative_slope=0.3),
+    "ELU": _Configured("ELU", elu, alpha=1.0),
+    "ThresholdedReLU": _Configured("ThresholdedReLU", relu, threshold=1.0),
+    "Softmax": _Configured("Softmax", softmax),
+}
+
+_BY_NAME = {fn.__name__: fn for fn in _FUNCTIONS}
+_BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
+_BY_NAME.update(_K2_LAYER_NAMES)
+
+
+def _valid_names():
+    return ", ".join(sorted(_BY_NAME))
+
+
+def get(identifier):
+    """None -> linear; a name (case-sensitive, as Keras) -> the function; a callable -> itself."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        fn = _BY_NAME.get(identifier)
+        if fn is None:
+            raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
+                             f"Valid names: {_valid_names()}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    """The name ``get`` turns back into the same activation (a function's ``__name__``)."""
+    if activation is None:
+        return "linear"
+    name = getattr(activation, "__name__", None)
+    if not isinstance(name, str):
+        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
+    return name
+
+
+def deserialize(config, custom_objects=None):
+    """A name (or Keras's ``{"class_name": "function", "config": name}``) -> the activation."""
+    if isinstance(config, dict):
+        inner = config.get("config")
+        config = inner if isinstance(inner, str) else config.get("class_name")
+    if custom_objects and config in custom_objects:
+        return custom_objects[config]
+    if not isinstance(config, str):
+        raise ValueError(f"Could not interpret activation function identifier: {config!r}")
+    return get(config)
+
+
+# c_record's accepted arguments per kind, with their defaults
+_ARGS = {
+    RELU: {"negative_slope": 0.0, "max_value": None, "threshold": 0.0},
+    LEAKY_RELU: {"negative_slope": 0.2},
+    ELU: {"alpha": 1.0},
+    GELU: {"approximate": False},
+    SOFTMAX: {"axis": -1},
+}
+
+
+def c_record(activation, **overrides):
+    """``(kind, alpha, max_value, threshold)`` for the C core (max_value None -> inf).
+
+    ``activation`` is a name or a function of this module (or a functools.partial of one);
+    ``overrides`` are that function's keyword arguments (``relu``: negative_slope, max_value,
+    threshold; ``leaky_relu``: negative_slope; ``elu``: alpha; ``gelu``: approximate). tf.keras 2's
+    ``alpha`` is accepted for negative_slope."""
+    fn = get(activation) if isinstance(activation, str) or activation is None else activation
+    kwargs = {}
+    if isinstance(fn, functools.partial) and not fn.args:
+        fn, kwargs = fn.func, dict(fn.keywords)
+    if isinstance(fn, _Configured):
+        fn, kwargs = fn.fn, {**fn.kwargs, **kwargs}
+    kind = _KIND.get(fn) if callable(fn) else None
+    if kind is None:
+        name = getattr(fn, "__name__", None) or repr(fn)
+        raise ValueError("custom activation functions are not supported by the C core yet: "
+                         f"{name}. Use one of: {_valid_names()}")
+    kwargs.update(overrides)
+    args = dict(_ARGS.get(kind, {}))
+    if "alpha" in kwargs and "negative_slope" in args:
+        kwargs["negative_slope"] = kwargs.pop("alpha")
+    unknown = sorted(set(kwargs) - set(args))
+    if unknown:
+        raise ValueError(f"activation {fn.__name__} takes no argument(s) {unknown}")
+    args.update(kwargs)
+    alpha, max_value, threshold = 0.0, _INF, 0.0
+    if kind == RELU:
+        alpha, threshold = float(args["negative_slope"]), float(args["threshold"])
+        if args["max_value"] is not None:
+            max_value = float(args["max_value"])
+    elif kind == LEAKY_RELU:
+        alpha = float(args["negative_slope"])
+    elif kind == ELU:
+        alpha = float(args["alpha"])
+    elif kind == GELU and args["approximate"]:
+        kind = GELU_TANH
+    elif kind == SOFTMAX and args["axis"] not in (-1,):
+        raise ValueError(f"the C core applies softmax on the last axis only, got axis={args['axis']}")
+    elif kind == RELU6:
+        max_value = 6.0
+    for v in (alpha, threshold):
+        if math.isnan(v):
+            raise ValueError("activation arguments must not be NaN")
+    return (kind, alpha, max_value, threshold)

@@ -1,0 +1,81 @@
+"""cnn.datasets: the course datasets, shipped inside the package (no network needed).
+
+Each load_* function returns NumPy arrays. The lesson loaders reproduce the course's preparation:
+Kaggle's split df.sample(frac=0.7, random_state=0), which is exactly
+np.random.RandomState(0).permutation(n)[:round(0.7 n)] (training rows, in that order; the other rows
+are the validation set in file order), then min-max scaling with the training split's min and max.
+"""
+import os
+
+import numpy as np
+
+_DATA = os.path.join(os.path.dirname(__file__), "data")
+
+WINE_COLUMNS = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
+                "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol",
+                "quality"]
+
+
+def get_path(name):
+    """The path of a shipped file: 'winequality-red.csv', 'ionosphere.csv', 'sonar.csv', 'iris.csv'."""
+    path = os.path.join(_DATA, name)
+    if not os.path.isfile(path):
+        raise ValueError(f"no shipped dataset file {name!r}; available: {sorted(os.listdir(_DATA))}")
+    return path
+
+
+def _lesson_split(n, frac=0.7, seed=0):
+    """Kaggle's df.sample(frac=0.7, random_state=0): train rows in sampled order, valid in file order."""
+    train = np.random.RandomState(seed).permutation(n)[:int(round(frac * n))]
+    valid = np.setdiff1d(np.arange(n), train)
+    return train, valid
+
+
+def _min_max(train, valid):
+    lo, hi = train.min(axis=0), train.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return (train - lo) / span, (valid - lo) / span
+
+
+def load_red_wine(scaled=True):
+    """The red-wine regression lesson: ((x_train, y_train), (x_valid, y_valid)) with 11 features and
+    the quality as target, 1119 / 480 rows, min-max scaled (quality too) when `scaled`."""
+    data = np.loadtxt(get_path("winequality-red.csv"), delimiter=",", dtype=np.float64)
+    train, valid = _lesson_split(len(data))
+    tr, va = data[train], data[valid]
+    if scaled:
+        tr, va = _min_max(tr, va)
+    return ((tr[:, :-1].astype(np.float32), tr[:, -1].astype(np.float32)),
+            (va[:, :-1].astype(np.float32), va[:, -1].astype(np.float32)))
+
+
+def load_ionosphere(scaled=True):
+    """The binary-classification lesson: 'g' -> 0, 'b' -> 1, 246 / 105 rows, min-max scaled, the
+    constant second column dropped (33 features)."""
+    raw = np.loadtxt(get_path("ionosphere.csv"), delimiter=",", dtype=str)
+    x = raw[:, :-1].astype(np.float64)
+    y = (raw[:, -1] == "b").astype(np.float64)
+    train, valid = _lesson_split(len(x))
+    xt, xv = x[train], x[valid]
+    if scaled:
+        xt, xv = _min_max(xt, xv)
+    keep = [i for i in range(x.shape[1]) if i != 1]
+    return ((xt[:, keep].astype(np.float32), y[train].astype(np.float32)),
+            (xv[:, keep].astype(np.float32), y[valid].astype(np.float32)))
+
+
+def load_sonar():
+    """Sonar: x (208, 60) energies in [0, 1]; y 1 for a mine ('M'), 0 for a rock ('R')."""
+    raw = np.loadtxt(get_path("sonar.csv"), delimiter=",", dtype=str)
+    return raw[:, :-1].astype(np.float32), (raw[:, -1] == "M").astype(np.int64)
+
+
+IRIS_CLASSES = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+
+
+def load_iris():
+    """Iris: x (150, 4) measurements in cm; y class ids 0..2 (IRIS_CLASSES)."""
+    raw = np.loadtxt(get_path("iris.csv"), delimiter=",", dtype=str)
+    x = raw[:, :4].astype(np.float32)
+    y = np.array([IRIS_CLASSES.index(s) for s in raw[:, 4]], dtype=np.int64)
+    return x, y

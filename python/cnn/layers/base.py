@@ -1,0 +1,179 @@
+"""Layer: what every layer shares (names, weights, the legacy input_shape argument)."""
+import re
+import warnings
+
+import numpy as np
+
+from cnn.variables import Variable
+
+_name_counts = {}
+
+
+def _reset_names():
+    _name_counts.clear()
+
+
+def _unique_name(base):
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", name).lower()
+
+
+def _shape_tuple(shape, what):
+    """A shape without the batch axis, as a tuple of positive ints."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a tuple of integers, got {shape!r}") from None
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0:
+            raise ValueError(f"{what} must be a tuple of positive integers, got {shape!r}")
+    return tuple(int(d) for d in shape)
+
+
+class Layer:
+    """Base class. Subclasses define build(input_shape), compute_output_shape and _c_layer."""
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
+        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self._variables = []
+        self._regularizers = {}
+        self._constraints = {}
+        self._position = None
+        self.input_shape = None
+        self.output_shape = None
+        self._input_shape_arg = None
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        if input_shape is not None:
+            self._input_shape_arg = _shape_tuple(input_shape, "input_shape")
+
+    # -- weights
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for v in self._variables:
+            v.trainable = self._trainable and getattr(v, "_can_train", True)
+
+    def add_weight(self, name, shape, initializer, trainable=True, regularizer=None, constraint=None):
+        from cnn import initializers
+        init = initializers.get(initializer)
+        index = len(self._variables)
+        key = None
+        if self._position is not None and isinstance(init, initializers.Initializer) \
+                and getattr(init, "seed", None) is None:
+            from cnn.utils import _layer_key
+            key = _layer_key(self._position, index)
+        value = init(tuple(shape), key=key) if key is not None else init(tuple(shape))
+        var = Variable(value, f"{self.name}/{name}", trainable=trainable and self._trainable)
+        var._can_train = trainable
+        self._variables.append(var)
+        if regularizer is not None:
+            self._regularizers[name] = regularizer
+        if constraint is not None:
+            self._constraints[name] = constraint
+        return var
+
+    @property
+    def weights(self):
+        return [v for v in self._variables if v.trainable] + [v for v in self._variables if not v.trainable]
+
+    @property
+    def trainable_weights(self):
+        return [v for v in self._variables if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        return [v for v in self._variables if not v.trainable]
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        mine = self.weights
+        weights = list(weights)
+        if len(weights) != len(mine):
+            raise ValueError(f"Layer '{self.name}' expects {len(mine)} weights, but the given list has "
+                             f"{len(weights)}")
+        for v, w in zip(mine, weights):
+            w = np.asarray(w)
+            if w.shape != v.shape:
+                raise ValueError(f"Layer '{self.name}' weight '{v.name}' has shape {v.shape}, the value "
+                                 f"given has shape {w.shape}")
+            if not np.all(np.isfinite(w)):
+                raise ValueError(f"the value given for '{v.name}' contains NaN or infinity")
+        for v, w in zip(mine, weights):
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet, so it has no weights to count")
+        return int(sum(np.prod(v.shape) for v in self._variables))
+
+    # -- building
+    def build(self, input_shape):
+        self.built = True
+
+    def _build_for(self, input_shape):
+        """Builds once for input_shape (with the batch axis), remembering shapes."""
+        input_shape = tuple(input_shape)
+        if self.built and self.input_shape is not None and self.input_shape[1:] != input_shape[1:]:
+            raise ValueError(f"Layer '{self.name}' was built for inputs of shape {self.input_shape}, "
+                             f"it cannot take {input_shape}")
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+        self.input_shape = input_shape
+        self.output_shape = self.compute_output_shape(input_shape)
+        return self.output_shape
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    # -- configuration
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("dtype", None)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _warn_input_shape(layer):
+    warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                  "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
+                  UserWarning, stacklevel=4)
+
+
+def _rows_cols(shape):
+    """(floats per sample, last-axis length) of a shape with its batch axis."""
+    size = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+    return size, (shape[-1] if len(shape) > 1 else 1)

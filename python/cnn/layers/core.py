@@ -1,0 +1,194 @@
+"""Input, InputLayer, Dense, Activation and the activation layers (keras.layers.core)."""
+
+from cnn import activations
+from cnn.layers.base import Layer, _rows_cols, _shape_tuple
+
+_LAYER_DENSE, _LAYER_ACTIVATION = 0, 1
+
+
+class InputLayer(Layer):
+    """The model's input: its shape without the batch axis. Not listed in model.layers."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
+                 batch_shape=None, batch_input_shape=None, **kwargs):
+        for legacy in ("sparse", "ragged"):
+            if kwargs.pop(legacy, None):
+                raise ValueError(f"{legacy} inputs are not supported")
+        if shape is None and input_shape is not None:
+            shape = input_shape
+        batch_shape = batch_shape or batch_input_shape
+        if shape is None and batch_shape is not None:
+            shape = tuple(batch_shape)[1:]
+        if shape is None:
+            raise ValueError("InputLayer needs a shape, e.g. Input(shape=(11,))")
+        super().__init__(name=name, **kwargs)
+        self.shape = (None,) + _shape_tuple(shape, "shape")
+        self.built = True
+        self.input_shape = self.output_shape = self.shape
+
+    def get_config(self):
+        return {"batch_shape": list(self.shape), "dtype": "float32", "sparse": False, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False, ragged=None):
+    """keras.Input: here it returns the InputLayer a Sequential model starts with."""
+    return InputLayer(shape=shape, batch_shape=batch_shape, name=name)
+
+
+def _act_desc(fn, overrides=None):
+    kind, alpha, max_value, threshold = activations.c_record(fn, **(overrides or {}))
+    return (kind, alpha, max_value, threshold)
+
+
+class Dense(Layer):
+    """y = activation(x . kernel + bias) on the last axis."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) and not hasattr(units, "__index__"):
+            raise TypeError(f"units must be a positive integer, got {units!r}")
+        if int(units) <= 0:
+            raise ValueError(f"units must be a positive integer, got {units}")
+        from cnn import constraints, initializers, regularizers
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self._act = _act_desc(self.activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"Dense needs inputs with at least 2 axes (batch, features), got {input_shape}")
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def _c_layer(self, offsets):
+        in_size, in_cols = _rows_cols(self.input_shape)
+        out_size, out_cols = _rows_cols(self.output_shape)
+        d = {"kind": _LAYER_DENSE, "in_size": in_size, "out_size": out_size, "in_cols": in_cols,
+             "out_cols": out_cols, "act": self._act, "w_off": offsets[id(self.kernel)],
+             "b_off": offsets[id(self.bias)] if self.bias is not None else -1}
+        _add_penalties(d, self)
+        return d
+
+    def get_config(self):
+        from cnn import constraints, initializers, regularizers
+        config = super().get_config()
+        config.update({
+            "units": self.units, "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        })
+        return config
+
+
+_PART = {"kernel": "kernel", "gamma": "kernel", "bias": "bias", "beta": "bias"}
+
+
+def _add_penalties(d, layer):
+    """Regularizer strengths and constraint records of a layer's weights, into its C description."""
+    regs = dict(layer._regularizers)
+    if getattr(layer, "activity_regularizer", None) is not None:
+        regs["activity"] = layer.activity_regularizer
+    for name, reg in regs.items():
+        record = reg.c_record()
+        if record is None:
+            raise ValueError(f"layer '{layer.name}': the regularizer {reg!r} on {name} runs in Python only; "
+                             "the C training step supports L1, L2 and L1L2")
+        part = _PART.get(name, name)
+        d[f"{part}_l1"], d[f"{part}_l2"] = (float(v) for v in record)
+    shapes = {v.name.rsplit("/", 1)[-1]: v.shape for v in layer._variables}
+    for name, con in layer._constraints.items():
+        record = con.c_record(shapes[name])
+        if record is None:
+            raise ValueError(f"layer '{layer.name}': the constraint {con!r} on {name} runs in Python only; "
+                             "the C training step supports MaxNorm, NonNeg, UnitNorm and MinMaxNorm")
+        d[f"{_PART[name]}_constraint"] = tuple(float(v) for v in record)
+
+
+class Activation(Layer):
+    """Applies an activation function (a name or one of cnn.activations)."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self._act = _act_desc(self.activation)
+
+    def _c_layer(self, offsets):
+        size, cols = _rows_cols(self.input_shape)
+        return {"kind": _LAYER_ACTIVATION, "in_size": size, "out_size": size, "in_cols": cols,
+                "out_cols": cols, "act": self._act}
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class _ParametricActivation(Activation):
+    """Activation layers with arguments (ReLU, LeakyReLU, ELU, Softmax)."""
+
+    def __init__(self, name_of_fn, overrides, config, **kwargs):
+        super().__init__(name_of_fn, **kwargs)
+        self._act = _act_desc(name_of_fn, overrides)
+        self._config = config
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.update(self._config)
+        return config
+
+
+class ReLU(_ParametricActivation):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"max_value must be >= 0, got {max_value}")
+        super().__init__("relu", {"negative_slope": negative_slope, "threshold": threshold,
+                                  "max_value": max_value},
+                         {"max_value": max_value, "negative_slope": negative_slope, "threshold": threshold},
+                         **kwargs)
+
+
+class LeakyReLU(_ParametricActivation):
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:  # the tf.keras 2 spelling
+            negative_slope = kwargs.pop("alpha")
+        super().__init__("leaky_relu", {"negative_slope": negative_slope},
+                         {"negative_slope": negative_slope}, **kwargs)
+
+
+class ELU(_ParametricActivation):
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__("elu", {"alpha": alpha}, {"alpha": alpha}, **kwargs)
+
+
+class Softmax(_ParametricActivation):
+    def __init__(self, axis=-1, **kwargs):
+        if axis != -1:
+            raise ValueError(f"Softmax supports axis=-1 only, got axis={axis}")
+        super().__init__("softmax", {}, {"axis": axis}, **kwargs)
+
+

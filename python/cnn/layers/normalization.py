@@ -1,0 +1,79 @@
+"""BatchNormalization (keras.layers.BatchNormalization) over the last axis."""
+from cnn.layers.base import Layer, _rows_cols
+from cnn.layers.core import _add_penalties
+
+_LAYER_BATCHNORM = 3
+
+
+class BatchNormalization(Layer):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
+                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+        for unsupported in ("renorm", "fused", "virtual_batch_size", "adjustment"):
+            if kwargs.pop(unsupported, None):
+                raise ValueError(f"BatchNormalization({unsupported}=...) is not supported")
+        kwargs.pop("renorm_clipping", None)
+        kwargs.pop("renorm_momentum", None)
+        super().__init__(**kwargs)
+        from cnn import constraints, initializers, regularizers
+        self.axis = axis
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        # the C core regularizes gamma as the "kernel" and beta as the "bias"
+        self.kernel_regularizer = regularizers.get(gamma_regularizer)
+        self.bias_regularizer = regularizers.get(beta_regularizer)
+        self.kernel_constraint = constraints.get(gamma_constraint)
+        self.bias_constraint = constraints.get(beta_constraint)
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        if self.axis not in (-1, len(input_shape) - 1):
+            raise ValueError(f"BatchNormalization supports the last axis only, got axis={self.axis} for "
+                             f"inputs of shape {input_shape}")
+        c = (input_shape[-1],)
+        if self.scale:
+            self.gamma = self.add_weight("gamma", c, self.gamma_initializer, regularizer=self.kernel_regularizer,
+                                         constraint=self.kernel_constraint)
+        if self.center:
+            self.beta = self.add_weight("beta", c, self.beta_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.moving_mean = self.add_weight("moving_mean", c, self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", c, self.moving_variance_initializer,
+                                               trainable=False)
+        self.built = True
+
+    def _c_layer(self, offsets):
+        size, cols = _rows_cols(self.input_shape)
+        d = {"kind": _LAYER_BATCHNORM, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
+             "w_off": offsets[id(self.gamma)] if self.gamma is not None else -1,
+             "b_off": offsets[id(self.beta)] if self.beta is not None else -1,
+             "mm_off": offsets[id(self.moving_mean)], "mv_off": offsets[id(self.moving_variance)],
+             "momentum": self.momentum, "epsilon": self.epsilon, "trainable": int(self.trainable)}
+        _add_penalties(d, self)
+        return d
+
+    def get_config(self):
+        from cnn import constraints, initializers, regularizers
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale, "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.bias_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "beta_constraint": constraints.serialize(self.bias_constraint),
+            "gamma_constraint": constraints.serialize(self.kernel_constraint),
+            "synchronized": False,
+        })
+        return config

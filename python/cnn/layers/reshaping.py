@@ -1,0 +1,54 @@
+"""Flatten and Reshape: row-major no-ops for the C core, shape changes for Python."""
+import numpy as np
+
+from cnn.layers.base import Layer, _rows_cols
+
+_LAYER_RESHAPE = 4
+
+
+class _Reshaping(Layer):
+    def _c_layer(self, offsets):
+        in_size, in_cols = _rows_cols(self.input_shape)
+        out_size, out_cols = _rows_cols(self.output_shape)
+        return {"kind": _LAYER_RESHAPE, "in_size": in_size, "out_size": out_size, "in_cols": in_cols,
+                "out_cols": out_cols}
+
+
+class Flatten(_Reshaping):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(input_shape[1:])) if len(input_shape) > 1 else 1)
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format or "channels_last"
+        return config
+
+
+class Reshape(_Reshaping):
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1 or any(d == 0 or d < -1 for d in self.target_shape):
+            raise ValueError(f"target_shape must hold positive sizes and at most one -1, got {target_shape}")
+
+    def compute_output_shape(self, input_shape):
+        size = int(np.prod(input_shape[1:]))
+        shape = list(self.target_shape)
+        if -1 in shape:
+            known = int(np.prod([d for d in shape if d != -1]))
+            if size % known:
+                raise ValueError(f"cannot reshape {input_shape[1:]} into {self.target_shape}")
+            shape[shape.index(-1)] = size // known
+        if int(np.prod(shape)) != size:
+            raise ValueError(f"cannot reshape inputs of shape {input_shape[1:]} ({size} values) into "
+                             f"{self.target_shape}")
+        return (input_shape[0],) + tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = list(self.target_shape)
+        return config

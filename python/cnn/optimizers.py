@@ -1,0 +1,505 @@
+"""Optimizers with Keras 3's update rules (`keras.optimizers`).
+
+The classes only describe an optimizer; the update itself runs in C (csrc/optim.c) inside the
+training step, over the model's flat parameter buffer. The contract with the model:
+
+- ``opt._c_record()`` -> the tuple ``_core.opt_step`` / the plan take, in ``cnn_opt`` order:
+  ``(kind, beta_1, beta_2, epsilon, momentum, rho, initial_accumulator_value, nesterov, amsgrad,
+  centered, weight_decay, one_minus_beta_1, one_minus_beta_2, one_minus_rho, learning_rate_power,
+  l1, l2, l2_shrinkage, beta)``. ``kind`` is the ``cnn_opt_kind`` value. The ``one_minus_*``
+  entries are ``1 - x`` computed in double from the Python value, as Keras computes them.
+- ``opt._lr_at(iteration)`` -> the float32 learning rate (as a Python float) of the update at
+  0-based optimizer step ``iteration``: schedule or callable applied, then the legacy ``decay=``
+  (``lr / (1 + decay * iteration)``, in double as csrc/schedule.c does, rounded to float32).
+- ``opt.iterations`` counts the updates applied; the model adds to it after each step.
+  The C update takes ``t = iterations + 1``.
+- Slots live in one float32 buffer of ``_core.opt_slot_count(record) * n`` floats (plus
+  ``cnn_opt_state_count`` trailing scalars: Nadam's running product), set by
+  ``_core.opt_init_slots``.
+
+Spellings from tf.keras 2 that course code uses are accepted and honoured, each with one warning:
+``lr=``, ``decay=``, an integer learning rate, and the ``opt.lr`` attribute.
+"""
+
+import math
+import re
+import warnings
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
+
+# cnn_opt_kind in csrc/cnn.h
+KIND_SGD, KIND_ADAM, KIND_RMSPROP, KIND_ADAGRAD, KIND_ADADELTA, KIND_ADAMAX, KIND_NADAM, \
+    KIND_LION, KIND_FTRL = range(9)
+
+_BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
+                  "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+                  "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                  "gradient_accumulation_steps": None}
+
+
+def __getattr__(name):
+    # cnn.optimizers.schedules, as keras.optimizers.schedules (loaded on first use).
+    if name == "schedules":
+        import importlib
+        return importlib.import_module("cnn.schedules")
+    raise AttributeError(f"module 'cnn.optimizers' has no attribute {name!r}")
+
+
+def _snake(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _is_schedule(x):
+    """A LearningRateSchedule (called with the step), as opposed to a zero-argument callable."""
+    return any(c.__name__ == "LearningRateSchedule" for c in type(x).__mro__)
+
+
+def _f32(x):
+    return float(np.float32(x))
+
+
+def _number(name, value, lo=None, hi=None, lo_open=False, hi_open=False):
+    """Checks a hyperparameter is a real number in range; returns it as a Python float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)):
+        raise ValueError(f"Argument `{name}` must be a float. Received: {name}={value!r}")
+    v = float(value)
+    bad = math.isnan(v) or math.isinf(v)
+    if lo is not None:
+        bad = bad or v < lo or (lo_open and v == lo)
+    if hi is not None:
+        bad = bad or v > hi or (hi_open and v == hi)
+    if bad:
+        rng = (("(" if lo_open else "[") + str(lo) + ", " + str(hi) + (")" if hi_open else "]")
+               if hi is not None else (">= " + str(lo) if not lo_open else "> " + str(lo)))
+        raise ValueError(f"Argument `{name}` must be {'in ' if hi is not None else ''}{rng}. "
+                         f"Received: {name}={value!r}")
+    return v
+
+
+def _one_minus(x):
+    # Keras multiplies by the Python float 1 - x: computed in double, rounded to float32 later.
+    return 1.0 - float(x)
+
+
+class Optimizer:
+    """Base class: learning rate, iteration counter, legacy spellings, config.
+
+    Subclasses set ``_kind`` and override ``_fields()`` (their part of the C record) and
+    ``_own_config()``.
+    """
+
+    _kind = None
+    # Keras arguments kept in the config but not carried out by the C step (one warning each);
+    # loss_scale_factor only matters for mixed precision, which cnn does not use.
+    _NOT_APPLIED = ("gradient_accumulation_steps",)
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        quiet = kwargs.pop("_quiet_legacy", False)
+        if "lr" in kwargs:
+            learning_rate = kwargs.pop("lr")
+            if not quiet:
+                warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead "
+                              "(honoured here).", UserWarning, stacklevel=3)
+        decay = kwargs.pop("decay", None)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        self._decay = 0.0
+        if decay is not None:
+            self._decay = _number("decay", decay, lo=0.0)
+            if self._decay and not quiet:
+                warnings.warn("`decay` is a tf.keras 2 argument (Keras 3 drops it); cnn honours "
+                              "it: lr / (1 + decay * iterations), per batch.", UserWarning,
+                              stacklevel=3)
+        self.name = _snake(type(self).__name__) if name is None else str(name)
+        if weight_decay is not None:
+            weight_decay = _number("weight_decay", weight_decay, lo=0.0)
+        self.weight_decay = weight_decay
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
+        for arg, val in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                         ("global_clipnorm", global_clipnorm)):
+            if val is not None:
+                _number(arg, val, lo=0.0)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        if use_ema:
+            _number("ema_momentum", ema_momentum, lo=0.0, hi=1.0)
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        for arg in self._NOT_APPLIED:
+            if getattr(self, arg) not in (None, False):
+                warnings.warn(f"`{arg}` is accepted but not applied by cnn's training step yet.",
+                              UserWarning, stacklevel=3)
+        self.iterations = 0
+        self._learning_rate = None
+        self._warned_lr_alias = False
+        self._set_lr(learning_rate, quiet)
+
+    # ------------------------------------------------------------------ learning rate
+    def _set_lr(self, value, quiet=False):
+        if _is_schedule(value) or callable(value):
+            self._learning_rate = value
+            return
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            if not quiet:
+                warnings.warn(f"learning_rate={value} is an integer; Keras 3 requires a float. "
+                              f"Using {float(value)}.", UserWarning, stacklevel=4)
+        lr = _number("learning_rate", value, lo=0.0)
+        self._learning_rate = np.float32(lr)   # a float32 variable in Keras
+
+    @property
+    def learning_rate(self):
+        """The current rate (float32); a schedule is evaluated at ``iterations``."""
+        lr = self._learning_rate
+        if _is_schedule(lr):
+            return np.float32(lr(self.iterations))
+        if callable(lr):
+            return np.float32(lr())
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if _is_schedule(self._learning_rate) and not (_is_schedule(value) or callable(value)):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as "
+                            "its `learning_rate` constructor argument, hence its learning rate is "
+                            "not settable. If you need the learning rate to be settable, you "
+                            "should instantiate the optimizer with a float `learning_rate` "
+                            "argument.")
+        self._set_lr(value)
+
+    @property
+    def lr(self):
+        """tf.keras 2's alias of ``learning_rate``."""
+        self._warn_lr_alias()
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self._warn_lr_alias()
+        self.learning_rate = value
+
+    def _warn_lr_alias(self):
+        if not self._warned_lr_alias:
+            self._warned_lr_alias = True
+            warnings.warn("`optimizer.lr` is a tf.keras 2 alias; use `optimizer.learning_rate`.",
+                          UserWarning, stacklevel=4)
+
+    @property
+    def decay(self):
+        """The legacy ``decay=`` (0 when not given)."""
+        return self._decay
+
+    def _lr_at(self, iteration):
+        """The float32 rate of the update at 0-based optimizer step ``iteration``."""
+        lr = self._learning_rate
+        if _is_schedule(lr):
+            lr = np.float32(lr(iteration))
+        elif callable(lr):
+            lr = np.float32(lr())
+        lr = float(np.float32(lr))
+        if self._decay > 0:   # tf.keras 2 _decayed_lr, in double like csrc/schedule.c, then float32
+            lr = lr / (1.0 + self._decay * float(iteration))
+        return float(np.float32(lr))
+
+    # ------------------------------------------------------------------ the C record
+    def _fields(self):
+        """This optimizer's entries of the record, by field name."""
+        return {}
+
+    def _c_record(self):
+        f = {"beta_1": 0.0, "beta_2": 0.0, "epsilon": 0.0, "momentum": 0.0, "rho": 0.0,
+             "initial_accumulator_value": 0.0, "nesterov": 0, "amsgrad": 0, "centered": 0,
+             "learning_rate_power": 0.0, "l1": 0.0, "l2": 0.0, "l2_shrinkage": 0.0, "beta": 0.0}
+        f.update(self._fields())
+        for b in ("beta_1", "beta_2", "rho"):
+            f["one_minus_" + b] = _one_minus(f[b])
+        return (int(self._kind), float(f["beta_1"]), float(f["beta_2"]), float(f["epsilon"]),
+                float(f["momentum"]), float(f["rho"]), float(f["initial_accumulator_value"]),
+                int(bool(f["nesterov"])), int(bool(f["amsgrad"])), int(bool(f["centered"])),
+                float(self.weight_decay or 0.0), f["one_minus_beta_1"], f["one_minus_beta_2"],
+                f["one_minus_rho"], float(f["learning_rate_power"]), float(f["l1"]),
+                float(f["l2"]), float(f["l2_shrinkage"]), float(f["beta"]))
+
+    # ------------------------------------------------------------------ config
+    def _own_config(self):
+        return {}
+
+    def get_config(self):
+        lr = self._learning_rate
+        if _is_schedule(lr) and hasattr(lr, "get_config"):
+            lr = {"class_name": type(lr).__name__, "config": lr.get_config()}
+        elif not callable(lr):
+            lr = float(lr)
+        config = {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                  "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                  "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                  "ema_momentum": self.ema_momentum,
+                  "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                  "loss_scale_factor": self.loss_scale_factor,
+                  "gradient_accumulation_steps": self.gradient_accumulation_steps}
+        if self._decay:
+            config["decay"] = self._decay
+        config.update(self._own_config())
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            from . import schedules   # noqa: the schedules module owns its registry
+            config["learning_rate"] = schedules.deserialize(lr)
+        return cls(_quiet_legacy=True, **config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name} learning_rate={self._learning_rate!r}>"
+
+
+class SGD(Optimizer):
+    """Gradient descent, with momentum and Nesterov momentum (velocity holds lr)."""
+
+    _kind = KIND_SGD
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum = _number("momentum", momentum, lo=0.0, hi=1.0)
+        self.nesterov = bool(nesterov)
+
+    def _fields(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+    def _own_config(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam; epsilon is added to sqrt(v) without bias correction ("epsilon hat")."""
+
+    _kind = KIND_ADAM
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = _number("beta_1", beta_1, lo=0.0, hi=1.0, hi_open=True)
+        self.beta_2 = _number("beta_2", beta_2, lo=0.0, hi=1.0, hi_open=True)
+        self.epsilon = _number("epsilon", epsilon, lo=0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def _fields(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+    def _own_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (p *= 1 - weight_decay * lr before each update)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: "
+                             "weight_decay=None")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class RMSprop(Optimizer):
+    """RMSprop; epsilon inside the square root (Keras 3)."""
+
+    _kind = KIND_RMSPROP
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
+                 centered=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho = _number("rho", rho, lo=0.0, hi=1.0, hi_open=True)
+        self.momentum = _number("momentum", momentum, lo=0.0, hi=1.0)
+        self.epsilon = _number("epsilon", epsilon, lo=0.0)
+        self.centered = bool(centered)
+
+    def _fields(self):
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+    def _own_config(self):
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
+class Adagrad(Optimizer):
+    """Adagrad; the accumulator starts at initial_accumulator_value, epsilon inside the sqrt."""
+
+    _kind = KIND_ADAGRAD
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value = _number("initial_accumulator_value",
+                                                 initial_accumulator_value, lo=0.0)
+        self.epsilon = _number("epsilon", epsilon, lo=0.0)
+
+    def _fields(self):
+        return {"initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+    def _own_config(self):
+        return {"initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Keras 3 default learning_rate 0.001; the paper and Keras <= 2.2 used 1.0)."""
+
+    _kind = KIND_ADADELTA
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho = _number("rho", rho, lo=0.0, hi=1.0, hi_open=True)
+        self.epsilon = _number("epsilon", epsilon, lo=0.0)
+
+    def _fields(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+    def _own_config(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class _BetasEpsilon(Optimizer):
+    """Shared arguments of Adamax and Nadam."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = _number("beta_1", beta_1, lo=0.0, hi=1.0, hi_open=True)
+        self.beta_2 = _number("beta_2", beta_2, lo=0.0, hi=1.0, hi_open=True)
+        self.epsilon = _number("epsilon", epsilon, lo=0.0)
+
+    def _fields(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+    def _own_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adamax(_BetasEpsilon):
+    """Adamax: Adam with the infinity norm."""
+
+    _kind = KIND_ADAMAX
+
+
+class Nadam(_BetasEpsilon):
+    """Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
+
+    _kind = KIND_NADAM
+
+
+class Lion(Optimizer):
+    """Lion: sign of an interpolated momentum."""
+
+    _kind = KIND_LION
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = _number("beta_1", beta_1, lo=0.0, hi=1.0, lo_open=True)
+        self.beta_2 = _number("beta_2", beta_2, lo=0.0, hi=1.0)
+
+    def _fields(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+    def _own_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class Ftrl(Optimizer):
+    """FTRL-proximal (keras/src/optimizers/ftrl.py)."""
+
+    _kind = KIND_FTRL
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                 beta=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.learning_rate_power = _number("learning_rate_power", learning_rate_power, hi=0.0,
+                                           lo=-math.inf)
+        self.initial_accumulator_value = _number("initial_accumulator_value",
+                                                 initial_accumulator_value, lo=0.0)
+        self.l1_regularization_strength = _number("l1_regularization_strength",
+                                                  l1_regularization_strength, lo=0.0)
+        self.l2_regularization_strength = _number("l2_regularization_strength",
+                                                  l2_regularization_strength, lo=0.0)
+        self.l2_shrinkage_regularization_strength = _number(
+            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, lo=0.0)
+        self.beta = _number("beta", beta, lo=0.0)
+
+    def _lr_at(self, iteration):
+        lr = super()._lr_at(iteration)
+        if lr <= 0:
+            raise ValueError(f"Ftrl divides by the learning rate; it must be > 0, got {lr}")
+        return lr
+
+    def _fields(self):
+        return {"learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1": self.l1_regularization_strength, "l2": self.l2_regularization_strength,
+                "l2_shrinkage": self.l2_shrinkage_regularization_strength, "beta": self.beta}
+
+    def _own_config(self):
+        return {"learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength":
+                    self.l2_shrinkage_regularization_strength,
+                "beta": self.beta}
+
+
+_REGISTRY = {c.__name__.lower(): c for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta,
+                                             Adamax, Nadam, Lion, Ftrl)}
+
+
+def serialize(optimizer):
+    """``{"class_name": ..., "config": ...}`` of an optimizer."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from ``serialize``'s dict (class names case-insensitive)."""
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _REGISTRY.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer: {name!r}. Known: {', '.join(sorted(_REGISTRY))}")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier):
+    """An optimizer from a name ('adam', 'SGD', ...), a config dict or an instance."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = _REGISTRY.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
+                             f"Known optimizers: {', '.join(sorted(_REGISTRY))}")
+        return cls()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

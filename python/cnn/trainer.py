@@ -1,0 +1,305 @@
+"""fit, evaluate, predict and the *_on_batch methods: Python drives epochs and callbacks, the C
+core runs the steps (one call per epoch unless a callback asks for batch hooks)."""
+import math
+import warnings
+
+import numpy as np
+
+from cnn import _core, _data
+
+_LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+_PROGRESS_INTERVAL = 0.05
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_verbose(verbose):
+    if verbose not in ("auto", 0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return 1 if verbose == "auto" else verbose
+
+
+def _f32(v):
+    return float(np.float32(v))
+
+
+class Trainer:
+    """Mixed into Sequential: everything that runs data through the model."""
+
+    # ------------------------------------------------------------------ data
+    def _features(self, x, name="x"):
+        xa = _data.as_features(x, self.input_shape[1:] if self.input_shape else None, name)
+        if not self.built:
+            self.build((None,) + xa.shape[1:])
+        return xa.reshape(len(xa), -1)
+
+    def _targets(self, xa, y, name="y"):
+        if y is None:
+            raise ValueError(f"{name} is required to train or evaluate: the model needs targets")
+        y_shape = np.shape(y)
+        self._prepare_compiled(y_shape)
+        return _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
+
+    def _weights(self, n, y, sample_weight, class_weight):
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot pass both class_weight and sample_weight; merge them into "
+                             "sample_weight")
+        if class_weight is not None:
+            return _data.class_weights_to_sample_weights(class_weight, y)
+        return _data.as_sample_weight(sample_weight, n)
+
+    def _logs(self, sums, prefix=""):
+        """Keras's logs from the core's sums: mean loss and each metric; keys sorted as Keras 3."""
+        count = sums[1]
+        logs = {prefix + "loss": _f32(sums[0] / count) if count else 0.0}
+        for i, m in enumerate(self._metric_objects):
+            total, n = sums[2 + 2 * i], sums[3 + 2 * i]
+            value = total / n if n else 0.0
+            if getattr(m, "_root", False) or type(m).__name__ == "RootMeanSquaredError":
+                value = math.sqrt(value)
+            logs[prefix + m.name] = _f32(value)
+        return dict(sorted(logs.items()))
+
+    def _schedule(self):
+        """The learning rate as the C core steps it (per batch)."""
+        opt = self.optimizer
+        lr = opt._learning_rate
+        if hasattr(lr, "c_record"):
+            return dict(lr.c_record())
+        if callable(lr):
+            return {"kind": 0, "lr": float(np.float32(lr()))}
+        if opt.decay:
+            return {"kind": 1, "lr": float(lr), "decay": float(opt.decay)}
+        return {"kind": 0, "lr": float(lr)}
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1, **kwargs):
+        from cnn.callbacks import CallbackList
+        if "nb_epoch" in kwargs:
+            epochs = kwargs.pop("nb_epoch")
+            warnings.warn("`nb_epoch` is the Keras 1 spelling of `epochs` (honoured).", UserWarning, stacklevel=2)
+        for name in _LEGACY_FIT_ARGS:
+            kwargs.pop(name, None)
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+        epochs = _check_int("epochs", epochs, 0)
+        initial_epoch = _check_int("initial_epoch", initial_epoch, 0)
+        verbose_level = _check_verbose(verbose)
+        if batch_size is not None:
+            batch_size = _check_int("batch_size", batch_size, 1)
+        if steps_per_epoch is not None:
+            steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
+        if shuffle not in (True, False, "batch"):
+            raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before calling `fit()`.")
+
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = self._weights(len(xa), ya, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            val = self._validation_arrays(validation_data)
+        elif validation_split:
+            (xa, ya, sw), (xv, yv, swv) = _data.split_validation([xa, ya, sw], validation_split)
+            _data.warn_if_one_class(yv, self._is_sparse())
+            val = (np.ascontiguousarray(xv), np.ascontiguousarray(yv), swv)
+            xa, ya = np.ascontiguousarray(xa), np.ascontiguousarray(ya)
+        n = len(xa)
+        if batch_size is None:
+            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+        batch_size = min(batch_size, n)
+        steps_full = math.ceil(n / batch_size)
+        steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
+        val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
+        plan = self._get_plan(max(batch_size, val_batch))
+
+        cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose_level != 0, model=self,
+                           verbose=verbose, epochs=epochs, steps=steps)
+        if verbose_level == 2 and cbs._progbar is not None:
+            cbs._progbar.verbose = 2
+        batch_hooks = cbs.needs_batch_hooks("train")
+        report = cbs._progbar is not None and verbose_level == 1
+        self.stop_training = False
+        self._initial_epoch = None      # BackupAndRestore may set it in on_train_begin to resume
+        cbs.on_train_begin()
+        initial_epoch = self._initial_epoch or initial_epoch
+        logs = {}
+        warned_nan = False
+        position, perm = 0, None  # steps_per_epoch < batches: the data carries on across epochs
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            sums = None
+            done = 0
+            while done < steps and not self.stop_training:
+                if perm is None or position >= steps_full:
+                    perm = self._permutation(n, batch_size, epoch, shuffle)
+                    position = 0
+                chunk = 1 if batch_hooks else min(steps - done, steps_full - position)
+                if batch_hooks:
+                    cbs.on_train_batch_begin(done)
+                offset = done
+
+                def progress(k, s, offset=offset):
+                    cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
+                    return self.stop_training
+
+                _, part, self.optimizer.iterations = plan.train(
+                    xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._schedule(),
+                    progress if (report and not batch_hooks) else None, _PROGRESS_INTERVAL)
+                sums = self._merge(sums, part)
+                position += chunk
+                done += chunk
+                if batch_hooks:
+                    cbs.on_train_batch_end(done - 1, self._logs(sums))
+            logs = self._logs(sums)
+            if not warned_nan and not np.isfinite(logs["loss"]):
+                warned_nan = True
+                warnings.warn(f"The loss became NaN or infinite in epoch {epoch + 1}: the weights are no longer "
+                              "usable. Try a smaller learning rate or scaled inputs. (Training goes on, as in "
+                              "Keras; add cnn.callbacks.TerminateOnNaN() to stop it.)", RuntimeWarning, stacklevel=2)
+            if val is not None and self._should_validate(epoch, validation_freq):
+                logs.update(self._logs(plan.evaluate(val[0], val[1], val[2], val_batch, None, 0), "val_"))
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        self._finalize_ema()
+        cbs.on_train_end(logs)
+        return self.history
+
+    @staticmethod
+    def _merge(a, b):
+        if a is None:
+            return list(b)
+        return [x + y for x, y in zip(a, b)]
+
+    @staticmethod
+    def _should_validate(epoch, freq):
+        if isinstance(freq, int):
+            return (epoch + 1) % freq == 0
+        return epoch + 1 in freq
+
+    def _permutation(self, n, batch_size, epoch, shuffle):
+        from cnn.utils import _global_seed
+        if not shuffle:
+            return np.arange(n, dtype=np.int64)
+        key = _core.rng_key(_global_seed(), 2, epoch, 0)  # purpose 2: shuffling
+        if shuffle == "batch":  # Keras: shuffle within batch-sized chunks only
+            perm = np.arange(n, dtype=np.int64)
+            for i in range(0, n, batch_size):
+                size = min(batch_size, n - i)
+                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), 2, epoch, i + 1))
+            return perm
+        perm = _core.permutation(n, key)
+        return np.ascontiguousarray(perm, dtype=np.int64)
+
+    def _validation_arrays(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val)")
+        xv = self._features(validation_data[0], "validation_data x")
+        yv = _data.as_targets(validation_data[1], len(xv), self.output_shape, self._is_sparse(),
+                              "validation_data y", self._broadcasts())
+        swv = _data.as_sample_weight(validation_data[2], len(xv)) if len(validation_data) == 3 else None
+        return xv, yv, swv
+
+    # ------------------------------------------------------------------ evaluate / predict
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        from cnn.callbacks import CallbackList
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
+        verbose_level = _check_verbose(verbose)
+        if batch_size is not None:
+            batch_size = _check_int("batch_size", batch_size, 1)
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before calling `evaluate()`.")
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = _data.as_sample_weight(sample_weight, len(xa))
+        batch = min(batch_size or 32, len(xa))
+        n_steps = math.ceil(len(xa) / batch)
+        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
+                           epochs=1, steps=n_steps)
+        plan = self._get_plan(batch)
+        cbs.on_test_begin()
+
+        def progress(k, s):
+            cbs.on_test_batch_end(k - 1, self._logs(s))
+
+        report = cbs._progbar is not None and verbose_level == 1
+        sums = plan.evaluate(xa, ya, sw, batch, progress if report else None, _PROGRESS_INTERVAL)
+        logs = self._logs(sums)
+        cbs.on_test_end(logs)
+        return self._results(logs, return_dict)
+
+    def _results(self, logs, return_dict):
+        """Keras's return convention: a float for the loss alone, else [loss, metrics in compile order]."""
+        if return_dict:
+            return dict(logs)
+        values = [logs["loss"]] + [logs[m.name] for m in self._metric_objects]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        from cnn.callbacks import CallbackList
+        verbose_level = _check_verbose(verbose)
+        if batch_size is not None:
+            batch_size = _check_int("batch_size", batch_size, 1)
+        xa = self._features(x)
+        batch = min(batch_size or 32, len(xa))
+        n_steps = math.ceil(len(xa) / batch)
+        if verbose == "auto" and n_steps == 1:
+            verbose_level = 0  # no "1/1" bar on every small predict (a Keras annoyance)
+        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
+                           epochs=1, steps=n_steps)
+        cbs.on_predict_begin()
+
+        def progress(k, s):
+            cbs.on_predict_batch_end(k - 1, {})
+
+        report = cbs._progbar is not None and verbose_level == 1
+        out = self._inference_plan(batch).predict(xa, batch, progress if report else None, _PROGRESS_INTERVAL)
+        cbs.on_predict_end({})
+        return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
+
+    def __call__(self, x, training=False):
+        return self.predict_on_batch(x)
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before calling `train_on_batch()`.")
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = self._weights(len(xa), ya, sample_weight, class_weight)
+        plan = self._get_plan(len(xa))
+        perm = np.arange(len(xa), dtype=np.int64)
+        _, sums, self.optimizer.iterations = plan.train(
+            xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._schedule(), None, 0.0)
+        logs = self._logs(sums)
+        if not np.isfinite(logs["loss"]):
+            warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,
+                          stacklevel=2)
+        return self._results(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before calling `test_on_batch()`.")
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = _data.as_sample_weight(sample_weight, len(xa))
+        sums = self._get_plan(len(xa)).evaluate(xa, ya, sw, len(xa), None, 0)
+        return self._results(self._logs(sums), return_dict)
+
+    def predict_on_batch(self, x):
+        xa = self._features(x)
+        out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)
+        return out.reshape((len(xa),) + tuple(self.output_shape[1:]))

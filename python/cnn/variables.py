@@ -1,0 +1,44 @@
+"""Variable: a named weight, seen from Python as a NumPy view into the model's flat buffer."""
+import numpy as np
+
+
+class Variable:
+    def __init__(self, value, name, trainable=True):
+        self._value = np.asarray(value, dtype=np.float32)
+        self.name = name
+        self.path = name
+        self.trainable = trainable
+
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return "float32"
+
+    @property
+    def value(self):
+        return self._value
+
+    def numpy(self):
+        return self._value.copy()
+
+    def assign(self, value):
+        value = np.asarray(value, dtype=np.float32)
+        if value.shape != self._value.shape:
+            raise ValueError(f"cannot assign a value of shape {value.shape} to variable '{self.name}' "
+                             f"of shape {self._value.shape}")
+        self._value[...] = value
+        return self
+
+    def _rebind(self, view):
+        """Moves the storage into `view` (a slice of a flat buffer), keeping the values."""
+        view[...] = self._value.reshape(view.shape)
+        self._value = view
+
+    def __array__(self, dtype=None, copy=None):
+        return self._value.astype(dtype) if dtype is not None else self._value.copy()
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self.shape}, dtype=float32, value={self._value!r}>"

@@ -1,0 +1,24 @@
+"""Builds the C core, cnn._core, from csrc/*.c. Metadata lives in pyproject.toml."""
+import glob
+import os
+
+import numpy
+from setuptools import Extension, setup
+
+# Determinism (DESIGN.md section 3): no fast-math, no implicit FMA contraction. Instruction-set
+# specific code uses per-function target attributes and run-time dispatch, never -march=native.
+flags = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden",
+         "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
+if os.environ.get("CNN_SANITIZE"):  # the sanitizer build used by the tests in CI
+    flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
+
+core = Extension(
+    "cnn._core",
+    sources=sorted(glob.glob("csrc/*.c")),
+    include_dirs=["csrc", numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_20_API_VERSION"), ("_GNU_SOURCE", None)],
+    extra_compile_args=flags,
+    extra_link_args=["-pthread"] + (["-fsanitize=address,undefined"] if os.environ.get("CNN_SANITIZE") else []),
+)
+
+setup(ext_modules=[core])

@@ -211,3 +211,18 @@ def test_validation_split_on_sorted_labels_warns():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     with pytest.warns(UserWarning, match="same label"):
         model.fit(x, y, validation_split=0.2, verbose=0)
+
+
+def test_python_only_learning_rate_is_evaluated_every_step():
+    # A callable learning rate (evaluated by Keras at every step) and a plain constant give the same
+    # weights when the callable returns that constant.
+    x, y = load_iris()
+    results = []
+    for lr in (0.01, lambda: 0.01):
+        cnn.utils.set_random_seed(0)
+        model = cnn.Sequential([cnn.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=cnn.optimizers.SGD(learning_rate=lr), loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

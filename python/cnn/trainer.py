@@ -65,16 +65,25 @@ class Trainer:
         return dict(sorted(logs.items()))
 
     def _schedule(self):
-        """The learning rate as the C core steps it (per batch)."""
+        """The learning rate as the C core steps it (per batch), or None when only Python can compute it
+        (a callable or a schedule written in Python): then the loop goes one step at a time."""
         opt = self.optimizer
         lr = opt._learning_rate
         if hasattr(lr, "c_record"):
-            return dict(lr.c_record())
+            record = lr.c_record()
+            return dict(record) if record is not None else None
         if callable(lr):
-            return {"kind": 0, "lr": float(np.float32(lr()))}
+            return None
         if opt.decay:
             return {"kind": 1, "lr": float(lr), "decay": float(opt.decay)}
         return {"kind": 0, "lr": float(lr)}
+
+    def _step_schedule(self):
+        """The schedule for the next call; a Python-only rate is evaluated for the next step."""
+        record = self._schedule()
+        if record is None:
+            return {"kind": 0, "lr": self.optimizer._lr_at(self.optimizer.iterations)}
+        return record
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -127,7 +136,7 @@ class Trainer:
                            verbose=verbose, epochs=epochs, steps=steps)
         if verbose_level == 2 and cbs._progbar is not None:
             cbs._progbar.verbose = 2
-        batch_hooks = cbs.needs_batch_hooks("train")
+        batch_hooks = cbs.needs_batch_hooks("train") or self._schedule() is None
         report = cbs._progbar is not None and verbose_level == 1
         self.stop_training = False
         self._initial_epoch = None      # BackupAndRestore may set it in on_train_begin to resume
@@ -154,7 +163,7 @@ class Trainer:
                     return self.stop_training
 
                 _, part, self.optimizer.iterations = plan.train(
-                    xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._schedule(),
+                    xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._step_schedule(),
                     progress if (report and not batch_hooks) else None, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
                 position += chunk
@@ -283,7 +292,7 @@ class Trainer:
         plan = self._get_plan(len(xa))
         perm = np.arange(len(xa), dtype=np.int64)
         _, sums, self.optimizer.iterations = plan.train(
-            xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._schedule(), None, 0.0)
+            xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._step_schedule(), None, 0.0)
         logs = self._logs(sums)
         if not np.isfinite(logs["loss"]):
             warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,

@@ -214,7 +214,11 @@ static int parse_schedule(PyObject *d, cnn_schedule *s)
     DGET(d, "staircase", 0, s->staircase, int);
     DGET(d, "cycle", 0, s->cycle, int);
     PyObject *b = PyDict_GetItemString(d, "boundaries"), *v = PyDict_GetItemString(d, "values");
-    if (b && v) {
+    if (s->kind == CNN_SCHED_PIECEWISE) {
+        if (!b || !v) {
+            PyErr_SetString(PyExc_ValueError, "a piecewise schedule needs boundaries and values");
+            return 0;
+        }
         PyObject *bs = PySequence_Fast(b, "boundaries must be a sequence");
         PyObject *vs = bs ? PySequence_Fast(v, "values must be a sequence") : NULL;
         if (!vs) { Py_XDECREF(bs); return 0; }

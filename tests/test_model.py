@@ -226,3 +226,37 @@ def test_python_only_learning_rate_is_evaluated_every_step():
         results.append(model.get_weights())
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("schedule", [
+    lambda: cnn.optimizers.schedules.ExponentialDecay(0.05, decay_steps=3, decay_rate=0.5),
+    lambda: cnn.optimizers.schedules.InverseTimeDecay(0.05, decay_steps=2, decay_rate=1.0, staircase=True),
+    lambda: cnn.optimizers.schedules.PiecewiseConstantDecay([4, 8], [0.05, 0.01, 0.001]),
+    lambda: cnn.optimizers.schedules.PolynomialDecay(0.05, decay_steps=10, end_learning_rate=0.001),
+    lambda: cnn.optimizers.schedules.CosineDecay(0.05, decay_steps=10, warmup_target=0.1, warmup_steps=3),
+    lambda: cnn.optimizers.schedules.CosineDecayRestarts(0.05, first_decay_steps=4),
+])
+def test_schedules_step_per_batch_in_c(schedule):
+    # The C core evaluates the schedule at every step. Stepping one batch at a time from Python with
+    # the rate set by hand to schedule(step) must give the same weights.
+    x, y = load_iris()
+    x = x / 8.0
+
+    def fresh(optimizer):
+        cnn.utils.set_random_seed(0)
+        model = cnn.Sequential([cnn.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        return model
+
+    fitted = fresh(cnn.optimizers.SGD(schedule()))
+    fitted.fit(x, y, batch_size=50, epochs=4, shuffle=False, verbose=0)
+    manual = fresh(cnn.optimizers.SGD(0.0))
+    sched = schedule()
+    for step in range(12):
+        manual.optimizer.learning_rate = float(sched(step))
+        rows = slice(50 * (step % 3), 50 * (step % 3) + 50)
+        manual.train_on_batch(x[rows], y[rows])
+    for a, b in zip(fitted.get_weights(), manual.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert fitted.optimizer.iterations == 12
+    assert not np.allclose(fitted.get_weights()[0], fresh(cnn.optimizers.SGD(0.0)).get_weights()[0])

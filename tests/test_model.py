@@ -260,3 +260,22 @@ def test_schedules_step_per_batch_in_c(schedule):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert fitted.optimizer.iterations == 12
     assert not np.allclose(fitted.get_weights()[0], fresh(cnn.optimizers.SGD(0.0)).get_weights()[0])
+
+
+def test_step_activation_warns_when_trained():
+    model = cnn.Sequential([cnn.Input(shape=(2,)), layers.Dense(1, activation="step")])
+    model.set_weights([np.array([[1.0], [1.0]]), np.array([-1.5])])
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0)[:, 0], [0, 0, 0, 1])   # an AND perceptron
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="zero gradient"):
+        model.fit(x, np.array([0, 1, 1, 1]), epochs=2, verbose=0)
+
+
+def test_steps_arguments_limit_batches():
+    x, y = load_iris()
+    model = cnn.Sequential([cnn.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert model.evaluate(x, y, batch_size=10, steps=2, verbose=0) == pytest.approx(
+        model.evaluate(x[:20], y[:20], verbose=0), rel=1e-6)
+    assert model.predict(x, batch_size=10, steps=3, verbose=0).shape == (30, 3)

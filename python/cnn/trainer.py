@@ -129,7 +129,11 @@ class Trainer:
         batch_size = min(batch_size, n)
         steps_full = math.ceil(n / batch_size)
         steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
+        if val is not None and validation_steps is not None:  # Keras: only the first validation_steps batches
+            rows = _check_int("validation_steps", validation_steps, 1) * (validation_batch_size or batch_size)
+            val = tuple(None if a is None else a[:rows] for a in val)
         val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
+        self._warn_if_step_activation()
         plan = self._get_plan(max(batch_size, val_batch))
 
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose_level != 0, model=self,
@@ -185,6 +189,16 @@ class Trainer:
         cbs.on_train_end(logs)
         return self.history
 
+    def _warn_if_step_activation(self):
+        """The perceptron lesson's Heaviside step has a zero gradient: nothing below it can learn."""
+        from cnn import activations
+        if not getattr(self, "_warned_step", False) and any(
+                getattr(l, "activation", None) is activations.step for l in self._layers):
+            self._warned_step = True
+            warnings.warn("The 'step' activation has a zero gradient, so gradient descent cannot train the "
+                          "weights that feed it. Use it to run a perceptron with set weights, or train with "
+                          "'sigmoid' and threshold the output.", UserWarning, stacklevel=3)
+
     @staticmethod
     def _merge(a, b):
         if a is None:
@@ -234,6 +248,9 @@ class Trainer:
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = _data.as_sample_weight(sample_weight, len(xa))
+        if steps is not None:  # Keras: only the first `steps` batches
+            rows = _check_int("steps", steps, 1) * (batch_size or 32)
+            xa, ya, sw = xa[:rows], ya[:rows], None if sw is None else sw[:rows]
         batch = min(batch_size or 32, len(xa))
         n_steps = math.ceil(len(xa) / batch)
         cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
@@ -263,6 +280,8 @@ class Trainer:
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
         xa = self._features(x)
+        if steps is not None:
+            xa = xa[:_check_int("steps", steps, 1) * (batch_size or 32)]
         batch = min(batch_size or 32, len(xa))
         n_steps = math.ceil(len(xa) / batch)
         if verbose == "auto" and n_steps == 1:

@@ -109,7 +109,7 @@ def test_round_trip_predicts_identically_and_restores_compile(tmp_path, fmt):
     lambda: optimizers.Nadam(0.01),
     lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
     lambda: optimizers.Ftrl(0.1),
-    lambda: optimizers.Adam(cnn.schedules.ExponentialDecay(0.05, 3, 0.5)),
+    lambda: optimizers.Adam(cnn.schedules.PiecewiseConstantDecay([7, 14], [0.05, 0.02, 0.01])),
 ], ids=["adam-amsgrad", "rmsprop-centered-momentum", "nadam", "sgd-nesterov", "ftrl", "adam-schedule"])
 def test_optimizer_state_continues_like_an_unsaved_twin(tmp_path, fmt, make_opt):
     m = _model(make_opt())
@@ -225,6 +225,24 @@ def test_weights_only_round_trip(tmp_path):
     bare = _model(compile=False)
     bare.load_weights(path)
     assert np.array_equal(saved, bare.predict(X, verbose=0))
+
+
+@needs_h5py
+def test_load_weights_during_fit_reaches_the_running_step(tmp_path):
+    """BackupAndRestore loads weights in on_train_begin, after fit built its C plan: the optimizer
+    state must still reach the steps that follow."""
+    m = _model()
+    _fit(m)
+    path = str(tmp_path / "w.weights.h5")
+    m.save_weights(path)
+
+    class Restore(cnn.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.model.load_weights(path)
+
+    other = _model()
+    h_other = other.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[Restore()]).history
+    assert h_other == _fit(m) and _same_weights(m, other)
 
 
 @pytest.mark.parametrize("fmt", FORMATS, indirect=True)
@@ -465,9 +483,20 @@ def test_bad_optimizer_state(tmp_path, saved):
     assert not cnn.models.load_model(bad, compile=False).compiled
 
 
+def test_failed_load_weights_changes_nothing(tmp_path, saved):
+    bad = _bad(tmp_path)
+    _rezip(saved, bad, replace={"model.weights.npz": _npz_with(saved, {"optimizer/vars/5": np.zeros(9)})})
+    m = _model()
+    _fit(m, 1)
+    before, iterations = m.get_weights(), m.optimizer.iterations
+    with pytest.raises(ValueError, match="shape"):
+        m.load_weights(bad)
+    assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
+    assert m.optimizer.iterations == iterations
+
+
 @needs_h5py
 def test_hostile_h5(tmp_path):
-    import h5py
     m = _model()
     path = str(tmp_path / "w.weights.h5")
     m.save_weights(path)

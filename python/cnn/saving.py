@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import struct
 import sys
 import tempfile
 import warnings
@@ -42,6 +43,9 @@ _BOMB_FLOOR = 64 << 20               # a member above this must not expand > _BO
 _BOMB_RATIO = 100
 _H5_EXTRA = 'pip install "cnn[h5]"'
 _warned_npz = [False]
+# what zipfile raises on damaged archives (besides ValueError)
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError,
+               KeyError, struct.error)
 
 
 # ------------------------------------------------------------------------------ small helpers
@@ -133,7 +137,7 @@ def _layers_config(model):
 
 
 def _serialize_with_module(obj, module):
-    """A cnn loss/metric/optimizer object in serialize_keras_object's layout."""
+    """A cnn object (a metric) in serialize_keras_object's layout."""
     return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
             "registered_name": None}
 
@@ -155,7 +159,7 @@ def _optimizer_config(opt):
 
 
 def _compile_config(model):
-    from cnn import losses, metrics
+    from cnn import losses
     args = model._compile_args
     loss = args["loss"]
     if not isinstance(loss, str):
@@ -220,6 +224,8 @@ def _check_no_code(obj, depth=0):
 def _check_module(entry, what):
     module = entry.get("module")
     class_name = entry.get("class_name")
+    if module is not None and not isinstance(module, str):
+        raise ValueError(f"The module of {what} {class_name!r} is not a string")
     if module is None or module in ("keras", "cnn") or str(module).startswith(("keras.", "cnn.")):
         return
     if module == "builtins" and class_name == "function":
@@ -252,6 +258,8 @@ def _layer_from_entry(entry, custom_objects):
     if not isinstance(config, dict):
         raise ValueError(f"The config of layer {class_name!r} is not a dict")
     registered = entry.get("registered_name")
+    if registered is not None and not isinstance(registered, str):
+        raise ValueError(f"The registered_name of layer {class_name!r} is not a string")
     cls = custom_objects.get(class_name) or (custom_objects.get(registered) if registered else None)
     if cls is None:
         _check_module(entry, "layer")
@@ -265,7 +273,7 @@ def _layer_from_entry(entry, custom_objects):
         config = _strip_keras_only(class_name, config)
     try:
         return cls.from_config(config)
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as e:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
         raise ValueError(f"Cannot rebuild layer {class_name!r} from its config: {e}") from None
 
 
@@ -393,7 +401,7 @@ def _deserialize_metric(spec, custom_objects):
     if name == "function" and isinstance(spec.get("config"), str):
         return spec["config"]
     cls = metrics._BY_NAME.get(name)
-    if not isinstance(cls, type) or name[0].islower():
+    if not isinstance(cls, type) or not name[:1].isupper():
         raise ValueError(f"Unknown metric class {name!r} in the file")
     return cls.from_config(spec.get("config") or {})
 
@@ -427,7 +435,7 @@ def compile_from_config(model, compile_config, custom_objects=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")    # legacy-spelling warnings were shown when first compiled
             model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)
-    except (TypeError, ValueError, KeyError, AttributeError) as e:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
         raise ValueError(f"Cannot restore the model's compile() arguments from the file: {e}. Load it with "
                          "compile=False and call compile() yourself.") from None
 
@@ -572,29 +580,31 @@ def _npz_bytes(arrays):
 class _H5Reader:
     """Reads datasets by path from HDF5 bytes, checking links, layout, shape and dtype first."""
 
+    _ERRORS = (KeyError, OSError, RuntimeError, TypeError, AttributeError, OverflowError)  # h5py, corrupt files
+
     def __init__(self, data, what):
         h5py = _require_h5py(f"Loading {what}")
         self._h5py = h5py
         self.what = what
         try:
-            self.f = h5py.File(io.BytesIO(data) if isinstance(data, bytes) else data, "r")
-        except (OSError, ValueError) as e:
+            self.f = h5py.File(io.BytesIO(data), "r")
+        except (ValueError,) + self._ERRORS as e:
             raise ValueError(f"{what} is not a readable HDF5 file: {e}") from None
 
     def _node(self, path):
         """The object at path through hard links only, or None when absent."""
         h5py, node = self._h5py, self.f
-        for part in path.split("/"):
-            if not isinstance(node, h5py.Group) or part not in node:
-                return None
-            link = node.get(part, getlink=True)
-            if not isinstance(link, h5py.HardLink):
-                raise ValueError(f"{self.what}: '{path}' is a {type(link).__name__}; links are not allowed")
-            node = node[part]
+        try:
+            for part in path.split("/"):
+                if not isinstance(node, h5py.Group) or part not in node:
+                    return None
+                link = node.get(part, getlink=True)
+                if not isinstance(link, h5py.HardLink):
+                    raise ValueError(f"{self.what}: '{path}' is a {type(link).__name__}; links are not allowed")
+                node = node[part]
+        except self._ERRORS as e:
+            raise ValueError(f"{self.what}: cannot read '{path}': {e}") from None
         return node
-
-    def has_group(self, path):
-        return isinstance(self._node(path), self._h5py.Group)
 
     def keys(self, path):
         group = self._node(path)
@@ -602,18 +612,21 @@ class _H5Reader:
             return None
         if not isinstance(group, self._h5py.Group):
             raise ValueError(f"{self.what}: '{path}' should be a group")
-        return set(group.keys())
+        try:
+            return set(group.keys())
+        except self._ERRORS as e:
+            raise ValueError(f"{self.what}: cannot list '{path}': {e}") from None
 
     def get(self, path, shape, kinds="f"):
         ds = self._node(path)
         if not isinstance(ds, self._h5py.Dataset):
             raise ValueError(f"{self.what}: '{path}' is missing or not a dataset")
-        if ds.external or ds.is_virtual:
-            raise ValueError(f"{self.what}: '{path}' points outside the file; not allowed")
-        _check_array_header(self.what, path, ds.shape, ds.dtype, shape, kinds)
         try:
+            if ds.external or ds.is_virtual:
+                raise ValueError(f"{self.what}: '{path}' points outside the file; not allowed")
+            _check_array_header(self.what, path, ds.shape, ds.dtype, shape, kinds)
             return np.asarray(ds[()])
-        except (OSError, ValueError, TypeError) as e:
+        except self._ERRORS as e:
             raise ValueError(f"{self.what}: cannot read '{path}': {e}") from None
 
     def close(self):
@@ -628,7 +641,7 @@ class _NpzReader:
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
             self.names = set(self.zf.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        except (ValueError,) + _ZIP_ERRORS as e:
             raise ValueError(f"{what} is not a readable npz file: {e}") from None
 
     def has_group(self, path):
@@ -644,9 +657,9 @@ class _NpzReader:
         name = path + ".npy"
         if name not in self.names:
             raise ValueError(f"{self.what}: '{path}' is missing")
+        info = self.zf.getinfo(name)
+        _check_bomb(info, self.what)
         try:
-            info = self.zf.getinfo(name)
-            _check_bomb(info, self.what)
             with self.zf.open(info) as f:
                 version = npy_format.read_magic(f)
                 read = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
@@ -654,9 +667,9 @@ class _NpzReader:
                 _check_array_header(self.what, path, got_shape, dtype, shape, kinds)
                 count = int(np.prod(got_shape))
                 raw = f.read(count * dtype.itemsize)
-        except ValueError:
+        except _BadArray:
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as e:
+        except (ValueError,) + _ZIP_ERRORS as e:
             raise ValueError(f"{self.what}: cannot read '{path}': {e}") from None
         if len(raw) != count * dtype.itemsize:
             raise ValueError(f"{self.what}: '{path}' is truncated")
@@ -667,12 +680,16 @@ class _NpzReader:
         self.zf.close()
 
 
+class _BadArray(ValueError):
+    """An array whose header does not fit the model (raised before any data is read)."""
+
+
 def _check_array_header(what, path, got_shape, dtype, shape, kinds):
     if dtype.hasobject or dtype.kind not in kinds or dtype.itemsize > 8:
-        raise ValueError(f"{what}: '{path}' holds {dtype} values; expected "
-                         f"{'floats' if kinds == 'f' else 'numbers'}")
+        raise _BadArray(f"{what}: '{path}' holds {dtype} values; expected "
+                        f"{'floats' if kinds == 'f' else 'numbers'}")
     if tuple(got_shape) != tuple(shape):
-        raise ValueError(f"{what}: '{path}' has shape {tuple(got_shape)}, the model expects {tuple(shape)}")
+        raise _BadArray(f"{what}: '{path}' has shape {tuple(got_shape)}, the model expects {tuple(shape)}")
 
 
 def _check_bomb(info, what):
@@ -683,8 +700,8 @@ def _check_bomb(info, what):
 
 # ------------------------------------------------------------------------------ applying state
 
-def _load_layers(model, reader, skip_mismatch=False):
-    """Reads every layer's variables (all checked before any is assigned), then assigns them."""
+def _read_layers(model, reader, skip_mismatch=False):
+    """[(variable, value)] for every layer, all read and checked (nothing assigned yet)."""
     values = []
     for layer, path in zip(model._layers, _layer_paths(model)):
         group = f"layers/{path}/vars"
@@ -695,21 +712,22 @@ def _load_layers(model, reader, skip_mismatch=False):
             if keys != want:
                 raise ValueError(f"{reader.what}: layer '{layer.name}' ({group}) expects {len(expected)} "
                                  f"variables, the file has {len(keys)}")
-            values.append([(v, reader.get(f"{group}/{i}", v.shape)) for i, v in enumerate(expected)])
+            values.extend((v, reader.get(f"{group}/{i}", v.shape)) for i, v in enumerate(expected))
         except ValueError as e:
             if not skip_mismatch:
                 raise
-            warnings.warn(f"Skipping loading weights for layer '{layer.name}': {e}", stacklevel=3)
-    for pairs in values:
-        for v, value in pairs:
-            v.assign(np.asarray(value, dtype=np.float32))
+            warnings.warn(f"Skipping loading weights for layer '{layer.name}': {e}", stacklevel=4)
+    return values
 
 
-def _load_optimizer(model, reader):
-    """Restores iterations, learning rate and slots when the file has them for this optimizer."""
+def _read_optimizer(model, reader):
+    """(iterations, learning rate or None, slots) from the file, or None when it has no state for
+    this optimizer (nothing assigned yet)."""
+    if not model.compiled or model.optimizer is None:
+        return None
     keys = reader.keys("optimizer/vars")
     if keys is None:
-        return
+        return None
     opt = model.optimizer
     entries, rec = _optimizer_entries(model)
     head = 2 if _has_lr_variable(opt) else 1
@@ -717,13 +735,11 @@ def _load_optimizer(model, reader):
         entries = entries[:head]     # saved before training: no slots yet
     elif keys != {str(i) for i in range(len(entries))}:
         warnings.warn(f"Skipping variable loading for optimizer '{opt.name}', because it has {len(entries)} "
-                      f"variables whereas the saved optimizer has {len(keys)} variables.", stacklevel=3)
-        return
+                      f"variables whereas the saved optimizer has {len(keys)} variables.", stacklevel=4)
+        return None
     n = model._n_trainable
-    slots = None
-    if len(entries) > head:
-        slots = np.zeros(max(_core.opt_slot_count(rec) * n + _core.opt_state_count(rec), 1), np.float32)
-        _core.opt_init_slots(rec, slots, n)
+    slots = np.zeros(max(_core.opt_slot_count(rec) * n + _core.opt_state_count(rec), 1), np.float32)
+    _core.opt_init_slots(rec, slots, n)
     iterations, lr = None, None
     for i, (what, shape) in enumerate(entries):
         key = f"optimizer/vars/{i}"
@@ -734,18 +750,34 @@ def _load_optimizer(model, reader):
             iterations = int(value)
         elif what == "lr":
             lr = np.float32(reader.get(key, ()))
+            if not (np.isfinite(lr) and lr >= 0):
+                raise ValueError(f"{reader.what}: the saved learning rate {lr} is not a rate")
         elif what[0] == "slot":
             s, v = what[1], what[2]
             start = s * n + model._offsets[id(v)]
             slots[start:start + int(np.prod(shape))] = np.asarray(reader.get(key, shape), np.float32).ravel()
         else:
             slots[_core.opt_slot_count(rec) * n + what[1]] = np.float32(reader.get(key, ()))
-    opt.iterations = iterations
+    return iterations, lr, slots, rec
+
+
+def _load_state(model, reader, skip_mismatch=False):
+    """Reads the layers' and the optimizer's variables, then (only if all of it is sound) assigns them."""
+    values = _read_layers(model, reader, skip_mismatch)
+    state = _read_optimizer(model, reader)
+    for v, value in values:
+        v.assign(np.asarray(value, dtype=np.float32))
+    if state is None:
+        return
+    iterations, lr, slots, rec = state
+    model.optimizer.iterations = iterations
     if lr is not None:
-        opt._learning_rate = lr
-    if slots is not None:
-        model._slots = slots
-        model._slots_layout = (model._layout, rec)
+        model.optimizer._learning_rate = lr
+    if (model._slots is not None and model._slots.shape == slots.shape
+            and model._slots_layout == (model._layout, rec)):
+        model._slots[...] = slots    # in place: a plan fit() built before its callbacks ran sees it
+    else:
+        model._slots, model._slots_layout = slots, (model._layout, rec)
         model._plan = None
 
 
@@ -770,7 +802,7 @@ def _read_member(zf, info, what, limit=None):
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError) as e:
+    except (ValueError,) + _ZIP_ERRORS as e:
         raise ValueError(f"{what}: cannot read member '{info.filename}': {e}") from None
     if len(data) != info.file_size:
         raise ValueError(f"{what}: member '{info.filename}' is not the size it declares")
@@ -780,7 +812,7 @@ def _read_member(zf, info, what, limit=None):
 def _open_zip(source, what):
     try:
         return zipfile.ZipFile(source, "r")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+    except (ValueError,) + _ZIP_ERRORS as e:
         raise ValueError(f"{what} is not a valid .keras file (a zip archive): {e}") from None
 
 
@@ -854,8 +886,20 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     _write_atomically(path, data)
 
 
-def _weights_limit(info):
-    return info.file_size // 2   # float16 is the narrowest dtype accepted: at most size/2 values
+def _weights_limit(info, archive_size):
+    """At most how many weights the member can hold (float16 is the narrowest dtype accepted). Its
+    declared sizes may lie, but what is stored cannot exceed the archive, nor expand past the bomb bound."""
+    stored = min(info.compress_size, archive_size)
+    return min(info.file_size, max(_BOMB_FLOOR, _BOMB_RATIO * stored)) // 2
+
+
+def _source_size(source):
+    if isinstance(source, str):
+        return os.path.getsize(source)
+    position = source.tell()
+    size = source.seek(0, io.SEEK_END)
+    source.seek(position)
+    return size
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -883,7 +927,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ValueError(f"{what} has no config.json: it is not a .keras model file")
         try:
             config = json.loads(_read_member(zf, members[_CONFIG], what, _MAX_JSON_BYTES))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        except (ValueError, RecursionError) as e:   # bad UTF-8 or JSON, absurdly long numbers
             raise ValueError(f"{what}: config.json is not valid JSON: {e}") from None
         if _WEIGHTS_H5 in members:
             weights_info = members[_WEIGHTS_H5]
@@ -892,13 +936,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             weights_info = members[_WEIGHTS_NPZ]
         else:
             raise ValueError(f"{what} has neither {_WEIGHTS_H5} nor {_WEIGHTS_NPZ}: no weights to load")
-        model = _model_from_file_config(config, custom_objects, compile, what, _weights_limit(weights_info))
+        _check_bomb(weights_info, what)
+        limit = _weights_limit(weights_info, _source_size(source))
+        model = _model_from_file_config(config, custom_objects, compile, what, limit)
         data = _read_member(zf, weights_info, what)
     reader = (_H5Reader if weights_info.filename == _WEIGHTS_H5 else _NpzReader)(data, f"{what} (weights)")
     try:
-        _load_layers(model, reader)
-        if model.compiled:
-            _load_optimizer(model, reader)
+        _load_state(model, reader)
     finally:
         reader.close()
     return model
@@ -978,9 +1022,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                          "and `.weights.h5` files.")
     try:
         model._pack_weights()
-        _load_layers(model, reader, skip_mismatch)
-        if model.compiled:
-            _load_optimizer(model, reader)
+        _load_state(model, reader, skip_mismatch)
     finally:
         reader.close()
 

@@ -12,12 +12,12 @@ __version__ = "0.1.0"
 version = __version__
 
 __all__ = ["Sequential", "Input", "layers", "activations", "callbacks", "constraints", "initializers",
-           "losses", "metrics", "models", "optimizers", "regularizers", "utils", "datasets", "backend"]
+           "losses", "metrics", "models", "optimizers", "regularizers", "utils", "datasets", "saving", "backend"]
 
 
 def __getattr__(name):
     # submodules that pull in more code load on first use, keeping `import cnn` fast
     import importlib
-    if name in ("models", "datasets", "backend", "schedules"):
+    if name in ("models", "datasets", "saving", "schedules", "backend"):
         return importlib.import_module(f"cnn.{name}")
     raise AttributeError(f"module 'cnn' has no attribute {name!r}")

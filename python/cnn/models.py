@@ -418,3 +418,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a model saved with model.save() (or Keras 3's .keras files of the layers cnn runs)."""
     from cnn import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """keras.models.save_model: the same as model.save(filepath)."""
+    return model.save(filepath, overwrite=overwrite, **kwargs)

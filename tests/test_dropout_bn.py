@@ -1,29 +1,13 @@
 """Dropout (csrc/dropout.c) and batch normalization (csrc/batchnorm.c), through a private ctypes
 build, against float64 references of reference sections 5.4 and 5.5."""
 import ctypes
-import os
-import pathlib
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from c_library import build_lib  # tests/ is on sys.path
 
-CSRC = pathlib.Path(__file__).resolve().parents[1] / "csrc"
 F32P = ctypes.POINTER(ctypes.c_float)
 U8P = ctypes.POINTER(ctypes.c_uint8)
-
-
-def build_lib(tmpdir, sources):
-    """A private shared library of csrc/<sources> (the extension hides its C symbols)."""
-    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler")
-    out = pathlib.Path(tmpdir) / "libreg.so"
-    cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-           "-D_GNU_SOURCE", "-I", str(CSRC)] + [str(CSRC / s) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
-    subprocess.run(cmd, check=True, capture_output=True)
-    return ctypes.CDLL(str(out))
 
 
 @pytest.fixture(scope="module")

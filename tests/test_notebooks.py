@@ -1,6 +1,5 @@
 """Every lab in notebooks/ runs headless, top to bottom, and passes its own checks (its assert cells)."""
 import json
-import os
 import pathlib
 
 import pytest

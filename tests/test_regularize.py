@@ -1,10 +1,6 @@
 """L1/L2 penalties and weight constraints: csrc/regularize.c (private ctypes build) against float64
 references of reference section 11, and the Python APIs cnn.regularizers / cnn.constraints."""
 import ctypes
-import os
-import pathlib
-import shutil
-import subprocess
 import warnings
 
 import numpy as np
@@ -12,26 +8,14 @@ import pytest
 
 from cnn import constraints as C
 from cnn import regularizers as R
+from c_library import build_lib  # tests/ is on sys.path
 
-CSRC = pathlib.Path(__file__).resolve().parents[1] / "csrc"
 F32P = ctypes.POINTER(ctypes.c_float)
 
 
 class CConstraint(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("max_value", ctypes.c_float), ("min_value", ctypes.c_float),
                 ("rate", ctypes.c_float)]
-
-
-def build_lib(tmpdir, sources):
-    """A private shared library of csrc/<sources> (the extension hides its C symbols)."""
-    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler")
-    out = pathlib.Path(tmpdir) / "libreg.so"
-    cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-           "-D_GNU_SOURCE", "-I", str(CSRC)] + [str(CSRC / s) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
-    subprocess.run(cmd, check=True, capture_output=True)
-    return ctypes.CDLL(str(out))
 
 
 @pytest.fixture(scope="module")

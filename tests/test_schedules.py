@@ -5,16 +5,12 @@ independent float64 formulas of reference section 9 (math.cos / math.log / a per
 """
 import ctypes
 import math
-import os
-import pathlib
-import shutil
-import subprocess
 
 import pytest
 
 from cnn import schedules as S
+from c_library import build_lib  # tests/ is on sys.path
 
-CSRC = pathlib.Path(__file__).resolve().parents[1] / "csrc"
 MAXP = 16
 
 
@@ -23,18 +19,6 @@ class CSchedule(ctypes.Structure):
         "lr", "decay", "decay_steps", "decay_rate", "end_lr", "power", "alpha", "warmup_target",
         "warmup_steps", "t_mul", "m_mul")] + [("staircase", ctypes.c_int), ("cycle", ctypes.c_int),
         ("npieces", ctypes.c_int), ("boundaries", ctypes.c_double * MAXP), ("values", ctypes.c_double * MAXP)]
-
-
-def build_lib(tmpdir, sources):
-    """A private shared library of csrc/<sources> (the extension hides its C symbols)."""
-    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler")
-    out = pathlib.Path(tmpdir) / "libreg.so"
-    cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-           "-D_GNU_SOURCE", "-I", str(CSRC)] + [str(CSRC / s) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
-    subprocess.run(cmd, check=True, capture_output=True)
-    return ctypes.CDLL(str(out))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from cnn import _core
 from cnn.layers.base import Layer, _unique_name
 from cnn.layers.core import InputLayer
 from cnn.trainer import Trainer
+from cnn.variables import assign_all
 
 _warned_input_shape = [False]
 
@@ -183,19 +184,7 @@ class Sequential(Trainer):
 
     def set_weights(self, weights):
         self._require_built("set_weights")
-        mine = self.weights
-        weights = list(weights)
-        if len(weights) != len(mine):
-            raise ValueError(f"You called `set_weights(weights)` on model '{self.name}' with a weight list of "
-                             f"length {len(weights)}, but the model was expecting {len(mine)} weights.")
-        for v, w in zip(mine, weights):
-            w = np.asarray(w)
-            if w.shape != v.shape:
-                raise ValueError(f"Weight '{v.name}' has shape {v.shape}; the value given has shape {w.shape}")
-            if w.dtype == object or not np.all(np.isfinite(w.astype(np.float64))):
-                raise ValueError(f"the value given for '{v.name}' is not a finite numeric array")
-        for v, w in zip(mine, weights):
-            v.assign(w)
+        assign_all(self.weights, weights, f"model '{self.name}'")
 
     def count_params(self):
         self._require_built("count_params()")

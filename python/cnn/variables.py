@@ -42,3 +42,23 @@ class Variable:
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self.shape}, dtype=float32, value={self._value!r}>"
+
+
+def assign_all(variables, weights, owner):
+    """Checks a whole list of values (count, shapes, finite numbers) against `variables`, then assigns
+    them: nothing changes unless everything fits."""
+    weights = list(weights)
+    if len(weights) != len(variables):
+        raise ValueError(f"You called `set_weights(weights)` on {owner} with a weight list of length "
+                         f"{len(weights)}, but it was expecting {len(variables)} weights.")
+    arrays = []
+    for v, w in zip(variables, weights):
+        w = np.asarray(w)
+        if w.shape != v.shape:
+            raise ValueError(f"Weight '{v.name}' has shape {v.shape}; the value given has shape {w.shape}")
+        if w.dtype == object or not np.issubdtype(w.dtype, np.number) and w.dtype != bool \
+                or not np.all(np.isfinite(w.astype(np.float64))):
+            raise ValueError(f"the value given for '{v.name}' is not a finite numeric array")
+        arrays.append(w)
+    for v, w in zip(variables, arrays):
+        v.assign(w)

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from cnn.variables import Variable
+from cnn.variables import Variable, assign_all
 
 _name_counts = {}
 
@@ -113,20 +113,7 @@ class Layer:
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
-        mine = self.weights
-        weights = list(weights)
-        if len(weights) != len(mine):
-            raise ValueError(f"Layer '{self.name}' expects {len(mine)} weights, but the given list has "
-                             f"{len(weights)}")
-        for v, w in zip(mine, weights):
-            w = np.asarray(w)
-            if w.shape != v.shape:
-                raise ValueError(f"Layer '{self.name}' weight '{v.name}' has shape {v.shape}, the value "
-                                 f"given has shape {w.shape}")
-            if not np.all(np.isfinite(w)):
-                raise ValueError(f"the value given for '{v.name}' contains NaN or infinity")
-        for v, w in zip(mine, weights):
-            v.assign(w)
+        assign_all(self.weights, weights, f"layer '{self.name}'")
 
     def count_params(self):
         if not self.built:

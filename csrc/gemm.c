@@ -374,7 +374,8 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
     int nthreads = flops > PAR_FLOPS ? cnn_get_num_threads() : 1;
     if (M == 1 || N == 1) {
         gemm_gemv(&g, ops, nthreads);
-    } else if (flops <= TINY_FLOPS && (!g.tb || g.K * N <= TINY_BT)) {
+    } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS))  /* packing would dominate */
+               && (!g.tb || g.K * N <= TINY_BT)) {
         if (g.tb) {  /* B^T is tiny: copy it to K x N on the stack */
             float bk[TINY_BT];
             for (long k = 0; k < g.K; k++)

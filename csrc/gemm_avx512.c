@@ -205,30 +205,43 @@ direct_block512(const gemm_args *g, const float *bk, long ldbk, long i, long i1,
     }
 }
 
-/* Lanes along i for trans_a (A[k*lda + i] is contiguous in i): 16 rows x 4 columns of C at a
- * time, for skinny outputs (N < M) such as the weight gradient of a narrow layer. */
+/* Lanes along i for trans_a (A[k*lda + i] is contiguous in i), for narrow outputs (N < 16, N < M)
+ * such as the weight gradient of a small layer: sums for 16 rows x 4 columns at a time are kept
+ * as columns of a 16x16 tile, which one transpose turns into rows of C for the vector epilogue. */
 T_AVX512 static void direct_lanes_i512(const gemm_args *g, const float *bk, long ldbk, long i0, long i1)
 {
     long K = g->K, N = g->N;
+    __mmask16 mn = kmask(N);
     for (long i = i0; i < i1; i += 16) {
         __mmask16 m = kmask(i1 - i);
+        __m512 tile[16];
+        for (int q = 0; q < 16; q++) tile[q] = _mm512_setzero_ps();
         for (long j = 0; j < N; j += 4) {
-            const float *bp[4];
-            for (int q = 0; q < 4; q++) bp[q] = bk + (j + q < N ? j + q : N - 1);
-            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            const float *b0 = bk + j, *b1 = bk + (j + 1 < N ? j + 1 : j);
+            const float *b2 = bk + (j + 2 < N ? j + 2 : j), *b3 = bk + (j + 3 < N ? j + 3 : j);
+            __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
             for (long k = 0; k < K; k++) {
                 __m512 a = _mm512_maskz_loadu_ps(m, g->A + k * g->lda + i);
-#pragma GCC unroll 4
-                for (int q = 0; q < 4; q++) acc[q] = _mm512_fmadd_ps(a, _mm512_set1_ps(bp[q][k * ldbk]), acc[q]);
+                long o = k * ldbk;
+                c0 = _mm512_fmadd_ps(a, _mm512_set1_ps(b0[o]), c0);
+                c1 = _mm512_fmadd_ps(a, _mm512_set1_ps(b1[o]), c1);
+                c2 = _mm512_fmadd_ps(a, _mm512_set1_ps(b2[o]), c2);
+                c3 = _mm512_fmadd_ps(a, _mm512_set1_ps(b3[o]), c3);
             }
-            float t[4][16];
-            for (int q = 0; q < 4; q++) _mm512_storeu_ps(t[q], acc[q]);
-            for (int q = 0; q < 4 && j + q < N; q++)
-                for (long r = 0; r < 16 && i + r < i1; r++) {
-                    float *c = g->C + (i + r) * g->ldc + j + q;
-                    *c = epi_one(t[q][r], *c, &g->e, i + r, j + q);
-                }
+            tile[j] = c0, tile[j + 1] = c1, tile[j + 2] = c2, tile[j + 3] = c3;  /* N < 16: in range */
         }
+        if (N <= 4) {  /* a few columns: a scalar epilogue is cheaper than the transpose */
+            float t[4][16];
+            for (int q = 0; q < 4; q++) _mm512_storeu_ps(t[q], tile[q]);
+            for (long r = 0; r < 16 && i + r < i1; r++)
+                for (long q = 0; q < N; q++) {
+                    float *c = g->C + (i + r) * g->ldc + q;
+                    *c = epi_one(t[q][r], *c, &g->e, i + r, q);
+                }
+            continue;
+        }
+        transpose16(tile);
+        for (int r = 0; r < 16 && i + r < i1; r++) epi_store512(tile[r], i + r, 0, mn, g);
     }
 }
 

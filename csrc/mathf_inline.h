@@ -117,8 +117,8 @@ static inline float cnnm_expf(float x)
 static inline float cnnm_expm1f(float x)
 {
     x = cnnm_sel(x < -60.0f, -60.0f, x);     /* e^-60 - 1 rounds to -1 */
-    x = cnnm_sel(x > 100.0f, 100.0f, x);
-    return (float)cnnm_expm1_d(x);
+    float v = (float)cnnm_expm1_d(cnnm_sel(x > 100.0f, 100.0f, x));
+    return cnnm_sel(x == 0.0f, x, v);        /* keeps -0 */
 }
 
 static inline float cnnm_logf(float x)

@@ -132,7 +132,7 @@ static PyObject *k_mathf(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "sO", &name, &xo)) return NULL;
     float (*fn)(float) = NULL;
     static const struct { const char *name; float (*fn)(float); } table[] = {
-        {"exp", cnn_expf}, {"log", cnn_logf}, {"log1p", cnn_log1pf}, {"tanh", cnn_tanhf},
+        {"exp", cnn_expf}, {"expm1", cnn_expm1f}, {"log", cnn_logf}, {"log1p", cnn_log1pf}, {"tanh", cnn_tanhf},
         {"erf", cnn_erff}, {"sin", cnn_sinf}, {"cos", cnn_cosf}, {"sqrt", cnn_sqrtf},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

@@ -205,25 +205,43 @@ def get(identifier):
             raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
                              f"Valid names: {_valid_names()}")
         return fn
-    if callable(identifier):
-        return identifier
+    if callable(identifier) or _layer_record(identifier) is not None:
+        return identifier   # a function, or an activation layer (tf.keras 2 idiom: LeakyReLU(0.1))
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
 
 
+def _layer_record(obj):
+    """The C record of an activation layer instance (ReLU, LeakyReLU, ELU, ...), else None."""
+    rec = getattr(obj, "_act", None)
+    return tuple(rec) if isinstance(rec, tuple) and len(rec) == 4 else None
+
+
 def serialize(activation):
-    """The name ``get`` turns back into the same activation (a function's ``__name__``)."""
+    """The name ``get`` turns back into the same activation (a function's ``__name__``); an
+    activation layer gives Keras's ``{"class_name": ..., "config": ...}``."""
     if activation is None:
         return "linear"
     name = getattr(activation, "__name__", None)
-    if not isinstance(name, str):
-        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
-    return name
+    if isinstance(name, str):
+        return name
+    if _layer_record(activation) is not None and hasattr(activation, "get_config"):
+        return {"module": "keras.layers", "class_name": type(activation).__name__,
+                "config": activation.get_config(), "registered_name": None}
+    raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
 
 
 def deserialize(config, custom_objects=None):
-    """A name (or Keras's ``{"class_name": "function", "config": name}``) -> the activation."""
+    """A name (or Keras's ``{"class_name": "function", "config": name}``, or a layer's config
+    dict) -> the activation."""
     if isinstance(config, dict):
         inner = config.get("config")
+        if isinstance(inner, dict):   # an activation layer
+            from cnn import layers
+            name = str(config.get("class_name"))
+            cls = (custom_objects or {}).get(name) or getattr(layers, name, None)
+            if cls is None:
+                raise ValueError(f"Unknown activation layer {name!r}")
+            return cls.from_config(inner)
         config = inner if isinstance(inner, str) else config.get("class_name")
     if custom_objects and config in custom_objects:
         return custom_objects[config]
@@ -255,6 +273,9 @@ def c_record(activation, **overrides):
         fn, kwargs = fn.func, dict(fn.keywords)
     if isinstance(fn, _Configured):
         fn, kwargs = fn.fn, {**fn.kwargs, **kwargs}
+    layer_rec = _layer_record(fn)
+    if layer_rec is not None and not overrides:
+        return layer_rec
     kind = _KIND.get(fn) if callable(fn) else None
     if kind is None:
         name = getattr(fn, "__name__", None) or repr(fn)

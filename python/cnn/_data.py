@@ -45,8 +45,7 @@ def as_features(x, input_shape, name="x"):
         if a.ndim == 1 and want == (1,):
             a = a.reshape(-1, 1)
         if tuple(a.shape[1:]) != want:
-            raise ValueError(f"{name} has shape {a.shape}, but the model expects (n, "
-                             f"{', '.join(map(str, want))}{',' if len(want) == 1 else ''})")
+            raise ValueError(f"{name} has shape {a.shape}, but the model expects (n, {', '.join(map(str, want))})")
     elif a.ndim == 1:
         a = a.reshape(-1, 1)
     out = np.array(a, dtype=np.float32, order="C", copy=True)

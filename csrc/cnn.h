@@ -187,6 +187,11 @@ void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols);
 /* Inverted dropout over n elements: keep[i] = uniform(key, i) >= rate; y = keep ? x / (1 - rate) : 0.
  * rate == 1 gives zeros. keep is a byte mask cache for backward. y may equal x. */
 void cnn_dropout_forward(float *y, uint8_t *keep, const float *x, long n, float rate, uint64_t key);
+/* Dropout with Keras's noise_shape: per sample, element e uses mask entry map[e] of mask_size
+ * entries (entries of sample b start at b * mask_size, or at 0 for every sample when batch_shared). */
+void cnn_dropout_forward_shared(float *y, uint8_t *keep, const float *x, long nb, long size,
+                                const int64_t *map, long mask_size, int batch_shared, float rate,
+                                uint64_t key);
 /* dx = keep ? dy / (1 - rate) : 0. dx may equal dy. */
 void cnn_dropout_backward(float *dx, const float *dy, const uint8_t *keep, long n, float rate);
 
@@ -249,6 +254,9 @@ typedef struct {
     long mm_off, mv_off;          /* BATCHNORM moving mean / variance (non-trainable part of params) */
     float rate;                   /* DROPOUT */
     uint64_t seed;                /* DROPOUT: the layer's stream */
+    int64_t *noise_map;           /* DROPOUT with noise_shape: mask entry of each element, or NULL */
+    long noise_size;              /*   mask entries per sample */
+    int noise_batch_shared;       /*   one mask for the whole batch */
     float momentum, epsilon;      /* BATCHNORM */
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;

@@ -72,3 +72,25 @@ void cnn_dropout_backward(float *dx, const float *dy, const uint8_t *keep, long 
         for (long l = 0; l < nb; l++) dx[b + l] = select_kept(v[l], keep[b + l] != 0);
     }
 }
+
+/* Keras's noise_shape: one mask entry serves every element that map[] sends to it. Element e of
+ * sample b uses entry (batch_shared ? 0 : b) * mask_size + map[e], kept when uniform(key, entry) >= rate
+ * (the same stream as above, indexed by entry). */
+void cnn_dropout_forward_shared(float *y, uint8_t *keep, const float *x, long nb, long size,
+                                const int64_t *map, long mask_size, int batch_shared, float rate,
+                                uint64_t key)
+{
+    float keep_prob = 1.0f - rate;
+    for (long b = 0; b < nb; b++) {
+        uint64_t base = (uint64_t)(batch_shared ? 0 : b) * (uint64_t)mask_size;
+        for (long e = 0; e < size; e++) {
+            uint64_t entry = base + (uint64_t)map[e];
+            uint32_t w[4];
+            cnn_philox(w, key, 0, entry / 4);
+            int k = (float)(w[entry % 4] >> 8) * 0x1p-24f >= rate;
+            long i = b * size + e;
+            keep[i] = (uint8_t)k;
+            y[i] = select_kept(x[i] / keep_prob, k);
+        }
+    }
+}

@@ -188,6 +188,24 @@ static int parse_layer(PyObject *d, cnn_layer *L)
         L->seed = PyLong_AsUnsignedLongLongMask(seed);
         if (PyErr_Occurred()) return 0;
     }
+    PyObject *map = PyDict_GetItemString(d, "noise_map");
+    if (map && map != Py_None) {  /* freed by free_layers once the plan has its own copy */
+        PyObject *seq = PySequence_Fast(map, "noise_map must be a sequence of ints");
+        if (!seq) return 0;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (n != L->in_size) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "noise_map needs one entry per input element");
+            return 0;
+        }
+        L->noise_map = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
+        if (!L->noise_map) { Py_DECREF(seq); PyErr_NoMemory(); return 0; }
+        for (Py_ssize_t i = 0; i < n; i++) L->noise_map[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
+        Py_DECREF(seq);
+        if (PyErr_Occurred()) return 0;
+        DGET(d, "noise_size", 0, L->noise_size, long);
+        DGET(d, "noise_batch_shared", 0, L->noise_batch_shared, int);
+    }
     PyObject *act = PyDict_GetItemString(d, "act");
     L->act.max_value = INFINITY;
     if (act && !parse_act(act, &L->act)) return 0;
@@ -375,6 +393,7 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
             ok = 0;
         }
     }
+    for (Py_ssize_t i = 0; L && i < nl; i++) PyMem_Free(L[i].noise_map);
     PyMem_Free(L);
     Py_DECREF(ls); Py_DECREF(ms);
     if (!ok) return -1;

@@ -100,6 +100,18 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->relu_fused = zalloc(nlayers, sizeof(int), &failed);
     if (failed) { cnn_plan_free(p); *status = CNN_ERR_NOMEM; return NULL; }
     memcpy(p->layers, layers, sizeof(cnn_layer) * nlayers);
+    for (int l = 0; l < nlayers; l++) p->layers[l].noise_map = NULL;  /* owned copies, made below */
+    for (int l = 0; l < nlayers && !failed; l++) {
+        const cnn_layer *L = &layers[l];
+        if (L->kind != CNN_LAYER_DROPOUT || !L->noise_map) continue;
+        for (long e = 0; e < L->in_size; e++)
+            if (L->noise_map[e] < 0 || L->noise_map[e] >= L->noise_size) {
+                cnn_plan_free(p);
+                return NULL;
+            }
+        p->layers[l].noise_map = zalloc(L->in_size, sizeof(int64_t), &failed);
+        if (!failed) memcpy(p->layers[l].noise_map, L->noise_map, sizeof(int64_t) * L->in_size);
+    }
 
     long widest = p->in_size;
     for (int l = 0; l < nlayers && !failed; l++) {
@@ -147,6 +159,7 @@ void cnn_plan_free(cnn_plan *p)
 {
     if (!p) return;
     for (int l = 0; l < p->nlayers; l++) {
+        if (p->layers) free(p->layers[l].noise_map);
         if (p->buf) free(p->buf[l]);
         if (p->pre) free(p->pre[l]);
         if (p->keep) free(p->keep[l]);

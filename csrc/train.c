@@ -31,7 +31,11 @@ static void forward(cnn_plan *p, const float *x, long nb, int training, long ite
         case CNN_LAYER_DROPOUT:
             if (training && L->rate > 0.0f) {
                 uint64_t key = cnn_rng_key(L->seed, CNN_RNG_DROPOUT, (uint64_t)l, (uint64_t)iteration);
-                cnn_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate, key);
+                if (L->noise_map)
+                    cnn_dropout_forward_shared(out, p->keep[l], in, nb, L->in_size, L->noise_map,
+                                               L->noise_size, L->noise_batch_shared, L->rate, key);
+                else
+                    cnn_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate, key);
             } else {
                 out = (float *)in;
             }

@@ -279,3 +279,26 @@ def test_steps_arguments_limit_batches():
     assert model.evaluate(x, y, batch_size=10, steps=2, verbose=0) == pytest.approx(
         model.evaluate(x[:20], y[:20], verbose=0), rel=1e-6)
     assert model.predict(x, batch_size=10, steps=3, verbose=0).shape == (30, 3)
+
+
+def test_dropout_noise_shape_shares_the_mask():
+    # noise_shape=(None, 1): each sample keeps or drops all its features together.
+    cnn.utils.set_random_seed(3)
+    x = np.ones((64, 6), np.float32)
+    model = cnn.Sequential([cnn.Input(shape=(6,)), layers.Dropout(0.5, noise_shape=(None, 1)),
+                            layers.Dense(6, use_bias=False, kernel_initializer="identity")])
+    model.compile(optimizer=cnn.optimizers.SGD(0.0), loss="mse")
+    seen = []
+
+    class Grab(cnn.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(logs["loss"])
+
+    # mse against 0 of [2, 2, ...] (kept) or [0, 0, ...] (dropped): per-sample loss 4 or 0, never between
+    model.fit(x, np.zeros((64, 6)), batch_size=1, epochs=1, verbose=0, shuffle=False, callbacks=[Grab()])
+    per_sample = np.diff([0.0] + [v * (i + 1) for i, v in enumerate(seen)])
+    np.testing.assert_allclose(np.sort(np.unique(np.round(per_sample, 4))), [0.0, 4.0])
+    with pytest.raises(ValueError, match="broadcast"):
+        bad = cnn.Sequential([cnn.Input(shape=(6,)), layers.Dropout(0.5, noise_shape=(None, 3))])
+        bad.compile(optimizer="sgd", loss="mse")
+        bad.fit(x, x, verbose=0)

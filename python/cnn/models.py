@@ -27,6 +27,7 @@ class Sequential(Trainer):
         self.history = None
         self._params = np.zeros(0, np.float32)
         self._layout = ()
+        self._offsets = {}
         self._n_trainable = 0
         self._slots = None
         self._slots_layout = None

@@ -1,4 +1,6 @@
 """Dropout (keras.layers.Dropout): inverted dropout, active only while training."""
+import numpy as np
+
 from cnn.layers.base import Layer, _rows_cols
 
 _LAYER_DROPOUT = 2
@@ -10,7 +12,9 @@ class Dropout(Layer):
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
             raise ValueError(f"Dropout rate must be a number in [0, 1], got {rate!r}")
         if noise_shape is not None:
-            raise ValueError("Dropout(noise_shape=...) is not supported yet; leave it None")
+            noise_shape = tuple(noise_shape)
+            if any(d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1) for d in noise_shape):
+                raise ValueError(f"noise_shape must hold positive integers or None, got {noise_shape}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
         self.rate = float(rate)
@@ -23,8 +27,33 @@ class Dropout(Layer):
         seed = self.seed if self.seed is not None else _global_seed()
         # the layer's own seed is mixed with a marker so it differs from the global stream
         seed = seed + (1 << 40) if self.seed is not None else seed
-        return {"kind": _LAYER_DROPOUT, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
-                "rate": self.rate, "seed": seed}
+        d = {"kind": _LAYER_DROPOUT, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
+             "rate": self.rate, "seed": seed}
+        if self.noise_shape is not None:
+            d.update(self._noise_map())
+        return d
+
+    def _noise_map(self):
+        """Keras's noise_shape: the mask entry of each element of a sample (1 = shared along that axis)."""
+        shape = self.input_shape
+        noise = self.noise_shape
+        if len(noise) != len(shape):
+            raise ValueError(f"noise_shape {noise} must have one entry per axis of the input {shape}")
+        dims = [s if n is None else n for n, s in zip(noise[1:], shape[1:])]
+        for n, s in zip(dims, shape[1:]):
+            if n not in (1, s):
+                raise ValueError(f"noise_shape {noise} does not broadcast to the input shape {shape}: "
+                                 "each entry must be 1, None or the input's size")
+        index = np.zeros(shape[1:], dtype=np.int64)
+        stride = 1
+        for axis in reversed(range(len(dims))):
+            if dims[axis] != 1:
+                shape_b = [1] * len(dims)
+                shape_b[axis] = dims[axis]
+                index = index + stride * np.arange(dims[axis]).reshape(shape_b)
+                stride *= dims[axis]
+        return {"noise_map": index.ravel().tolist(), "noise_size": stride,
+                "noise_batch_shared": int(noise[0] == 1)}
 
     def get_config(self):
         config = super().get_config()

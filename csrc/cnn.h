@@ -244,7 +244,7 @@ double cnn_schedule_lr(const cnn_schedule *s, long step);
 /* A model as the core sees it: a chain of layers over flat buffers. Sizes are floats per sample;
  * Dense, BatchNormalization and softmax act on the last axis (cols), the other axes are rows. */
 enum cnn_layer_kind { CNN_LAYER_DENSE = 0, CNN_LAYER_ACTIVATION, CNN_LAYER_DROPOUT,
-                      CNN_LAYER_BATCHNORM, CNN_LAYER_RESHAPE, CNN_LAYER_COUNT };
+                      CNN_LAYER_BATCHNORM, CNN_LAYER_RESHAPE, CNN_LAYER_NOISE, CNN_LAYER_COUNT };
 typedef struct {
     int kind;
     long in_size, out_size;       /* floats per sample */
@@ -258,6 +258,8 @@ typedef struct {
     long noise_size;              /*   mask entries per sample */
     int noise_batch_shared;       /*   one mask for the whole batch */
     float momentum, epsilon;      /* BATCHNORM */
+    float stddev;                 /* NOISE: training adds N(0, stddev) (GaussianNoise), or with */
+    int multiplicative;           /*   multiplicative multiplies by N(1, stddev) (GaussianDropout) */
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;
     int trainable;

@@ -95,6 +95,7 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->buf = zalloc(nlayers, sizeof(float *), &failed);
     p->pre = zalloc(nlayers, sizeof(float *), &failed);
     p->keep = zalloc(nlayers, sizeof(uint8_t *), &failed);
+    p->noise = zalloc(nlayers, sizeof(float *), &failed);
     p->bn_mean = zalloc(nlayers, sizeof(float *), &failed);
     p->bn_inv_std = zalloc(nlayers, sizeof(float *), &failed);
     p->relu_fused = zalloc(nlayers, sizeof(int), &failed);
@@ -132,6 +133,10 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
             p->buf[l] = zalloc(n, sizeof(float), &failed);
             p->keep[l] = zalloc(n, sizeof(uint8_t), &failed);
             break;
+        case CNN_LAYER_NOISE:
+            p->buf[l] = zalloc(n, sizeof(float), &failed);
+            p->noise[l] = zalloc(n, sizeof(float), &failed);
+            break;
         case CNN_LAYER_BATCHNORM:
             p->buf[l] = zalloc(n, sizeof(float), &failed);
             p->bn_mean[l] = zalloc(L->in_cols, sizeof(float), &failed);
@@ -163,10 +168,11 @@ void cnn_plan_free(cnn_plan *p)
         if (p->buf) free(p->buf[l]);
         if (p->pre) free(p->pre[l]);
         if (p->keep) free(p->keep[l]);
+        if (p->noise) free(p->noise[l]);
         if (p->bn_mean) free(p->bn_mean[l]);
         if (p->bn_inv_std) free(p->bn_inv_std[l]);
     }
-    free(p->layers); free(p->out); free(p->buf); free(p->pre); free(p->keep);
+    free(p->layers); free(p->out); free(p->buf); free(p->pre); free(p->keep); free(p->noise);
     free(p->bn_mean); free(p->bn_inv_std); free(p->relu_fused);
     free(p->grads); free(p->grad_a); free(p->grad_b);
     free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row);

@@ -27,6 +27,7 @@ struct cnn_plan {
     float **buf;                     /* buf[l]: storage behind out[l], or NULL */
     float **pre;                     /* pre[l]: Dense pre-activation when backward needs it */
     uint8_t **keep;                  /* keep[l]: dropout masks */
+    float **noise;                   /* noise[l]: Gaussian noise drawn for the step */
     float **bn_mean, **bn_inv_std;   /* batchnorm caches */
     int *relu_fused;                 /* Dense layer l applies a plain ReLU in the GEMM epilogue */
     float *grad_a, *grad_b;          /* ping-pong activation gradients */

@@ -40,6 +40,17 @@ static void forward(cnn_plan *p, const float *x, long nb, int training, long ite
                 out = (float *)in;
             }
             break;
+        case CNN_LAYER_NOISE:
+            if (training && L->stddev > 0.0f) {
+                long n = nb * L->in_size;
+                uint64_t key = cnn_rng_key(L->seed, CNN_RNG_NOISE, (uint64_t)l, (uint64_t)iteration);
+                cnn_rng_normal(p->noise[l], n, key, L->multiplicative ? 1.0f : 0.0f, L->stddev, 0);
+                for (long i = 0; i < n; i++)
+                    out[i] = L->multiplicative ? in[i] * p->noise[l][i] : in[i] + p->noise[l][i];
+            } else {
+                out = (float *)in;
+            }
+            break;
         case CNN_LAYER_BATCHNORM:
             if (training && L->trainable)
                 cnn_batchnorm_forward_train(out, p->bn_mean[l], p->bn_inv_std[l],
@@ -226,6 +237,10 @@ static void backward(cnn_plan *p, const float *x, const float *y, const float *w
             break;
         case CNN_LAYER_DROPOUT:
             if (L->rate > 0.0f) cnn_dropout_backward(g, g, p->keep[l], nb * L->in_size, L->rate);
+            break;
+        case CNN_LAYER_NOISE:  /* additive: identity; multiplicative: times the same noise */
+            if (L->multiplicative && L->stddev > 0.0f)
+                for (long i = 0; i < nb * L->in_size; i++) g[i] *= p->noise[l][i];
             break;
         case CNN_LAYER_BATCHNORM: {
             float *dgamma = L->w_off >= 0 ? p->grads + L->w_off : NULL;

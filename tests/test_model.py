@@ -302,3 +302,35 @@ def test_dropout_noise_shape_shares_the_mask():
         bad = cnn.Sequential([cnn.Input(shape=(6,)), layers.Dropout(0.5, noise_shape=(None, 3))])
         bad.compile(optimizer="sgd", loss="mse")
         bad.fit(x, x, verbose=0)
+
+
+@pytest.mark.parametrize("layer, expected", [(lambda: layers.GaussianNoise(0.5), 0.25),
+                                             (lambda: layers.GaussianDropout(0.2), 1.0 + 0.2 / 0.8)])
+def test_gaussian_noise_layers_train_only(layer, expected):
+    # mse of the noisy input against 0: E[noise^2] = 0.25 (additive, sigma 0.5) and, for inputs of 1
+    # times N(1, sqrt(rate / (1 - rate))), E = 1 + rate / (1 - rate).
+    cnn.utils.set_random_seed(0)
+    x = np.ones((4000, 8), np.float32) * (0.0 if expected == 0.25 else 1.0)
+    model = cnn.Sequential([cnn.Input(shape=(8,)), layer()])
+    model.compile(optimizer="sgd", loss="mse")
+    h = model.fit(x, np.zeros_like(x), batch_size=500, epochs=1, verbose=0)
+    assert h.history["loss"][0] == pytest.approx(expected, rel=0.03)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)        # inference: no noise
+    cnn.utils.set_random_seed(0)
+    again = cnn.Sequential([cnn.Input(shape=(8,)), layer()])
+    again.compile(optimizer="sgd", loss="mse")
+    assert again.fit(x, np.zeros_like(x), batch_size=500, epochs=1, verbose=0).history == h.history
+
+
+def test_gaussian_dropout_gradient_scales_by_the_noise():
+    # With a linear model and GaussianDropout before it, one SGD step moves the kernel by
+    # -lr * mean over samples of 2 * (noise * x . w - y) * noise * x / cols: check its sign and size
+    # against the step without noise on average.
+    cnn.utils.set_random_seed(1)
+    x = np.ones((2000, 1), np.float32)
+    model = cnn.Sequential([cnn.Input(shape=(1,)), layers.GaussianDropout(0.5),
+                            layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+    model.compile(optimizer=cnn.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, np.zeros((2000, 1)), batch_size=2000, epochs=1, verbose=0)
+    # E[2 * n * n] = 2 * (1 + 1) for N(1, 1): w = 1 - 0.1 * 4 = 0.6
+    assert model.get_weights()[0][0, 0] == pytest.approx(0.6, abs=0.03)

@@ -59,3 +59,52 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
         return config
+
+
+_LAYER_NOISE = 5
+
+
+class _GaussianNoiseBase(Layer):
+    """Gaussian noise while training only, drawn from the layer's counter-based stream."""
+    _multiplicative = 0
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        self.seed = seed
+        self._stddev = float(stddev)
+
+    def _c_layer(self, offsets):
+        from cnn.utils import _global_seed
+        size, cols = _rows_cols(self.input_shape)
+        seed = self.seed + (1 << 40) if self.seed is not None else _global_seed()
+        return {"kind": _LAYER_NOISE, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
+                "stddev": self._stddev, "multiplicative": self._multiplicative, "seed": seed}
+
+
+class GaussianNoise(_GaussianNoiseBase):
+    """Adds N(0, stddev) noise while training (keras.layers.GaussianNoise)."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
+            raise ValueError(f"stddev must be a number >= 0, got {stddev!r}")
+        super().__init__(stddev, seed, **kwargs)
+        self.stddev = float(stddev)
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+class GaussianDropout(_GaussianNoiseBase):
+    """Multiplies by N(1, sqrt(rate / (1 - rate))) while training (keras.layers.GaussianDropout)."""
+    _multiplicative = 1
+
+    def __init__(self, rate, seed=None, **kwargs):
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"GaussianDropout rate must be a number in [0, 1), got {rate!r}")
+        super().__init__(np.sqrt(rate / (1.0 - rate)), seed, **kwargs)
+        self.rate = float(rate)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

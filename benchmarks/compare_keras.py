@@ -243,6 +243,11 @@ def main():
     if args.only in (None, "update"):
         compare_update_alone(keras, cnn, args.steps)
 
+    return print_table()
+
+
+def print_table():
+    """Prints the recorded rows by section and returns the exit code (1 when any case failed)."""
     w = max(len(r[1]) for r in rows)
     section = None
     sections = list(dict.fromkeys(r[0] for r in rows))

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from compare_keras import TOL, as_float, failed, record, rows  # noqa: E402
+from compare_keras import TOL, as_float, failed, print_table, record, rows  # noqa: E402
 
 N_ROWS, N_IN = 50, 11
 
@@ -482,19 +482,7 @@ def main():
         if args.only in (None, name):
             run[name]()
 
-    w = max(len(r[1]) for r in rows)
-    sections = list(dict.fromkeys(r[0] for r in rows))
-    section = None
-    for sec, case, diff, rel, ok, note in sorted(rows, key=lambda r: sections.index(r[0])):
-        if sec != section:
-            section = sec
-            print(f"== {sec}")
-        print(f"  {case:<{w}}  max abs diff {diff:10.3e}  max rel diff {rel:10.3e}  "
-              f"{'PASS' if ok else 'FAIL'}  {note}")
-    nfail = sum(not r[4] for r in rows)
-    print(f"\n{len(rows) - nfail} passed, {nfail} failed")
-    return 1 if nfail else 0
-
+    return print_table()
 
 if __name__ == "__main__":
     sys.exit(main())

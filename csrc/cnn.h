@@ -18,7 +18,6 @@ enum cnn_status {
     CNN_OK = 0,
     CNN_ERR_NOMEM = 1,
     CNN_ERR_ARG = 2,
-    CNN_ERR_NONFINITE = 3,   /* the loss became NaN or Inf */
     CNN_ERR_INTERRUPT = 4,   /* a progress callback asked to stop (Ctrl-C, stop_training) */
     CNN_ERR_CALLBACK = 5,    /* a progress callback raised */
 };

@@ -492,9 +492,9 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
     PyEval_RestoreThread(ctx.tstate);
     if (status == CNN_ERR_INTERRUPT && !PyErr_Occurred()) status = CNN_OK; /* asked to stop */
-    if (status != CNN_OK && status != CNN_ERR_NONFINITE) return status_error(status);
+    if (status != CNN_OK) return status_error(status);
     PyObject *l = sums_list(&sums, self->nmetrics);
-    return l ? Py_BuildValue("iNl", status, l, iteration) : NULL;
+    return l ? Py_BuildValue("Nl", l, iteration) : NULL;
 }
 
 static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
@@ -553,7 +553,7 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
 static PyMethodDef Plan_methods[] = {
     {"train", (PyCFunction)Plan_train, METH_VARARGS,
      "train(x, y, sw, perm, batch, first, nsteps, iteration, schedule, callback, interval)"
-     " -> (status, sums, iteration)"},
+     " -> (sums, iteration)"},
     {"evaluate", (PyCFunction)Plan_evaluate, METH_VARARGS,
      "evaluate(x, y, sw, batch, callback, interval) -> sums"},
     {"predict", (PyCFunction)Plan_predict, METH_VARARGS, "predict(x, batch, callback, interval) -> array"},

@@ -166,7 +166,7 @@ class Trainer:
                     cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
                     return self.stop_training
 
-                _, part, self.optimizer.iterations = plan.train(
+                part, self.optimizer.iterations = plan.train(
                     xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._step_schedule(),
                     progress if (report and not batch_hooks) else None, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
@@ -310,7 +310,7 @@ class Trainer:
         sw = self._weights(len(xa), ya, sample_weight, class_weight)
         plan = self._get_plan(len(xa))
         perm = np.arange(len(xa), dtype=np.int64)
-        _, sums, self.optimizer.iterations = plan.train(
+        sums, self.optimizer.iterations = plan.train(
             xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._step_schedule(), None, 0.0)
         logs = self._logs(sums)
         if not np.isfinite(logs["loss"]):

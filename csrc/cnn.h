@@ -256,6 +256,7 @@ typedef struct {
     int64_t *noise_map;           /* DROPOUT with noise_shape: mask entry of each element, or NULL */
     long noise_size;              /*   mask entries per sample */
     int noise_batch_shared;       /*   one mask for the whole batch */
+    int alpha_dropout;            /* DROPOUT as AlphaDropout: y = a * (keep ? x : alpha_p) + b */
     float momentum, epsilon;      /* BATCHNORM */
     float stddev;                 /* NOISE: training adds N(0, stddev) (GaussianNoise), or with */
     int multiplicative;           /*   multiplicative multiplies by N(1, stddev) (GaussianDropout) */

@@ -177,6 +177,7 @@ static int parse_layer(PyObject *d, cnn_layer *L)
     DGET(d, "momentum", 0.99, L->momentum, float);
     DGET(d, "epsilon", 1e-3, L->epsilon, float);
     DGET(d, "stddev", 0, L->stddev, float);
+    DGET(d, "alpha_dropout", 0, L->alpha_dropout, int);
     DGET(d, "multiplicative", 0, L->multiplicative, int);
     DGET(d, "kernel_l1", 0, L->kernel_l1, float);
     DGET(d, "kernel_l2", 0, L->kernel_l2, float);

@@ -6,6 +6,32 @@
 
 static long rows_of(long n, long size, long cols) { return n * (size / cols); }
 
+/* AlphaDropout (Keras): dropped units take SELU's negative saturation alpha_p, then an affine map
+ * a * v + b keeps the mean and variance. The keep mask comes from the ordinary dropout stream. */
+static void alpha_dropout_coefficients(float rate, float *a, float *b, float *alpha_p)
+{
+    const double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+    double ap = -alpha * scale;
+    double aa = 1.0 / sqrt((1.0 - rate) * (1.0 + rate * ap * ap));
+    *a = (float)aa;
+    *b = (float)(-aa * ap * rate);
+    *alpha_p = (float)ap;
+}
+
+static void alpha_dropout_forward(float *y, const uint8_t *keep, const float *x, long n, float rate)
+{
+    float a, b, ap;
+    alpha_dropout_coefficients(rate, &a, &b, &ap);
+    for (long i = 0; i < n; i++) y[i] = a * (keep[i] ? x[i] : ap) + b;
+}
+
+static void alpha_dropout_backward(float *g, const uint8_t *keep, long n, float rate)
+{
+    float a, b, ap;
+    alpha_dropout_coefficients(rate, &a, &b, &ap);
+    for (long i = 0; i < n; i++) g[i] = keep[i] ? a * g[i] : 0.0f;
+}
+
 /* Forward through every layer for nb samples of x; training selects dropout and batch statistics. */
 static void forward(cnn_plan *p, const float *x, long nb, int training, long iteration)
 {
@@ -36,6 +62,7 @@ static void forward(cnn_plan *p, const float *x, long nb, int training, long ite
                                                L->noise_size, L->noise_batch_shared, L->rate, key);
                 else
                     cnn_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate, key);
+                if (L->alpha_dropout) alpha_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate);
             } else {
                 out = (float *)in;
             }
@@ -236,7 +263,8 @@ static void backward(cnn_plan *p, const float *x, const float *y, const float *w
             if (!g_is_dz) cnn_act_backward(g, g, in, p->out[l], lrows, L->in_cols, &L->act);
             break;
         case CNN_LAYER_DROPOUT:
-            if (L->rate > 0.0f) cnn_dropout_backward(g, g, p->keep[l], nb * L->in_size, L->rate);
+            if (L->rate > 0.0f && L->alpha_dropout) alpha_dropout_backward(g, p->keep[l], nb * L->in_size, L->rate);
+            else if (L->rate > 0.0f) cnn_dropout_backward(g, g, p->keep[l], nb * L->in_size, L->rate);
             break;
         case CNN_LAYER_NOISE:  /* additive: identity; multiplicative: times the same noise */
             if (L->multiplicative && L->stddev > 0.0f)

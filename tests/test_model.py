@@ -334,3 +334,15 @@ def test_gaussian_dropout_gradient_scales_by_the_noise():
     model.fit(x, np.zeros((2000, 1)), batch_size=2000, epochs=1, verbose=0)
     # E[2 * n * n] = 2 * (1 + 1) for N(1, 1): w = 1 - 0.1 * 4 = 0.6
     assert model.get_weights()[0][0, 0] == pytest.approx(0.6, abs=0.03)
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    # For standard-normal inputs AlphaDropout keeps mean 0 and variance 1, so mse against 0 is ~1;
+    # plain Dropout(0.5) would give 2 (kept units doubled, variance 4, half of them).
+    cnn.utils.set_random_seed(0)
+    x = np.random.RandomState(0).standard_normal((4000, 8)).astype(np.float32)
+    model = cnn.Sequential([cnn.Input(shape=(8,)), layers.AlphaDropout(0.5)])
+    model.compile(optimizer="sgd", loss="mse")
+    h = model.fit(x, np.zeros_like(x), batch_size=4000, epochs=1, verbose=0)
+    assert h.history["loss"][0] == pytest.approx(float(np.mean(x.astype(np.float64) ** 2)), rel=0.03)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)

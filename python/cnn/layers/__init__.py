@@ -2,8 +2,8 @@
 from cnn.layers.base import Layer
 from cnn.layers.core import (ELU, Activation, Dense, Input, InputLayer, LeakyReLU, ReLU, Softmax)
 from cnn.layers.normalization import BatchNormalization
-from cnn.layers.regularization import Dropout, GaussianDropout, GaussianNoise
+from cnn.layers.regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from cnn.layers.reshaping import Flatten, Reshape
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
-           "Dropout", "GaussianNoise", "GaussianDropout", "BatchNormalization", "Flatten", "Reshape"]
+           "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout", "BatchNormalization", "Flatten", "Reshape"]

@@ -108,3 +108,13 @@ class GaussianDropout(_GaussianNoiseBase):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class AlphaDropout(Dropout):
+    """Dropout that keeps SELU's self-normalisation (keras.layers.AlphaDropout): dropped units take
+    the negative saturation value, then an affine map restores the mean and variance."""
+
+    def _c_layer(self, offsets):
+        d = super()._c_layer(offsets)
+        d["alpha_dropout"] = 1
+        return d

@@ -346,3 +346,16 @@ def test_alpha_dropout_keeps_mean_and_variance():
     h = model.fit(x, np.zeros_like(x), batch_size=4000, epochs=1, verbose=0)
     assert h.history["loss"][0] == pytest.approx(float(np.mean(x.astype(np.float64) ** 2)), rel=0.03)
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+
+
+def test_stop_training_from_epoch_begin_still_runs_one_step():
+    x, y = load_iris()
+    model = cnn.Sequential([cnn.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+
+    class StopNow(cnn.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    h = model.fit(x, y, epochs=5, batch_size=10, verbose=0, callbacks=[StopNow()])
+    assert len(h.history["loss"]) == 1 and model.optimizer.iterations == 1

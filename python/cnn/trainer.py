@@ -153,22 +153,24 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             sums = None
             done = 0
-            while done < steps and not self.stop_training:
+            while done < steps and (done == 0 or not self.stop_training):  # Keras checks after a step
                 if perm is None or position >= steps_full:
                     perm = self._permutation(n, batch_size, epoch, shuffle)
                     position = 0
-                chunk = 1 if batch_hooks else min(steps - done, steps_full - position)
+                chunk = 1 if batch_hooks or self.stop_training else min(steps - done, steps_full - position)
                 if batch_hooks:
                     cbs.on_train_batch_begin(done)
                 offset = done
 
                 def progress(k, s, offset=offset):
-                    cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
+                    # every ~50 ms: the bar, and stop_training set from another thread (a GUI, a widget)
+                    if report:
+                        cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
                     return self.stop_training
 
                 part, self.optimizer.iterations = plan.train(
                     xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._step_schedule(),
-                    progress if (report and not batch_hooks) else None, _PROGRESS_INTERVAL)
+                    None if batch_hooks else progress, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
                 position += chunk
                 done += chunk

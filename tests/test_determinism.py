@@ -74,3 +74,15 @@ def test_across_processes():
     outs = {subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True).stdout
             for _ in range(2)}
     assert len(outs) == 1
+
+
+def test_reseeding_between_fits_changes_the_dropout_stream():
+    (x, y), _ = load_red_wine()
+    model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(16, activation="relu"), layers.Dropout(0.5),
+                            layers.Dense(1)])
+    model.compile(optimizer=cnn.optimizers.SGD(0.0), loss="mae")   # weights never move: only the masks differ
+    first = model.fit(x, y, batch_size=64, epochs=1, verbose=0, shuffle=False).history["loss"][0]
+    model.optimizer.iterations = 0          # same step numbers: only the seed can change the masks
+    cnn.utils.set_random_seed(12345)
+    second = model.fit(x, y, batch_size=64, epochs=1, verbose=0, shuffle=False).history["loss"][0]
+    assert first != second

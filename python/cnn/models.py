@@ -287,8 +287,9 @@ class Sequential(Trainer):
         """The C plan for the current weights layout, loss, metrics and optimizer (rebuilt only on change)."""
         self._pack_weights()
         opt_rec = tuple(float(v) for v in self.optimizer._c_record())
-        key = (self._layout, tuple(l.trainable for l in self._layers), opt_rec, tuple(self._clipping().items()),
-               getattr(self.optimizer, "use_ema", False))
+        descs = [layer._c_layer(self._offsets) for layer in self._layers]
+        # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
+        key = (repr(descs), opt_rec, tuple(self._clipping().items()), getattr(self.optimizer, "use_ema", False))
         if self._plan is not None and self._plan_key == key and self._plan.batch_max() >= batch_max:
             return self._plan
         if self._slots is None or self._slots_layout != (self._layout, opt_rec):
@@ -296,7 +297,6 @@ class Sequential(Trainer):
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
-        descs = [layer._c_layer(self._offsets) for layer in self._layers]
         if self._plan is not None:
             batch_max = max(batch_max, self._plan.batch_max())
         self._plan = _core.Plan(descs, tuple(float(v) for v in self._loss_obj.c_record()),

@@ -54,6 +54,23 @@ static int relu_mode(const cnn_act *a)
 
 static void softmax_rows(float *y, const float *x, long rows, long cols, int avx2)
 {
+    if (cols < 16) {  /* short rows (a few classes): one vector exp pass over the whole batch */
+        static const cnn_act expo = {CNN_ACT_EXPONENTIAL, 0.0f, INFINITY, 0.0f};
+        for (long r = 0; r < rows; r++) {
+            const float *xr = x + r * cols;
+            float *yr = y + r * cols, m = xr[0];
+            for (long j = 1; j < cols; j++) m = xr[j] > m ? xr[j] : m;
+            for (long j = 0; j < cols; j++) yr[j] = xr[j] - m;
+        }
+        cnn_act_forward(y, y, 1, rows * cols, &expo);  /* the same exp of the same x - m */
+        for (long r = 0; r < rows; r++) {
+            float *yr = y + r * cols;
+            double s = 0.0;
+            for (long j = 0; j < cols; j++) s += yr[j];
+            for (long j = 0; j < cols; j++) yr[j] = (float)(yr[j] / s);
+        }
+        return;
+    }
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;

@@ -220,6 +220,16 @@ def compare_update_alone(keras, cnn, steps):
             failed("update from equal gradients", case, e)
 
 
+def print_header(keras, cnn):
+    """Versions, backend and the pass rule, printed before a comparison table."""
+    if keras.backend.backend() != "torch":
+        print(f"note: Keras backend is {keras.backend.backend()!r}, not 'torch'")
+    print(f"keras {keras.__version__} ({keras.backend.backend()}), cnn {cnn.__version__}, "
+          f"numpy {np.__version__}")
+    print(f"PASS when max|cnn - keras| <= {TOL:g} * max(1, max|keras|)  "
+          f"(rel diff = max|cnn - keras| / max|keras|)\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=5, help="train_on_batch steps (default 5)")
@@ -227,12 +237,7 @@ def main():
     args = ap.parse_args()
     import keras
     import cnn
-    if keras.backend.backend() != "torch":
-        print(f"note: Keras backend is {keras.backend.backend()!r}, not 'torch'")
-    print(f"keras {keras.__version__} ({keras.backend.backend()}), cnn {cnn.__version__}, "
-          f"numpy {np.__version__}")
-    print(f"PASS when max|cnn - keras| <= {TOL:g} * max(1, max|keras|)  "
-          f"(rel diff = max|cnn - keras| / max|keras|)\n")
+    print_header(keras, cnn)
     d = data(np.random.default_rng(0))
     if args.only in (None, "predict"):
         compare_predictions(keras, cnn, d)

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from compare_keras import TOL, as_float, failed, print_table, record, rows  # noqa: E402
+from compare_keras import as_float, failed, print_header, print_table, record, rows  # noqa: E402
 
 N_ROWS, N_IN = 50, 11
 
@@ -462,12 +462,7 @@ def main():
     args = ap.parse_args()
     import keras
     import cnn
-    if keras.backend.backend() != "torch":
-        print(f"note: Keras backend is {keras.backend.backend()!r}, not 'torch'")
-    print(f"keras {keras.__version__} ({keras.backend.backend()}), cnn {cnn.__version__}, "
-          f"numpy {np.__version__}")
-    print(f"PASS when max|cnn - keras| <= {TOL:g} * max(1, max|keras|)  "
-          f"(rel diff = max|cnn - keras| / max|keras|)\n")
+    print_header(keras, cnn)
     d = data(np.random.default_rng(0))
     run = {
         "batchnorm": lambda: compare_batchnorm(keras, cnn, d, 5),

@@ -54,6 +54,14 @@ int cnn_get_num_threads(void);
  * Tasks must write disjoint outputs: nothing may depend on which thread ran a task. */
 typedef void (*cnn_task_fn)(void *ctx, long task);
 void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx);
+/* Floating-point mode. The plan's entry points (train, evaluate, predict) compute with subnormal
+ * inputs and results flushed to zero (FTZ+DAZ, as TensorFlow does on CPU): an operation on a
+ * subnormal costs ~100 cycles on many CPUs, and Adam's moments decay into that range. They restore
+ * the caller's mode on return and around progress callbacks. Pool workers run every task in the
+ * mode of the thread that called cnn_parallel_for, so results never depend on the thread count.
+ * cnn_fpmode_flush returns the mode before the call; cnn_fpmode_restore puts it back. */
+unsigned cnn_fpmode_flush(void);
+void cnn_fpmode_restore(unsigned saved);
 
 /* ---------------------------------------------------------------- GEMM (gemm.c) */
 /* C[M,N] = epilogue( (accumulate ? C : 0) + op(A)[M,K] . op(B)[K,N] ).

@@ -19,11 +19,40 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define cpu_relax() _mm_pause()
+#define FP_FLUSH_BITS 0x8040u  /* MXCSR: FTZ (bit 15) and DAZ (bit 6) */
+static unsigned fpmode_get(void) { return _mm_getcsr() & FP_FLUSH_BITS; }
+static void fpmode_set(unsigned m) { _mm_setcsr((_mm_getcsr() & ~FP_FLUSH_BITS) | (m & FP_FLUSH_BITS)); }
 #elif defined(__aarch64__)
 #define cpu_relax() __asm__ __volatile__("yield")
+#define FP_FLUSH_BITS (1u << 24)  /* FPCR.FZ */
+static unsigned fpmode_get(void)
+{
+    uint64_t r;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
+    return (unsigned)r & FP_FLUSH_BITS;
+}
+static void fpmode_set(unsigned m)
+{
+    uint64_t r;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
+    r = (r & ~(uint64_t)FP_FLUSH_BITS) | (m & FP_FLUSH_BITS);
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
+}
 #else
 #define cpu_relax() ((void)0)
+#define FP_FLUSH_BITS 0u
+static unsigned fpmode_get(void) { return 0; }
+static void fpmode_set(unsigned m) { (void)m; }
 #endif
+
+unsigned cnn_fpmode_flush(void)
+{
+    unsigned saved = fpmode_get();
+    fpmode_set(FP_FLUSH_BITS);
+    return saved;
+}
+
+void cnn_fpmode_restore(unsigned saved) { fpmode_set(saved); }
 
 #define MAX_WORKERS 255
 #define SPIN_ROUNDS 20000  /* ~0.1-0.3 ms of pause before sleeping */
@@ -47,6 +76,7 @@ static pthread_t g_tids[MAX_WORKERS];
 static cnn_task_fn g_fn;
 static void *g_ctx;
 static long g_ntasks;
+static unsigned g_fpmode;           /* the caller's floating-point mode, for the workers */
 static atomic_long g_next;          /* next task index to claim */
 static _Atomic uint64_t g_state;
 static atomic_int g_sleepers;       /* workers asleep on g_wake */
@@ -120,6 +150,7 @@ static void *worker_main(void *arg)
         if (atomic_load(&g_quit)) break;
         seen = GEN(s);
         if (!try_join(s, seen)) continue;  /* already closed: nothing left to do */
+        fpmode_set(g_fpmode);
         run_tasks();
         uint64_t left = atomic_fetch_sub(&g_state, 1) - 1;
         if ((left & ACTIVE_MASK) == 0 && !(left & OPEN) && atomic_load(&g_caller_sleeping)) {
@@ -214,6 +245,7 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
     g_fn = fn;
     g_ctx = ctx;
     g_ntasks = ntasks;
+    g_fpmode = fpmode_get();
     atomic_store(&g_next, 0);
     uint32_t gen = GEN(atomic_load(&g_state)) + 1;
     atomic_store(&g_state, ((uint64_t)gen << 32) | OPEN);  /* publishes the job (seq_cst) */

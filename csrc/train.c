@@ -295,6 +295,17 @@ static void backward(cnn_plan *p, const float *x, const float *y, const float *w
     }
 }
 
+/* Calls the progress callback in the caller's floating-point mode (it runs the caller's code). */
+static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums *sums, unsigned fpmode)
+{
+    if (!progress) return 0;
+    unsigned flushed = cnn_fpmode_flush();
+    cnn_fpmode_restore(fpmode);
+    int stop = progress(ctx, done, sums);
+    cnn_fpmode_restore(flushed);
+    return stop;
+}
+
 /* Copies the rows idx[0..nb) of X, Y and SW into the batch buffers. */
 static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, const int64_t *idx, long nb)
 {
@@ -306,12 +317,11 @@ static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW,
     }
 }
 
-int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
-                    const int64_t *idx, long batch, long first, long nsteps,
-                    long *iteration, const cnn_schedule *sched, uint64_t seed,
-                    cnn_sums *sums, cnn_progress_fn progress, void *ctx)
+static int train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
+                       const int64_t *idx, long batch, long first, long nsteps, long *iteration,
+                       const cnn_schedule *sched, cnn_sums *sums, cnn_progress_fn progress, void *ctx,
+                       unsigned fpmode)
 {
-    (void)seed;
     if (batch <= 0 || batch > p->batch_max || first < 0 || nsteps < 0) return CNN_ERR_ARG;
     for (long s = 0; s < nsteps; s++) {
         long start = (first + s) * batch;
@@ -337,16 +347,14 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
         }
         apply_constraints(p);
         *iteration += 1;
-        if (progress) {
-            int stop = progress(ctx, s + 1, sums);
-            if (stop) return stop;
-        }
+        int stop = report(progress, ctx, s + 1, sums, fpmode);
+        if (stop) return stop;
     }
     return CNN_OK;
 }
 
-int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
-                 cnn_sums *sums, cnn_progress_fn progress, void *ctx)
+static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+                    cnn_sums *sums, cnn_progress_fn progress, void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max) return CNN_ERR_ARG;
     long steps = (n + batch - 1) / batch;
@@ -357,16 +365,14 @@ int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, l
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
-        if (progress) {
-            int stop = progress(ctx, s + 1, sums);
-            if (stop) return stop;
-        }
+        int stop = report(progress, ctx, s + 1, sums, fpmode);
+        if (stop) return stop;
     }
     return CNN_OK;
 }
 
-int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
-                cnn_progress_fn progress, void *ctx)
+static int predict(cnn_plan *p, float *out, const float *X, long n, long batch,
+                   cnn_progress_fn progress, void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max) return CNN_ERR_ARG;
     long steps = (n + batch - 1) / batch;
@@ -374,10 +380,40 @@ int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
         long start = s * batch, nb = n - start < batch ? n - start : batch;
         forward(p, X + start * p->in_size, nb, 0, 0);
         memcpy(out + start * p->out_size, p->out[p->nlayers - 1], sizeof(float) * nb * p->out_size);
-        if (progress) {
-            int stop = progress(ctx, s + 1, NULL);
-            if (stop) return stop;
-        }
+        int stop = report(progress, ctx, s + 1, NULL, fpmode);
+        if (stop) return stop;
     }
     return CNN_OK;
+}
+
+/* The entry points: each runs its loop with subnormals flushed (cnn.h, floating-point mode). */
+int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
+                    const int64_t *idx, long batch, long first, long nsteps,
+                    long *iteration, const cnn_schedule *sched, uint64_t seed,
+                    cnn_sums *sums, cnn_progress_fn progress, void *ctx)
+{
+    (void)seed;
+    unsigned fpmode = cnn_fpmode_flush();
+    int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums,
+                             progress, ctx, fpmode);
+    cnn_fpmode_restore(fpmode);
+    return status;
+}
+
+int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+                 cnn_sums *sums, cnn_progress_fn progress, void *ctx)
+{
+    unsigned fpmode = cnn_fpmode_flush();
+    int status = evaluate(p, X, Y, SW, n, batch, sums, progress, ctx, fpmode);
+    cnn_fpmode_restore(fpmode);
+    return status;
+}
+
+int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
+                cnn_progress_fn progress, void *ctx)
+{
+    unsigned fpmode = cnn_fpmode_flush();
+    int status = predict(p, out, X, n, batch, progress, ctx, fpmode);
+    cnn_fpmode_restore(fpmode);
+    return status;
 }

@@ -3,6 +3,8 @@ import warnings
 
 import numpy as np
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
 
 def _numeric(a, name):
     if a.dtype == object or a.dtype.kind in "USVMm":
@@ -19,12 +21,28 @@ def _finite(a, name):
                          "clean or impute the data first")
 
 
+def _from_pandas(x):
+    """pandas objects as float arrays: nullable columns (Float64, Int64, boolean) give NaN for <NA>,
+    so the NaN check below names the problem instead of a dtype error."""
+    to_numpy = getattr(x, "to_numpy", None)
+    if to_numpy is None or type(x).__module__.split(".")[0] != "pandas":
+        return x
+    dtypes = [x.dtype] if hasattr(x, "dtype") else list(getattr(x, "dtypes", []))
+    if dtypes and all(getattr(d, "kind", "O") in "biuf" for d in dtypes):
+        return to_numpy(dtype=np.float64, na_value=np.nan)
+    return x
+
+
 def as_array(x, name):
     """Any array-like (lists, pandas, uint8 images) as a validated NumPy array, not yet converted."""
     if x is None:
         raise ValueError(f"{name} is required, got None")
     if isinstance(x, dict):
         raise TypeError(f"{name} must be an array, got a dict (models with named inputs are not supported)")
+    if isinstance(x, (set, frozenset)) or (hasattr(x, "__next__") and not hasattr(x, "__len__")):
+        raise TypeError(f"{name} must be an array, got a {type(x).__name__} (an iterator or generator "
+                        "has no length: pass the arrays themselves, e.g. np.array(list(gen)))")
+    x = _from_pandas(x)
     try:
         a = np.asarray(x)
     except ValueError as e:
@@ -100,7 +118,9 @@ def as_sample_weight(sw, n, name="sample_weight"):
         raise ValueError(f"{name} has {a.shape[0]} entries for {n} samples")
     _finite(a, name)
     if np.any(a < 0):
-        raise ValueError(f"{name} must be >= 0")
+        raise ValueError(f"{name} must be >= 0, got {float(a[a < 0][0]):g}")
+    if np.any(a > _F32_MAX):
+        raise ValueError(f"{name} holds {float(a.max()):g}, larger than float32 can hold ({_F32_MAX:.4g})")
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
@@ -111,6 +131,12 @@ def class_weights_to_sample_weights(class_weight, y):
     labels = y.argmax(axis=1) if y.ndim > 1 and y.shape[1] > 1 else np.round(y.reshape(len(y), -1)[:, 0])
     out = np.ones(len(y), dtype=np.float32)
     for cls, w in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, (int, np.integer, float, np.floating)) \
+                or cls != int(cls):
+            raise ValueError(f"class_weight keys must be integer class ids, got {cls!r}")
+        if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating)) \
+                or not 0 <= w <= _F32_MAX:
+            raise ValueError(f"class_weight[{cls!r}] must be a finite number >= 0, got {w!r}")
         out[labels == int(cls)] = float(w)
     return out
 

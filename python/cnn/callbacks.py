@@ -454,6 +454,12 @@ def _flatten(callbacks):
         return [c for item in callbacks for c in _flatten(item)]
     if isinstance(callbacks, CallbackList):
         return list(callbacks.callbacks)
+    missing = [hook for hook in ("set_model", "set_params", "on_train_begin", "on_epoch_end")
+               if not callable(getattr(callbacks, hook, None))]
+    if missing:
+        raise TypeError(f"callbacks must be cnn.callbacks.Callback instances (subclass Callback for your "
+                        f"own), got {callbacks!r} of type {type(callbacks).__name__}, which has no "
+                        f"{missing[0]}()")
     return [callbacks]
 
 

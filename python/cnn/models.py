@@ -193,6 +193,11 @@ class Sequential(Trainer):
 
     def get_layer(self, name=None, index=None):
         if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"index must be an integer, got {index!r}")
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self._layers)} layers.")
             return self._layers[index]
         for layer in self._layers:
             if layer.name == name:
@@ -203,6 +208,8 @@ class Sequential(Trainer):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         from cnn import losses, optimizers
+        if optimizer is None:
+            raise ValueError("compile() needs an optimizer, e.g. optimizer='adam'; got None")
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='mse' (training without a loss is not supported)")
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
@@ -262,7 +269,7 @@ class Sequential(Trainer):
     def _is_sparse(self):
         return self._loss_obj.c_record()[0] == 6  # CNN_LOSS_SCCE
 
-    def _prepare_compiled(self, y_shape):
+    def _prepare_compiled(self, y_shape, with_metrics=True):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
         from cnn import metrics as metrics_module
         if not self.compiled:
@@ -271,6 +278,8 @@ class Sequential(Trainer):
         if self._metrics_key == y_key and self._metric_objects is not None:
             return
         self._loss_obj = self._resolve_loss(y_shape)
+        if not with_metrics:
+            return
         objs = [metrics_module.get(m, y_shape, self.output_shape) for m in self._metric_specs]
         sparse = self._loss_obj.c_record()[0] == 6
         for m in objs:  # the targets are either class ids or one row per output: metrics must agree

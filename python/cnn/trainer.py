@@ -17,6 +17,13 @@ def _check_int(name, value, low):
     return int(value)
 
 
+def _check_validation_freq(freq):
+    """An integer >= 1 (validate every freq epochs) or a collection of 1-based epoch numbers."""
+    if isinstance(freq, (list, tuple, set, range)):
+        return {_check_int("validation_freq entries", e, 1) for e in freq}
+    return _check_int("validation_freq", freq, 1)
+
+
 def _check_verbose(verbose):
     if verbose not in ("auto", 0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
@@ -41,8 +48,11 @@ class Trainer:
         if y is None:
             raise ValueError(f"{name} is required to train or evaluate: the model needs targets")
         y_shape = np.shape(y)
+        self._prepare_compiled(y_shape, with_metrics=False)
+        # the labels are checked against the loss first: its messages name the usual label mistakes
+        ya = _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
         self._prepare_compiled(y_shape)
-        return _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
+        return ya
 
     def _weights(self, n, y, sample_weight, class_weight):
         if class_weight is not None and sample_weight is not None:
@@ -105,6 +115,9 @@ class Trainer:
             batch_size = _check_int("batch_size", batch_size, 1)
         if steps_per_epoch is not None:
             steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
+        if validation_batch_size is not None:
+            validation_batch_size = _check_int("validation_batch_size", validation_batch_size, 1)
+        validation_freq = _check_validation_freq(validation_freq)
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
@@ -209,7 +222,7 @@ class Trainer:
 
     @staticmethod
     def _should_validate(epoch, freq):
-        if isinstance(freq, int):
+        if isinstance(freq, int):  # checked by _check_validation_freq
             return (epoch + 1) % freq == 0
         return epoch + 1 in freq
 

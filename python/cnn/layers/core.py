@@ -164,8 +164,8 @@ class _ParametricActivation(Activation):
 
 class ReLU(_ParametricActivation):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
-        if max_value is not None and max_value < 0:
-            raise ValueError(f"max_value must be >= 0, got {max_value}")
+        if max_value is not None and not max_value >= 0:  # also refuses NaN
+            raise ValueError(f"max_value must be >= 0 (or None), got {max_value}")
         super().__init__("relu", {"negative_slope": negative_slope, "threshold": threshold,
                                   "max_value": max_value},
                          {"max_value": max_value, "negative_slope": negative_slope, "threshold": threshold},

@@ -18,10 +18,10 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         from cnn import constraints, initializers, regularizers
         self.axis = axis
-        if not 0 <= momentum <= 1:
+        if not 0 <= momentum <= 1:  # also refuses NaN
             raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-        if epsilon <= 0:
-            raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        if not 0 < epsilon < float("inf"):
+            raise ValueError(f"epsilon must be a finite number > 0, got {epsilon}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)

@@ -1,4 +1,6 @@
 """Dropout (keras.layers.Dropout): inverted dropout, active only while training."""
+import math
+
 import numpy as np
 
 from cnn.layers.base import Layer, _rows_cols
@@ -87,8 +89,8 @@ class GaussianNoise(_GaussianNoiseBase):
     """Adds N(0, stddev) noise while training (keras.layers.GaussianNoise)."""
 
     def __init__(self, stddev, seed=None, **kwargs):
-        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
-            raise ValueError(f"stddev must be a number >= 0, got {stddev!r}")
+        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or not 0 <= stddev < math.inf:
+            raise ValueError(f"stddev must be a finite number >= 0, got {stddev!r}")
         super().__init__(stddev, seed, **kwargs)
         self.stddev = float(stddev)
 

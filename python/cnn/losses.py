@@ -18,12 +18,12 @@ shapes, as Keras's `compile_utils.get_loss` does; `resolve` also wraps plain fun
 import enum
 import inspect
 import math
-import re
 import warnings
 
 import numpy as np
 
 from . import _core
+from ._naming import to_snake_case
 
 
 class LossKind(enum.IntEnum):
@@ -53,12 +53,6 @@ def _standardize_reduction(reduction):
         raise ValueError("Invalid value for argument `reduction`. Expected one of "
                          f"{list(_REDUCTIONS)}. Received: reduction={reduction!r}")
     return reduction
-
-
-def _snake_case(name):
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 # ------------------------------------------------------------------------------ input handling
@@ -305,7 +299,7 @@ class Loss:
     (NumPy); `__call__` applies `sample_weight` and the reduction."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = _standardize_reduction(reduction)
         self.dtype = dtype or "float32"
 
@@ -632,7 +626,7 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None):
         return obj.resolve(y_true_shape, y_pred_shape)
     if isinstance(obj, Loss):
         return obj
-    name = identifier if isinstance(identifier, str) else _snake_case(getattr(obj, "__name__", "loss"))
+    name = identifier if isinstance(identifier, str) else to_snake_case(getattr(obj, "__name__", "loss"))
     return LossFunctionWrapper(obj, name=name)
 
 

@@ -3,6 +3,7 @@ update_state/result/reset_state work on NumPy arrays through the same kernels.""
 import numpy as np
 
 from cnn import _core
+from cnn._naming import to_snake_case
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
 
@@ -99,8 +100,7 @@ class RootMeanSquaredError(MeanSquaredError):
 
 
 def _default_name(cls):
-    from cnn.layers.base import _snake_case
-    return _snake_case(cls.__name__)
+    return to_snake_case(cls.__name__)
 
 
 _BY_NAME = {

@@ -22,10 +22,11 @@ Spellings from tf.keras 2 that course code uses are accepted and honoured, each 
 """
 
 import math
-import re
 import warnings
 
 import numpy as np
+
+from cnn._naming import to_snake_case
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
@@ -46,11 +47,6 @@ def __getattr__(name):
         import importlib
         return importlib.import_module("cnn.schedules")
     raise AttributeError(f"module 'cnn.optimizers' has no attribute {name!r}")
-
-
-def _snake(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _is_schedule(x):
@@ -118,7 +114,7 @@ class Optimizer:
                 warnings.warn("`decay` is a tf.keras 2 argument (Keras 3 drops it); cnn honours "
                               "it: lr / (1 + decay * iterations), per batch.", UserWarning,
                               stacklevel=3)
-        self.name = _snake(type(self).__name__) if name is None else str(name)
+        self.name = to_snake_case(type(self).__name__) if name is None else str(name)
         if weight_decay is not None:
             weight_decay = _number("weight_decay", weight_decay, lo=0.0)
         self.weight_decay = weight_decay

@@ -1,9 +1,9 @@
 """Layer: what every layer shares (names, weights, the legacy input_shape argument)."""
-import re
 import warnings
 
 import numpy as np
 
+from cnn._naming import to_snake_case
 from cnn.variables import Variable, assign_all
 
 _name_counts = {}
@@ -17,10 +17,6 @@ def _unique_name(base):
     n = _name_counts.get(base, 0)
     _name_counts[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def _snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", name).lower()
 
 
 def _shape_tuple(shape, what):
@@ -46,7 +42,7 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
-        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self.name = name or _unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
         self._variables = []

@@ -1,7 +1,6 @@
 """One naming rule (Keras's to_snake_case) for layers, metrics, losses, optimizers and weight paths."""
-import pytest
-
 import cnn
+import pytest
 from cnn import layers, losses, metrics, optimizers
 from cnn._naming import to_snake_case
 

@@ -75,8 +75,8 @@ def _measure(case, arg):
     """(outcome, seconds, MB of peak memory growth) of one call in a fresh interpreter."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, case, str(arg)], capture_output=True, text=True, check=False,
-                              timeout=30, env=env)
+        done = subprocess.run([sys.executable, "-c", _CHILD, case, str(arg)], capture_output=True, text=True,
+                              check=False, timeout=30, env=env)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case} {arg}: still running after 30 s")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -148,6 +148,17 @@ def test_config_bomb_refused_before_parsing(tmp_path):
     config = json.dumps(_model_config([_layer("Dense", units=2, name="d")])).encode()
     path = _write(tmp_path / "bomb.keras", config[:-1] + b', "junk": ' + junk + b"}", deflate=("config.json",))
     _assert_bounded(*_measure("load", path), "'config.json' is 66060666 bytes, too large")
+
+
+@pytest.mark.parametrize("item", [b"{},", b"[],"], ids=["dicts", "lists"])
+def test_config_at_its_cap_is_bounded_whatever_it_holds(tmp_path, item):
+    # just under the 3 MB cap, of the JSON that costs most to parse (~25x its size as Python objects)
+    config = json.dumps(_model_config([_layer("Dense", units=2, name="d")])).encode()
+    junk = b"[" + item * ((3 * MB - len(config) - 100) // len(item)) + b"0]"
+    weights = {"layers/dense/vars/0": np.ones((3, 2), np.float32), "layers/dense/vars/1": np.ones(2, np.float32)}
+    path = _write(tmp_path / "wide.keras", config[:-1] + b', "junk": ' + junk + b"}", weights,
+                  deflate=("config.json",))
+    _assert_bounded(*_measure("load", path), "loaded 1")
 
 
 def test_deep_nesting_refused(tmp_path):

@@ -16,8 +16,8 @@ KERAS_FORMAT_VERSION = "3.0.0"      # the Keras 3 saving layout these files foll
 H5_EXTRA = 'pip install "cnn[h5]"'
 
 # Limits that keep loading a hostile file bounded in time and memory (issue 14). A sane model's
-# config is ~1 KB per layer; parsed JSON can take ~25 times its text in memory, hence 4 MB.
-MAX_CONFIG_BYTES = 4 << 20
+# config is ~1 KB per layer; parsed JSON can take ~25 times its text in memory, hence 3 MB.
+MAX_CONFIG_BYTES = 3 << 20
 MAX_JSON_DEPTH = 64                 # a real Keras config nests about 10 levels
 MAX_LAYERS = 10000
 MAX_MEMBERS = 10000

@@ -2,6 +2,14 @@
 constraints, activations, losses, optimizers and metrics: names and aliases -> objects."""
 
 
+def keras_config(obj, module, registered_name=True):
+    """Keras's serialize_keras_object layout of an object with get_config."""
+    out = {"module": module, "class_name": type(obj).__name__, "config": obj.get_config()}
+    if registered_name:
+        out["registered_name"] = None
+    return out
+
+
 class Registry:
     """The objects of one kind (e.g. "initializer") under their names and aliases.
 
@@ -50,10 +58,7 @@ class Registry:
 
     def serialize(self, obj, registered_name=True):
         """Keras's serialize_keras_object layout of an object with get_config."""
-        out = {"module": self.module, "class_name": type(obj).__name__, "config": obj.get_config()}
-        if registered_name:
-            out["registered_name"] = None
-        return out
+        return keras_config(obj, self.module, registered_name)
 
     def deserialize(self, config, custom_objects=None, message=None):
         """The object a {"class_name": ..., "config": {...}} dict describes (cls.from_config)."""

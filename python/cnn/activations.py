@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from cnn._registry import Registry
+from cnn._registry import Registry, keras_config
 
 # enum cnn_act_kind in csrc/cnn.h, in order (tests/test_activations.py checks they agree)
 (LINEAR, RELU, RELU6, LEAKY_RELU, ELU, SELU, GELU, GELU_TANH, SIGMOID, HARD_SIGMOID, TANH, SOFTMAX,
@@ -193,8 +193,6 @@ _registry.register(silu, "swish")
 _registry.register(hard_silu, "hard_swish")
 for _name, _fn in _K2_LAYER_NAMES.items():
     _registry.register(_fn, _name)
-# activation layers a config may name (serialize gives them for ReLU(...) objects)
-_layer_registry = Registry("activation layer", "keras.layers")
 
 
 def _valid_names():
@@ -231,7 +229,7 @@ def serialize(activation):
     if isinstance(name, str):
         return name
     if _layer_record(activation) is not None and hasattr(activation, "get_config"):
-        return _layer_registry.serialize(activation)
+        return keras_config(activation, "keras.layers")
     raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
 
 
@@ -255,13 +253,12 @@ def deserialize(config, custom_objects=None):
 
 
 def _activation_layer(name, custom_objects):
-    """A layer class cnn.layers exports (activation layers are layers), or the caller's."""
-    if not len(_layer_registry.names()):
-        from cnn import layers
-        for export in layers.__all__:
-            if isinstance(getattr(layers, export), type):
-                _layer_registry.register(getattr(layers, export), export)
-    return _layer_registry.lookup(name, custom_objects)
+    """The caller's class, or a layer class cnn.layers exports (activation layers are layers)."""
+    from cnn import layers
+    found = (custom_objects or {}).get(name)
+    if found is None and name in layers.__all__ and isinstance(getattr(layers, name), type):
+        found = getattr(layers, name)
+    return found
 
 
 # c_record's accepted arguments per kind, with their defaults

@@ -3,15 +3,10 @@
 Every class is found through its module's registry (cnn._registry) or custom_objects."""
 import warnings
 
+from cnn._registry import keras_config
 from cnn.saving.config import check_module
 
 # ------------------------------------------------------------------------------ saving
-
-def _serialize_with_module(obj, module):
-    """A cnn object (a metric) in serialize_keras_object's layout."""
-    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": None}
-
 
 def optimizer_config(opt):
     config = opt.get_config()
@@ -38,7 +33,7 @@ def compile_config(model):
         loss.setdefault("registered_name", None)
     metric_list = None
     if args.get("metrics") is not None:
-        metric_list = [m if isinstance(m, str) else _serialize_with_module(m, "keras.metrics")
+        metric_list = [m if isinstance(m, str) else keras_config(m, "keras.metrics")
                        for m in model._metric_specs]
     return {"optimizer": optimizer_config(model.optimizer), "loss": loss, "loss_weights": None,
             "metrics": metric_list, "weighted_metrics": None, "run_eagerly": False,

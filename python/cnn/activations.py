@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from cnn._registry import Registry, keras_config
+
 # enum cnn_act_kind in csrc/cnn.h, in order (tests/test_activations.py checks they agree)
 (LINEAR, RELU, RELU6, LEAKY_RELU, ELU, SELU, GELU, GELU_TANH, SIGMOID, HARD_SIGMOID, TANH, SOFTMAX,
  SOFTPLUS, SOFTSIGN, SILU, EXPONENTIAL, STEP, HARD_SILU, MISH) = range(19)
@@ -184,13 +186,17 @@ _K2_LAYER_NAMES = {
     "Softmax": _Configured("Softmax", softmax),
 }
 
-_BY_NAME = {fn.__name__: fn for fn in _FUNCTIONS}
-_BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
-_BY_NAME.update(_K2_LAYER_NAMES)
+_registry = Registry("activation function", "keras.activations")
+for _fn in _FUNCTIONS:
+    _registry.register(_fn)
+_registry.register(silu, "swish")
+_registry.register(hard_silu, "hard_swish")
+for _name, _fn in _K2_LAYER_NAMES.items():
+    _registry.register(_fn, _name)
 
 
 def _valid_names():
-    return ", ".join(sorted(_BY_NAME))
+    return ", ".join(_registry.names())
 
 
 def get(identifier):
@@ -200,11 +206,9 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier)
-        if fn is None:
-            raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
-                             f"Valid names: {_valid_names()}")
-        return fn
+        return _registry.require(identifier, message=(
+            f"Could not interpret activation function identifier: {identifier!r}. "
+            f"Valid names: {_valid_names()}"))
     if callable(identifier) or _layer_record(identifier) is not None:
         return identifier   # a function, or an activation layer (tf.keras 2 idiom: LeakyReLU(0.1))
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
@@ -225,8 +229,7 @@ def serialize(activation):
     if isinstance(name, str):
         return name
     if _layer_record(activation) is not None and hasattr(activation, "get_config"):
-        return {"module": "keras.layers", "class_name": type(activation).__name__,
-                "config": activation.get_config(), "registered_name": None}
+        return keras_config(activation, "keras.layers")
     raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
 
 
@@ -236,9 +239,8 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, dict):
         inner = config.get("config")
         if isinstance(inner, dict):   # an activation layer
-            from cnn import layers
             name = str(config.get("class_name"))
-            cls = (custom_objects or {}).get(name) or getattr(layers, name, None)
+            cls = _activation_layer(name, custom_objects)
             if cls is None:
                 raise ValueError(f"Unknown activation layer {name!r}")
             return cls.from_config(inner)
@@ -248,6 +250,15 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, str):
         raise ValueError(f"Could not interpret activation function identifier: {config!r}")
     return get(config)
+
+
+def _activation_layer(name, custom_objects):
+    """The caller's class, or a layer class cnn.layers exports (activation layers are layers)."""
+    from cnn import layers
+    found = (custom_objects or {}).get(name)
+    if found is None and name in layers.__all__ and isinstance(getattr(layers, name), type):
+        found = getattr(layers, name)
+    return found
 
 
 # c_record's accepted arguments per kind, with their defaults

@@ -980,6 +980,10 @@ class TerminateOnNaN(Callback):
             self._check(f"epoch {epoch + 1}", loss)
 
 
+_MAX_BACKUP_METADATA = 4096        # bytes: the file holds two small integers
+_MAX_BACKUP_EPOCH = 2 ** 31 - 1
+
+
 class BackupAndRestore(Callback):
     """Backs up the weights and the epoch counter in `backup_dir` (latest.weights.h5 and
     training_metadata.json) at the end of every epoch (or every `save_freq` batches). A later fit
@@ -1029,8 +1033,25 @@ class BackupAndRestore(Callback):
         if os.path.exists(self._weights_path):
             self.model.load_weights(self._weights_path)
         if os.path.exists(self._training_metadata_path):
-            with open(self._training_metadata_path) as f:
-                self.model._initial_epoch = json.loads(f.read())["epoch"]
+            self.model._initial_epoch = self._read_epoch()
+
+    def _read_epoch(self):
+        """The epoch training_metadata.json records, refused unless it is a sane epoch count (Keras
+        trusts the file; a hand-edited {"epoch": -3} would run epochs with negative numbers)."""
+        path = self._training_metadata_path
+        try:
+            with open(path, "rb") as f:
+                text = f.read(_MAX_BACKUP_METADATA + 1)
+            metadata = json.loads(text) if len(text) <= _MAX_BACKUP_METADATA else None
+        except (ValueError, RecursionError):
+            metadata = None
+        epoch = metadata.get("epoch") if isinstance(metadata, dict) else None
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= _MAX_BACKUP_EPOCH:
+            raise ValueError(f"BackupAndRestore: {path} does not hold a valid backup (it should be "
+                             f'{{"epoch": <an integer from 0 to {_MAX_BACKUP_EPOCH}>, ...}}); got '
+                             f"{(text[:100].decode('utf-8', 'replace') if metadata is None else repr(epoch))}. "
+                             "Delete the backup folder to start afresh.")
+        return epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1

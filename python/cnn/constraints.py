@@ -7,6 +7,8 @@ axis raises ValueError. ``c_record() -> None`` means "run ``__call__`` in Python
 """
 import numpy as np
 
+from cnn._registry import Registry
+
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg",
            "unit_norm", "min_max_norm", "serialize", "deserialize", "get"]
 
@@ -174,27 +176,19 @@ for _cls in (MaxNorm, NonNeg, UnitNorm, MinMaxNorm):
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
-_BY_NAME = {"Constraint": Constraint, "constraint": Constraint}
-for _cls, _snake in ((MaxNorm, "max_norm"), (NonNeg, "non_neg"), (UnitNorm, "unit_norm"),
-                     (MinMaxNorm, "min_max_norm")):
-    _BY_NAME[_cls.__name__] = _cls
-    _BY_NAME[_snake] = _cls
+_registry = Registry("constraint", "keras.constraints")
+_registry.register_classes((Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNorm), snake=True)
 _LEGACY = {"maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm}  # tf.keras 2 aliases
 
 
 def serialize(constraint):
     if constraint is None:
         return None
-    return {"module": "keras.constraints", "class_name": constraint.__class__.__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return _registry.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None):
-    name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret constraint identifier: {config!r}")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _registry.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -205,14 +199,14 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
+        cls = _registry.lookup(identifier)
         if cls is None and identifier in _LEGACY:
             import warnings
             cls = _LEGACY[identifier]
             warnings.warn(f"'{identifier}' is the tf.keras 2 name of '{cls.__name__}'.", stacklevel=2)
         if cls is None:
             raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. "
-                             f"Known names: {sorted(_BY_NAME)}")
+                             f"Known names: {_registry.names()}")
         return cls()
     if isinstance(identifier, type):
         return identifier()

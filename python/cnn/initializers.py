@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from cnn._registry import Registry
+
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomUniform", "RandomNormal",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
            "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "compute_fans", "serialize",
@@ -305,34 +307,24 @@ variance_scaling, orthogonal = VarianceScaling, Orthogonal
 glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 
-_BY_NAME = {}
-for _cls, _snake in ((Initializer, "initializer"), (Zeros, "zeros"), (Ones, "ones"),
-                     (Constant, "constant"), (Identity, "identity"), (RandomUniform, "random_uniform"),
-                     (RandomNormal, "random_normal"), (TruncatedNormal, "truncated_normal"),
-                     (VarianceScaling, "variance_scaling"), (GlorotUniform, "glorot_uniform"),
-                     (GlorotNormal, "glorot_normal"), (HeNormal, "he_normal"), (HeUniform, "he_uniform"),
-                     (LecunNormal, "lecun_normal"), (LecunUniform, "lecun_uniform"),
-                     (Orthogonal, "orthogonal")):
-    _BY_NAME[_cls.__name__] = _cls
-    _BY_NAME[_snake] = _cls
-_BY_NAME.update({"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
-                 "OrthogonalInitializer": Orthogonal, "orthogonal_initializer": Orthogonal,
-                 "IdentityInitializer": Identity, "identity_initializer": Identity})
+_registry = Registry("initializer", "keras.initializers")
+_registry.register_classes((Initializer, Zeros, Ones, Constant, Identity, RandomUniform, RandomNormal,
+                            TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal, HeNormal,
+                            HeUniform, LecunNormal, LecunUniform, Orthogonal), snake=True)
+for _alias, _cls in (("uniform", RandomUniform), ("normal", RandomNormal), ("one", Ones), ("zero", Zeros),
+                     ("OrthogonalInitializer", Orthogonal), ("orthogonal_initializer", Orthogonal),
+                     ("IdentityInitializer", Identity), ("identity_initializer", Identity)):
+    _registry.register(_cls, _alias)
 
 
 def serialize(initializer):
     if initializer is None:
         return None
-    return {"module": "keras.initializers", "class_name": initializer.__class__.__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return _registry.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
-    name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret initializer identifier: {config!r}")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _registry.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -343,10 +335,9 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
-                             f"Known names: {sorted(n for n in _BY_NAME if n[0].islower())}")
+        cls = _registry.require(identifier, message=(
+            f"Could not interpret initializer identifier: {identifier!r}. "
+            f"Known names: {_registry.names(lambda n: n[0].islower())}"))
         return cls()
     if isinstance(identifier, type):
         return identifier()

@@ -18,12 +18,13 @@ shapes, as Keras's `compile_utils.get_loss` does; `resolve` also wraps plain fun
 import enum
 import inspect
 import math
-import re
 import warnings
 
 import numpy as np
 
 from . import _core
+from ._naming import to_snake_case
+from ._registry import Registry
 
 
 class LossKind(enum.IntEnum):
@@ -53,12 +54,6 @@ def _standardize_reduction(reduction):
         raise ValueError("Invalid value for argument `reduction`. Expected one of "
                          f"{list(_REDUCTIONS)}. Received: reduction={reduction!r}")
     return reduction
-
-
-def _snake_case(name):
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 # ------------------------------------------------------------------------------ input handling
@@ -305,7 +300,7 @@ class Loss:
     (NumPy); `__call__` applies `sample_weight` and the reduction."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = _standardize_reduction(reduction)
         self.dtype = dtype or "float32"
 
@@ -534,14 +529,14 @@ _FUNCTIONS = [mean_squared_error, mean_absolute_error, mean_absolute_percentage_
               mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
               sparse_categorical_crossentropy, hinge, squared_hinge, categorical_hinge, huber,
               log_cosh, kl_divergence, poisson, cosine_similarity]
-_OBJECTS = {c.__name__: c for c in _CLASSES}
-_OBJECTS.update({f.__name__: f for f in _FUNCTIONS})
-_OBJECTS.update({"mse": mean_squared_error, "MSE": mean_squared_error,
-                 "mae": mean_absolute_error, "MAE": mean_absolute_error,
-                 "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
-                 "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
-                 "kld": kl_divergence, "KLD": kl_divergence,
-                 "bce": binary_crossentropy, "BCE": binary_crossentropy})
+_registry = Registry("loss", "keras.losses")
+_registry.register_classes(_CLASSES)
+for _fn in _FUNCTIONS:
+    _registry.register(_fn)
+for _fn, _short in ((mean_squared_error, "mse"), (mean_absolute_error, "mae"),
+                    (mean_absolute_percentage_error, "mape"), (mean_squared_logarithmic_error, "msle"),
+                    (kl_divergence, "kld"), (binary_crossentropy, "bce")):
+    _registry.register(_fn, _short, _short.upper())
 # tf.keras 2 spellings that Keras 3 dropped: accepted and honoured, with a warning.
 _LEGACY = {"logcosh": log_cosh, "kullback_leibler_divergence": kl_divergence, "huber_loss": huber}
 # Keras 3 losses cnn does not implement (yet): a clear message instead of "unknown".
@@ -558,7 +553,7 @@ def _legacy(name):
 
 
 def _valid_names():
-    return sorted(set(_OBJECTS) | set(_LEGACY) | {"crossentropy", "ce"})
+    return sorted(set(_registry.names()) | set(_LEGACY) | {"crossentropy", "ce"})
 
 
 def get(identifier):
@@ -578,10 +573,8 @@ def get(identifier):
             raise ValueError(f"Loss '{identifier}' exists in Keras 3 but is not implemented in cnn; "
                              "write it as a custom Loss subclass. Available: "
                              + ", ".join(_valid_names()))
-        obj = _OBJECTS.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Valid names: "
-                             + ", ".join(_valid_names()))
+        obj = _registry.require(identifier, message=f"Could not interpret loss identifier: {identifier!r}. "
+                                                    "Valid names: " + ", ".join(_valid_names()))
     else:
         obj = identifier
     if inspect.isclass(obj):
@@ -594,9 +587,9 @@ def get(identifier):
 def serialize(loss):
     """{'class_name': ..., 'config': ...} for a Loss, {'class_name': 'function', ...} for a function."""
     if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config()}
+        return _registry.serialize(loss, registered_name=False)
     name = getattr(loss, "__name__", None)
-    return {"module": "keras.losses", "class_name": "function", "config": name, "registered_name": name}
+    return {"module": _registry.module, "class_name": "function", "config": name, "registered_name": name}
 
 
 def deserialize(config, custom_objects=None):
@@ -610,7 +603,7 @@ def deserialize(config, custom_objects=None):
         if inner in custom_objects:
             return custom_objects[inner]
         return get(inner)
-    cls = custom_objects.get(class_name) or _OBJECTS.get(class_name)
+    cls = _registry.lookup(class_name, custom_objects)
     if class_name in ("AutoCrossentropy",):
         cls = AutoCrossentropy
     if not inspect.isclass(cls) or not issubclass(cls, Loss):
@@ -632,7 +625,7 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None):
         return obj.resolve(y_true_shape, y_pred_shape)
     if isinstance(obj, Loss):
         return obj
-    name = identifier if isinstance(identifier, str) else _snake_case(getattr(obj, "__name__", "loss"))
+    name = identifier if isinstance(identifier, str) else to_snake_case(getattr(obj, "__name__", "loss"))
     return LossFunctionWrapper(obj, name=name)
 
 

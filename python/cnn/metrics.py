@@ -3,6 +3,8 @@ update_state/result/reset_state work on NumPy arrays through the same kernels.""
 import numpy as np
 
 from cnn import _core
+from cnn._naming import to_snake_case
+from cnn._registry import Registry
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
 
@@ -99,20 +101,14 @@ class RootMeanSquaredError(MeanSquaredError):
 
 
 def _default_name(cls):
-    from cnn.layers.base import _snake_case
-    return _snake_case(cls.__name__)
+    return to_snake_case(cls.__name__)
 
 
-_BY_NAME = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
-    "root_mean_squared_error": RootMeanSquaredError,
-    "BinaryAccuracy": BinaryAccuracy, "CategoricalAccuracy": CategoricalAccuracy,
-    "SparseCategoricalAccuracy": SparseCategoricalAccuracy, "MeanAbsoluteError": MeanAbsoluteError,
-    "MeanSquaredError": MeanSquaredError, "RootMeanSquaredError": RootMeanSquaredError,
-}
+_registry = Registry("metric", "keras.metrics")
+_registry.register_classes((BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, MeanAbsoluteError,
+                            MeanSquaredError, RootMeanSquaredError), snake=True)
+_registry.register(MeanAbsoluteError, "mae", "MAE")
+_registry.register(MeanSquaredError, "mse", "MSE")
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name):
@@ -136,10 +132,10 @@ def get(identifier, y_true_shape=None, y_pred_shape=None):
             if y_pred_shape is None:
                 raise ValueError("'accuracy' is chosen from the shapes of the data; call it inside compile")
             return accuracy_for(y_true_shape, y_pred_shape, identifier)
-        if identifier in _BY_NAME:
-            return _BY_NAME[identifier](name=identifier)
-        raise ValueError(f"Unknown or unsupported metric {identifier!r}. Supported: 'accuracy', 'acc', "
-                         + ", ".join(repr(k) for k in sorted(_BY_NAME)))
+        cls = _registry.require(identifier, message=(
+            f"Unknown or unsupported metric {identifier!r}. Supported: 'accuracy', 'acc', "
+            + ", ".join(repr(k) for k in _registry.names())))
+        return cls(name=identifier)
     raise TypeError(f"a metric must be a string or a cnn.metrics.Metric, got {identifier!r}")
 
 

@@ -51,7 +51,7 @@ class Sequential(Trainer):
             raise ValueError(f"Only instances of `cnn.layers.Layer` can be added to a Sequential model. "
                              f"Received: {layer!r} (of type {type(layer).__name__})")
         else:
-            if any(layer.name == other.name for other in self._layers):
+            if self._has_layer_named(layer.name):
                 raise ValueError(f"All layers added to a Sequential model should have unique names. "
                                  f"Name '{layer.name}' is already the name of a layer in this model.")
             if not self._layers and self._input is None and layer._input_shape_arg is not None:
@@ -65,6 +65,19 @@ class Sequential(Trainer):
         self._plan = None
         if rebuild:
             self._maybe_build()
+
+    def _has_layer_named(self, name):
+        """Whether a layer of the model is called `name`, in O(1) per call: the names of the layers are
+        indexed, and re-indexed only after a pop or a rename (so adding N layers costs O(N))."""
+        from cnn.layers import base
+        index = getattr(self, "_name_index", None)   # (renames seen, the list, how many indexed, names)
+        if (index is None or index[0] != base._renames[0] or index[1] is not self._layers
+                or index[2] > len(self._layers)):
+            index = (base._renames[0], self._layers, 0, set())
+        names = index[3]
+        names.update(other.name for other in self._layers[index[2]:])
+        self._name_index = (index[0], self._layers, len(self._layers), names)
+        return name in names
 
     def pop(self, rebuild=True):
         if not self._layers:

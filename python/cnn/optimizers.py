@@ -22,10 +22,12 @@ Spellings from tf.keras 2 that course code uses are accepted and honoured, each 
 """
 
 import math
-import re
 import warnings
 
 import numpy as np
+
+from cnn._naming import to_snake_case
+from cnn._registry import Registry
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
@@ -46,11 +48,6 @@ def __getattr__(name):
         import importlib
         return importlib.import_module("cnn.schedules")
     raise AttributeError(f"module 'cnn.optimizers' has no attribute {name!r}")
-
-
-def _snake(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _is_schedule(x):
@@ -118,7 +115,7 @@ class Optimizer:
                 warnings.warn("`decay` is a tf.keras 2 argument (Keras 3 drops it); cnn honours "
                               "it: lr / (1 + decay * iterations), per batch.", UserWarning,
                               stacklevel=3)
-        self.name = _snake(type(self).__name__) if name is None else str(name)
+        self.name = to_snake_case(type(self).__name__) if name is None else str(name)
         if weight_decay is not None:
             weight_decay = _number("weight_decay", weight_decay, lo=0.0)
         self.weight_decay = weight_decay
@@ -235,6 +232,20 @@ class Optimizer:
                 f["one_minus_rho"], float(f["learning_rate_power"]), float(f["l1"]),
                 float(f["l2"]), float(f["l2_shrinkage"]), float(f["beta"]))
 
+    # ------------------------------------------------------------------ saving protocol
+    # What Keras saves, in its order: iterations, learning_rate (unless a schedule or a function),
+    # then the slots of _keras_slot_groups(), then _keras_state_count scalars (cnn.saving walks these).
+    _keras_state_count = 0
+
+    def _keras_slot_groups(self):
+        """Keras's slot variables as groups of cnn slot indices (csrc/optim.c's slot meaning): each group
+        is saved for every trainable variable in turn, its slots interleaved, in Keras's build order."""
+        raise NotImplementedError(f"{type(self).__name__} does not declare its slot variables")
+
+    def _saves_learning_rate(self):
+        lr = self._learning_rate
+        return not (_is_schedule(lr) or callable(lr))
+
     # ------------------------------------------------------------------ config
     def _own_config(self):
         return {}
@@ -283,6 +294,9 @@ class SGD(Optimizer):
     def _fields(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
+    def _keras_slot_groups(self):
+        return [[0]] if np.float32(self.momentum) != 0 else []     # momentums
+
     def _own_config(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -303,6 +317,9 @@ class Adam(Optimizer):
     def _fields(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                 "amsgrad": self.amsgrad}
+
+    def _keras_slot_groups(self):
+        return [[0, 1]] + ([[2]] if self.amsgrad else [])   # (momentum, velocity), velocity_hat
 
     def _own_config(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -338,6 +355,14 @@ class RMSprop(Optimizer):
         return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
 
+    def _keras_slot_groups(self):
+        groups = [[0]]                          # velocities
+        if np.float32(self.momentum) > 0:
+            groups.append([1])                  # momentums
+        if self.centered:
+            groups.append([len(groups)])        # average gradients
+        return groups
+
     def _own_config(self):
         return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
@@ -359,6 +384,9 @@ class Adagrad(Optimizer):
         return {"initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.epsilon}
 
+    def _keras_slot_groups(self):
+        return [[0]]                            # accumulators
+
     def _own_config(self):
         return {"initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.epsilon}
@@ -377,6 +405,9 @@ class Adadelta(Optimizer):
     def _fields(self):
         return {"rho": self.rho, "epsilon": self.epsilon}
 
+    def _keras_slot_groups(self):
+        return [[0, 1]]     # (accumulated_grad, accumulated_delta_var)
+
     def _own_config(self):
         return {"rho": self.rho, "epsilon": self.epsilon}
 
@@ -393,6 +424,9 @@ class _BetasEpsilon(Optimizer):
     def _fields(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
+    def _keras_slot_groups(self):
+        return [[0, 1]]     # Adamax (m, u), Nadam (momentum, velocity)
+
     def _own_config(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
@@ -407,6 +441,7 @@ class Nadam(_BetasEpsilon):
     """Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
 
     _kind = KIND_NADAM
+    _keras_state_count = 1      # u_product, the running product of the momentum schedule
 
 
 class Lion(Optimizer):
@@ -421,6 +456,9 @@ class Lion(Optimizer):
 
     def _fields(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+    def _keras_slot_groups(self):
+        return [[0]]        # momentums
 
     def _own_config(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2}
@@ -460,6 +498,9 @@ class Ftrl(Optimizer):
                 "l1": self.l1_regularization_strength, "l2": self.l2_regularization_strength,
                 "l2_shrinkage": self.l2_shrinkage_regularization_strength, "beta": self.beta}
 
+    def _keras_slot_groups(self):
+        return [[0, 1]]     # (accumulator, linear)
+
     def _own_config(self):
         return {"learning_rate_power": self.learning_rate_power,
                 "initial_accumulator_value": self.initial_accumulator_value,
@@ -470,8 +511,8 @@ class Ftrl(Optimizer):
                 "beta": self.beta}
 
 
-_REGISTRY = {c.__name__.lower(): c for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta,
-                                             Adamax, Nadam, Lion, Ftrl)}
+_registry = Registry("optimizer", "keras.optimizers", case_insensitive=True)
+_registry.register_classes((SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl))
 
 
 def serialize(optimizer):
@@ -482,9 +523,8 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     """An optimizer from ``serialize``'s dict (class names case-insensitive)."""
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _REGISTRY.get(str(name).lower())
-    if cls is None:
-        raise ValueError(f"Unknown optimizer: {name!r}. Known: {', '.join(sorted(_REGISTRY))}")
+    cls = _registry.require(str(name), custom_objects,
+                            f"Unknown optimizer: {name!r}. Known: {', '.join(_registry.names())}")
     return cls.from_config(config.get("config", {}))
 
 
@@ -497,9 +537,8 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
-                             f"Known optimizers: {', '.join(sorted(_REGISTRY))}")
+        cls = _registry.require(identifier, message=(
+            f"Could not interpret optimizer identifier: {identifier!r}. "
+            f"Known optimizers: {', '.join(_registry.names())}"))
         return cls()
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

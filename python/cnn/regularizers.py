@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from cnn._registry import Registry
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
            "orthogonal_regularizer", "serialize", "deserialize", "get"]
 
@@ -147,26 +149,21 @@ class OrthogonalRegularizer(Regularizer):
 # Keras 3 exports the classes under their snake_case names too (l1_l2 is the class: 0/0 defaults).
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
-_BY_NAME = {}
-for _cls, _snake in ((Regularizer, "regularizer"), (L1, "l1"), (L2, "l2"), (L1L2, "l1l2"),
-                     (OrthogonalRegularizer, "orthogonal_regularizer")):
-    _BY_NAME[_cls.__name__] = _cls
-    _BY_NAME[_snake] = _cls
+_registry = Registry("regularizer", "keras.regularizers")
+_registry.register_classes((Regularizer, L1, L2, L1L2, OrthogonalRegularizer), snake=True)
 
 
 def serialize(regularizer):
     if regularizer is None:
         return None
-    return {"module": "keras.regularizers", "class_name": regularizer.__class__.__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return _registry.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
-    name = config.get("class_name") if isinstance(config, dict) else config
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret regularizer identifier: {config!r}")
-    return cls.from_config(dict(config.get("config") or {})) if isinstance(config, dict) else cls()
+    if isinstance(config, dict):
+        return _registry.deserialize(config, custom_objects)
+    return _registry.require(config, custom_objects,
+                             f"Could not interpret regularizer identifier: {config!r}")()
 
 
 def get(identifier):
@@ -182,10 +179,9 @@ def get(identifier):
             warnings.warn("'l1_l2' is the tf.keras 2 name: using L1L2(l1=0.01, l2=0.01) as Keras 2 "
                           "did (Keras 3 spells it 'l1l2', with factors 0 and 0).", stacklevel=2)
             return L1L2(l1=0.01, l2=0.01)
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. "
-                             f"Known names: {sorted(_BY_NAME)}")
+        cls = _registry.require(identifier, message=(
+            f"Could not interpret regularizer identifier: {identifier!r}. "
+            f"Known names: {_registry.names()}"))
         return cls()
     if isinstance(identifier, type):
         return identifier()

@@ -8,6 +8,8 @@ A schedule written in Python (a subclass overriding ``__call__``) has ``c_record
 """
 import math
 
+from cnn._registry import Registry
+
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
            "PolynomialDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize", "get"]
 
@@ -391,22 +393,21 @@ class CosineDecayRestarts(LearningRateSchedule):
                 "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
 
 
-_ALL = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
-                                PolynomialDecay, CosineDecay, CosineDecayRestarts)}
+_registry = Registry("learning rate schedule", "keras.optimizers.schedules")
+_registry.register_classes((ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay,
+                            CosineDecay, CosineDecayRestarts))
 
 
 def serialize(schedule):
     """{'module', 'class_name', 'config', 'registered_name'} like keras.optimizers.schedules."""
-    return {"module": "keras.optimizers.schedules", "class_name": schedule.__class__.__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return _registry.serialize(schedule)
 
 
 def deserialize(config, custom_objects=None):
     """A schedule from serialize()'s dict (or {'class_name', 'config'})."""
     name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _ALL.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown learning rate schedule: {name!r}. Known: {sorted(_ALL)}")
+    cls = _registry.require(name, custom_objects,
+                            f"Unknown learning rate schedule: {name!r}. Known: {_registry.names()}")
     return cls.from_config(dict(config.get("config", {})))
 
 

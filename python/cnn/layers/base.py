@@ -1,12 +1,13 @@
 """Layer: what every layer shares (names, weights, the legacy input_shape argument)."""
-import re
 import warnings
 
 import numpy as np
 
+from cnn._naming import to_snake_case
 from cnn.variables import Variable, assign_all
 
 _name_counts = {}
+_renames = [0]      # counts renames of layers, so models know when their index of names is stale
 
 
 def _reset_names():
@@ -17,10 +18,6 @@ def _unique_name(base):
     n = _name_counts.get(base, 0)
     _name_counts[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def _snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", name).lower()
 
 
 def _shape_tuple(shape, what):
@@ -46,7 +43,7 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
-        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self._name = name or _unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
         self._variables = []
@@ -62,6 +59,15 @@ class Layer:
             input_shape = tuple(batch_input_shape)[1:]
         if input_shape is not None:
             self._input_shape_arg = _shape_tuple(input_shape, "input_shape")
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+        _renames[0] += 1
 
     # -- weights
     @property
@@ -114,6 +120,21 @@ class Layer:
 
     def set_weights(self, weights):
         assign_all(self.weights, weights, f"layer '{self.name}'")
+
+    # -- saving protocol: cnn.saving walks these and knows no layer type
+    # Keras config keys this class does not take, with the value meaning "feature off" (dropped on load).
+    _keras_only_config = {}
+
+    def _saved_variables(self):
+        """The variables Keras saves for this layer, in Keras's order: those created trainable first."""
+        vs = self._variables
+        return ([v for v in vs if getattr(v, "_can_train", True)] +
+                [v for v in vs if not getattr(v, "_can_train", True)])
+
+    def _count_params_for(self, input_shape):
+        """How many floats build(input_shape) will allocate, computed without allocating them; None
+        when the class cannot tell (layers with weights override this)."""
+        return 0 if type(self).build is Layer.build else None
 
     def count_params(self):
         if not self.built:

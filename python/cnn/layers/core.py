@@ -9,6 +9,8 @@ _LAYER_DENSE, _LAYER_ACTIVATION = 0, 1
 class InputLayer(Layer):
     """The model's input: its shape without the batch axis. Not listed in model.layers."""
 
+    _keras_only_config = {"optional": False, "ragged": False, "sparse": False}
+
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
                  batch_shape=None, batch_input_shape=None, **kwargs):
         for legacy in ("sparse", "ragged"):
@@ -44,6 +46,8 @@ def _act_desc(fn, overrides=None):
 class Dense(Layer):
     """y = activation(x . kernel + bias) on the last axis."""
 
+    _keras_only_config = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -78,6 +82,9 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    def _count_params_for(self, input_shape):
+        return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
 
     def _c_layer(self, offsets):
         in_size, in_cols = _rows_cols(self.input_shape)

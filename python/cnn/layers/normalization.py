@@ -51,6 +51,9 @@ class BatchNormalization(Layer):
                                                trainable=False)
         self.built = True
 
+    def _count_params_for(self, input_shape):
+        return int(input_shape[-1]) * (2 + int(self.center) + int(self.scale))
+
     def _c_layer(self, offsets):
         size, cols = _rows_cols(self.input_shape)
         d = {"kind": _LAYER_BATCHNORM, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,

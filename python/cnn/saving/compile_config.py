@@ -1,0 +1,145 @@
+"""compile() arguments <-> the compile_config of config.json (optimizer, loss, metrics).
+
+Every class is found through its module's registry (cnn._registry) or custom_objects."""
+import warnings
+
+from cnn._registry import keras_config
+from cnn.saving.config import check_module
+
+# ------------------------------------------------------------------------------ saving
+
+def optimizer_config(opt):
+    config = opt.get_config()
+    lr = config.get("learning_rate")
+    if isinstance(lr, dict):
+        lr = dict(lr)
+        lr.setdefault("module", "keras.optimizers.schedules")
+        lr.setdefault("registered_name", None)
+        config["learning_rate"] = lr
+    elif callable(lr):
+        warnings.warn("The optimizer's learning_rate is a Python function, which cannot be saved; the "
+                      "file keeps its current value instead.", UserWarning, stacklevel=7)
+        config["learning_rate"] = float(opt.learning_rate)
+    return {"module": "keras.optimizers", "class_name": type(opt).__name__, "config": config,
+            "registered_name": None}
+
+
+def compile_config(model):
+    from cnn import losses
+    args = model._compile_args
+    loss = args["loss"]
+    if not isinstance(loss, str):
+        loss = losses.serialize(loss)
+        loss.setdefault("registered_name", None)
+    metric_list = None
+    if args.get("metrics") is not None:
+        metric_list = [m if isinstance(m, str) else keras_config(m, "keras.metrics")
+                       for m in model._metric_specs]
+    return {"optimizer": optimizer_config(model.optimizer), "loss": loss, "loss_weights": None,
+            "metrics": metric_list, "weighted_metrics": None, "run_eagerly": False,
+            "steps_per_execution": 1, "jit_compile": False}
+
+
+# ------------------------------------------------------------------------------ loading
+
+def _deserialize_optimizer(spec, custom_objects):
+    from cnn import optimizers
+    if isinstance(spec, str):
+        return optimizers.get(spec)
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"Cannot interpret the saved optimizer {str(spec)[:200]}")
+    name = spec["class_name"]
+    cls = custom_objects.get(name)
+    if cls is None:
+        check_module(spec, "optimizer")
+        cls = optimizers._registry.lookup(name)
+    if cls is None:
+        raise ValueError(f"Unknown optimizer class {name!r} in the file. Known: "
+                         f"{', '.join(optimizers._registry.names())}")
+    config = dict(spec.get("config") or {})
+    lr = config.get("learning_rate")
+    if isinstance(lr, dict):
+        check_module(lr, "learning-rate schedule")
+    return cls.from_config(config)
+
+
+def _from_custom(spec, custom_objects):
+    obj = custom_objects[spec["class_name"]]
+    return obj.from_config(spec.get("config") or {}) if isinstance(obj, type) else obj
+
+
+def _deserialize_loss(spec, custom_objects):
+    from cnn import losses
+    if isinstance(spec, str):
+        if spec in custom_objects:
+            return custom_objects[spec]
+        losses.get(spec)   # fails early on unknown names
+        return spec
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"Cannot interpret the saved loss {str(spec)[:200]} (only one loss per model)")
+    name = spec["class_name"]
+    if name in custom_objects:
+        return _from_custom(spec, custom_objects)
+    check_module(spec, "loss")
+    if name == "function":
+        fn = spec.get("config")
+        if not isinstance(fn, str):
+            raise ValueError(f"Cannot interpret the saved loss function {str(spec)[:200]}")
+        return custom_objects[fn] if fn in custom_objects else losses.get(fn)
+    cls = losses._registry.lookup(name)
+    if not isinstance(cls, type):
+        raise ValueError(f"Unknown loss class {name!r} in the file")
+    config = {k: v for k, v in (spec.get("config") or {}).items() if k != "dtype"}
+    return cls.from_config(config)
+
+
+def _deserialize_metric(spec, custom_objects):
+    from cnn import metrics
+    if isinstance(spec, str):
+        return custom_objects.get(spec, spec)
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"Cannot interpret the saved metric {str(spec)[:200]}")
+    name = spec["class_name"]
+    if name in custom_objects:
+        return _from_custom(spec, custom_objects)
+    check_module(spec, "metric")
+    if name == "function" and isinstance(spec.get("config"), str):
+        return spec["config"]
+    cls = metrics._registry.lookup(name)
+    if not isinstance(cls, type) or not name[:1].isupper():
+        raise ValueError(f"Unknown metric class {name!r} in the file")
+    return cls.from_config(spec.get("config") or {})
+
+
+def _flat_metrics(value):
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise ValueError(f"The saved metrics must be a list, got {str(value)[:200]}")
+    out = []
+    for m in value:
+        out.extend(m if isinstance(m, list) else [m])   # one output: [[...]] is the same list
+    return out
+
+
+def compile_from_config(model, compile_config, custom_objects=None):
+    custom_objects = dict(custom_objects or {})
+    if not isinstance(compile_config, dict):
+        raise ValueError("compile_config must be a dict")
+    try:
+        optimizer = _deserialize_optimizer(compile_config.get("optimizer", "rmsprop"), custom_objects)
+        loss = _deserialize_loss(compile_config.get("loss"), custom_objects)
+        metric_specs = _flat_metrics(compile_config.get("metrics"))
+        metric_list = None if metric_specs is None else [_deserialize_metric(m, custom_objects)
+                                                         for m in metric_specs]
+        weighted = _flat_metrics(compile_config.get("weighted_metrics"))
+        if weighted:
+            raise ValueError("weighted_metrics are not supported by cnn")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")    # legacy-spelling warnings were shown when first compiled
+            model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
+        raise ValueError(f"Cannot restore the model's compile() arguments from the file: {e}. Load it with "
+                         "compile=False and call compile() yourself.") from None

@@ -4,6 +4,7 @@ import ctypes
 
 import numpy as np
 import pytest
+
 from c_library import build_lib  # tests/ is on sys.path
 
 F32P = ctypes.POINTER(ctypes.c_float)
@@ -259,7 +260,8 @@ def test_bn_backward_finite_differences(lib, shape):
     dg, db = np.zeros(shape[1], np.float32), np.zeros(shape[1], np.float32)
     dx = bn_backward(lib, dy, x, bn, gamma, dg, db)
     assert np.abs(dx).max() > 1e-3
-    loss = lambda xx, g, b: float((ref_bn_train(xx, g, b, 1e-3)[0] * dy).sum())
+    def loss(xx, g, b):
+        return float((ref_bn_train(xx, g, b, 1e-3)[0] * dy).sum())
     h = 1e-4
     for _ in range(3):
         vx, vg, vb = rng.normal(size=x.shape), rng.normal(size=shape[1]), rng.normal(size=shape[1])

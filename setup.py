@@ -5,7 +5,7 @@ import os
 import numpy
 from setuptools import Extension, setup
 
-# Determinism (DESIGN.md section 3): no fast-math, no implicit FMA contraction. Instruction-set
+# Determinism (docs/ARCHITECTURE.md): no fast-math, no implicit FMA contraction. Instruction-set
 # specific code uses per-function target attributes and run-time dispatch, never -march=native.
 flags = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden",
          "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]

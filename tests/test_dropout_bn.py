@@ -1,5 +1,6 @@
 """Dropout (csrc/dropout.c) and batch normalization (csrc/batchnorm.c), through a private ctypes
-build, against float64 references of reference sections 5.4 and 5.5."""
+build, against float64 references of Keras 3's Dropout (inverted, scaled by 1 / (1 - rate)) and
+BatchNormalization (biased batch variance; moving stats updated with momentum)."""
 import ctypes
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""cnn.initializers: Keras 3 formulas (reference section 11.3) drawn from the core's generator."""
+"""cnn.initializers: Keras 3 formulas (keras/src/initializers/*.py) drawn from the core's generator."""
 import math
 
 import numpy as np

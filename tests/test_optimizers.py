@@ -1,7 +1,7 @@
 """Optimizers: the C update (cnn._core.opt_step) against Keras 3's equations, and the Python API.
 
 Two references per optimizer:
-- float64, Keras's update rules as written in keras/src/optimizers/*.py (reference section 8.2):
+- float64, Keras's update rules as written in keras/src/optimizers/*.py:
   agreement to float32 accuracy;
 - float32, the same operations in the order Keras 3's torch backend runs them, with the same
   constants (1 - beta computed in double, b^t correctly rounded): bit-for-bit equality.
@@ -358,7 +358,7 @@ def test_large_buffer_split_over_threads_is_identical():
 
 @pytest.mark.parametrize("lr", [0.001, 0.1])
 def test_adam_first_step_golden(lr):
-    # reference section 16: the first step is exactly -lr * g / (|g| + eps / sqrt(1 - beta_2))
+    # Keras's Adam doctest value: the first step is exactly -lr * g / (|g| + eps / sqrt(1 - beta_2))
     o = O.Adam(lr)
     g = np.array([1.0, -2.0, 3e-4, -5e-7, 10.0, 0.0], np.float32)
     p0 = np.zeros_like(g)

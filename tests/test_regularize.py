@@ -1,5 +1,6 @@
 """L1/L2 penalties and weight constraints: csrc/regularize.c (private ctypes build) against float64
-references of reference section 11, and the Python APIs cnn.regularizers / cnn.constraints."""
+references of Keras 3's regularizers.py / constraints.py formulas, and the Python APIs
+cnn.regularizers / cnn.constraints."""
 import ctypes
 import warnings
 

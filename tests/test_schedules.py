@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from c_library import build_lib  # tests/ is on sys.path
 from cnn import schedules as S
+from c_library import build_lib  # tests/ is on sys.path
 
 MAXP = 16
 

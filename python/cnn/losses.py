@@ -301,11 +301,12 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 # ------------------------------------------------------------------------------ classes
 
 class Loss:
-    """Base class of the losses: subclass it and implement `call(y_true, y_pred)`.
+    """Base class. Subclass it and implement `call(y_true, y_pred)` returning per-sample values
+    (NumPy); `__call__` applies `sample_weight` and the reduction.
 
-    `call` returns the per-sample values as a NumPy array; `__call__(y_true, y_pred,
-    sample_weight=None)` weights them and applies the reduction. The C training step runs the
-    built-in losses only: a subclass works on arrays, and `compile` refuses it with a `ValueError`.
+    `__call__(y_true, y_pred, sample_weight=None)` returns a Python float (an array with
+    `reduction="none"`). The C training step runs the built-in losses only: a subclass works on
+    arrays, and `compile` refuses it with a `ValueError`.
 
     Args:
         name: the loss's name. Default `None`: the snake-case class name.

@@ -87,7 +87,7 @@ def _one_minus(x):
 
 
 class Optimizer:
-    """Base class of the optimizers: the learning rate, the iteration counter and the options all share.
+    """Base class: learning rate, iteration counter, legacy spellings, config.
 
     The update itself runs in the C core, over all the model's weights at once; `iterations` counts
     the updates done. The subclasses below add their own hyperparameters; each sets `_kind` and

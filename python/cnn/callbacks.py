@@ -82,6 +82,9 @@ class Callback:
     ...     def on_epoch_end(self, epoch, logs=None):
     ...         print(f"epoch {epoch}: loss {logs['loss']:.4f}")
     >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[PrintLoss()])
+    epoch 0: loss ...
+    epoch 1: loss ...
+    epoch 2: loss ...
     """
 
     def __init__(self):
@@ -758,10 +761,11 @@ class ReduceLROnPlateau(MonitorCallback):
         mode: one of `"auto"`, `"min"`, `"max"`: whether an improvement is a decrease or an increase
             of `monitor`. `"auto"` chooses `"max"` for accuracies (and AUC, precision, recall, ...) and
             `"min"` otherwise. Default `"auto"`.
-        min_delta: the smallest change that counts as an improvement. Default `1e-4` (Keras 2.1's
-            name `epsilon=` is honoured with a warning).
+        min_delta: the smallest change that counts as an improvement. Default `1e-4`.
         cooldown: the number of epochs to wait after a reduction before watching again. Default `0`.
         min_lr: the lower bound of the learning rate. Default `0.0`.
+        **kwargs: Keras 2.1's `epsilon=` (the old name of `min_delta`); other names are ignored with a
+            warning.
 
     Example:
 
@@ -984,7 +988,7 @@ class CSVLogger(Callback):
 
     Example:
 
-    >>> history = model.fit(x, y, epochs=10, callbacks=[cnn.callbacks.CSVLogger("training.csv")])
+    >>> history = model.fit(x, y, epochs=10, verbose=0, callbacks=[cnn.callbacks.CSVLogger("training.csv")])
     """
 
     def __init__(self, filename, separator=",", append=False):
@@ -1142,7 +1146,7 @@ class BackupAndRestore(Callback):
 
     Example:
 
-    >>> backup = cnn.callbacks.BackupAndRestore(backup_dir="/tmp/backup")
+    >>> backup = cnn.callbacks.BackupAndRestore(backup_dir="backup")
     >>> history = model.fit(x, y, epochs=10, callbacks=[backup], verbose=0)
     """
 

@@ -20,6 +20,8 @@ class InputLayer(Layer):
         input_shape: tf.keras 2 spelling of `shape`.
         batch_shape: the shape with the batch axis first (e.g. `(None, 11)`), instead of `shape`.
         batch_input_shape: tf.keras 2 spelling of `batch_shape`.
+        **kwargs: base layer arguments (`trainable`); Keras's `sparse=True` and `ragged=True` raise
+            `ValueError` (inputs are dense arrays).
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,

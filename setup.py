@@ -5,10 +5,12 @@ import os
 import numpy
 from setuptools import Extension, setup
 
-# Determinism (DESIGN.md section 3): no fast-math, no implicit FMA contraction. Instruction-set
+# Determinism (docs/ARCHITECTURE.md): no fast-math, no implicit FMA contraction. Instruction-set
 # specific code uses per-function target attributes and run-time dispatch, never -march=native.
 flags = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden",
          "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
+if os.environ.get("CNN_WERROR"):  # CI: any compiler warning fails the build
+    flags.append("-Werror")
 if os.environ.get("CNN_SANITIZE"):  # the sanitizer build used by the tests in CI
     flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
 

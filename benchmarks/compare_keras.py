@@ -194,6 +194,7 @@ def compare_training(keras, cnn, d, steps, cases):
 def compare_update_alone(keras, cnn, steps):
     """The optimizer update from identical gradients: keras optimizer.apply vs _core.opt_step."""
     import torch
+
     from cnn import _core
     rng = np.random.default_rng(5)
     n = 1000
@@ -236,6 +237,7 @@ def main():
     ap.add_argument("--only", choices=["predict", "losses", "train", "update"], default=None)
     args = ap.parse_args()
     import keras
+
     import cnn
     print_header(keras, cnn)
     d = data(np.random.default_rng(0))

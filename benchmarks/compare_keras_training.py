@@ -461,6 +461,7 @@ def main():
     ap.add_argument("--only", choices=SECTIONS, default=None)
     args = ap.parse_args()
     import keras
+
     import cnn
     print_header(keras, cnn)
     d = data(np.random.default_rng(0))

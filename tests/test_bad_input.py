@@ -56,8 +56,9 @@ def test_fit_rejects_bad_arguments(model, kwargs):
 
 
 def test_inputs_are_never_modified(model):
-    x = X.copy(); y = Y.copy()
-    x_ro = X.copy(); x_ro.flags.writeable = False
+    x, y = X.copy(), Y.copy()
+    x_ro = X.copy()
+    x_ro.flags.writeable = False
     model.fit(x, y, epochs=2, verbose=0, validation_data=(x_ro, y))
     model.evaluate(x_ro, y, verbose=0)
     model.predict(x_ro, verbose=0)

@@ -63,7 +63,7 @@ for _name in HOOKS_LOGS_ONLY:
 
 
 def simulate_fit(cbs, epochs, steps, val=True, model=None):
-    """The hook sequence of Keras 3 fit (keras-behaviour.md section 3)."""
+    """The hook sequence of Keras 3 fit (as keras/src/backend/torch/trainer.py's fit calls them)."""
     cbs.on_train_begin()
     logs = None
     for epoch in range(epochs):

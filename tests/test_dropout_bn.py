@@ -1,9 +1,11 @@
 """Dropout (csrc/dropout.c) and batch normalization (csrc/batchnorm.c), through a private ctypes
-build, against float64 references of reference sections 5.4 and 5.5."""
+build, against float64 references of Keras 3's Dropout (inverted, scaled by 1 / (1 - rate)) and
+BatchNormalization (biased batch variance; moving stats updated with momentum)."""
 import ctypes
 
 import numpy as np
 import pytest
+
 from c_library import build_lib  # tests/ is on sys.path
 
 F32P = ctypes.POINTER(ctypes.c_float)
@@ -259,7 +261,8 @@ def test_bn_backward_finite_differences(lib, shape):
     dg, db = np.zeros(shape[1], np.float32), np.zeros(shape[1], np.float32)
     dx = bn_backward(lib, dy, x, bn, gamma, dg, db)
     assert np.abs(dx).max() > 1e-3
-    loss = lambda xx, g, b: float((ref_bn_train(xx, g, b, 1e-3)[0] * dy).sum())
+    def loss(xx, g, b):
+        return float((ref_bn_train(xx, g, b, 1e-3)[0] * dy).sum())
     h = 1e-4
     for _ in range(3):
         vx, vg, vb = rng.normal(size=x.shape), rng.normal(size=shape[1]), rng.normal(size=shape[1])

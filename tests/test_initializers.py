@@ -1,11 +1,11 @@
-"""cnn.initializers: Keras 3 formulas (reference section 11.3) drawn from the core's generator."""
+"""cnn.initializers: Keras 3 formulas (keras/src/initializers/*.py) drawn from the core's generator."""
 import math
 
 import numpy as np
 import pytest
 
-from cnn import initializers as I
 from cnn import _core
+from cnn import initializers as I
 
 INIT = 1  # CNN_RNG_INIT
 
@@ -167,7 +167,8 @@ def test_get_and_aliases():
     assert I.get(None) is None
     inst = I.HeNormal(seed=1)
     assert I.get(inst) is inst and type(I.get(I.Ones)) is I.Ones
-    fn = lambda shape, dtype=None: np.ones(shape)
+    def fn(shape, dtype=None):
+        return np.ones(shape)
     assert I.get(fn) is fn
     c = I.get({"class_name": "RandomNormal", "config": {"mean": 1.0, "stddev": 2.0, "seed": 3}})
     assert (c.mean, c.stddev, c.seed) == (1.0, 2.0, 3)
@@ -179,8 +180,9 @@ def test_get_and_aliases():
 
 def test_configs_round_trip():
     objs = [I.Zeros(), I.Ones(), I.Constant(3.0), I.Identity(0.5), I.RandomUniform(-1, 1, seed=2),
-            I.RandomNormal(0.5, 0.1, seed=2), I.TruncatedNormal(seed=2), I.VarianceScaling(2.0, "fan_out", "uniform", 4),
-            I.GlorotUniform(seed=2), I.HeNormal(), I.Orthogonal(2.0, seed=7)]
+            I.RandomNormal(0.5, 0.1, seed=2), I.TruncatedNormal(seed=2),
+            I.VarianceScaling(2.0, "fan_out", "uniform", 4), I.GlorotUniform(seed=2), I.HeNormal(),
+            I.Orthogonal(2.0, seed=7)]
     for obj in objs:
         cfg = obj.get_config()
         again = type(obj).from_config(cfg)

@@ -6,8 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cnn import _core
-from cnn import losses
+from cnn import _core, losses
 from cnn.losses import LossKind as K
 
 EPS = float(np.float32(1e-7))
@@ -225,7 +224,8 @@ def test_hinge_label_conversion_is_per_batch():
 def check_grad(kind, p, y, from_logits=False, ls=0.0, delta=1.0, weights=None, scale=1.0, full=True):
     g = _core.loss_backward(rec(kind, from_logits, ls, delta), p, y, weights, scale, LINEAR)
     assert g.shape == p.shape and g.dtype == np.float32
-    f = lambda x: ref_total(kind, x, y, weights, scale, from_logits=from_logits, ls=ls, delta=delta)
+    def f(x):
+        return ref_total(kind, x, y, weights, scale, from_logits=from_logits, ls=ls, delta=delta)
     p64 = p.astype(np.float64)
     if full:
         want = fd_grad(f, p64)
@@ -381,7 +381,8 @@ def test_fused_softmax(kind):
             want = p64 * (G - (G * p64).sum(axis=1, keepdims=True))
             np.testing.assert_allclose(gz, want, rtol=1e-4, atol=1e-6 * np.abs(want).max())
             # and finite differences of L(softmax(z)) in z
-            f = lambda zz: ref_total(kind, softmax64(zz), y, w, scale, ls=ls)
+            def f(zz):
+                return ref_total(kind, softmax64(zz), y, w, scale, ls=ls)
             np.testing.assert_allclose(gz, fd_grad(f, z), rtol=1e-3, atol=1e-4 * np.abs(want).max())
             assert np.abs(gz).max() > 0
 
@@ -398,7 +399,8 @@ def test_fused_sigmoid():
             gp = _core.loss_backward(rec(K.BCE, False, ls), p, y, w, 0.5, LINEAR)
             p64 = p.astype(np.float64)
             np.testing.assert_allclose(gz, gp * p64 * (1 - p64), rtol=1e-5, atol=1e-8)
-            f = lambda zz: ref_total(K.BCE, sigmoid64(zz), y, w, 0.5, ls=ls)
+            def f(zz):
+                return ref_total(K.BCE, sigmoid64(zz), y, w, 0.5, ls=ls)
             np.testing.assert_allclose(gz, fd_grad(f, z), rtol=1e-3, atol=1e-6)
 
 
@@ -598,7 +600,8 @@ def test_resolve_names_wrappers_after_the_string():
     w = losses.resolve("mse")
     assert isinstance(w, losses.Loss) and w.name == "mse" and w.c_record() == (0, 0, 0.0, 1.0)
     assert w([1, 0, 1], [0.9, 0.1, 0.8]) == pytest.approx(0.02, rel=1e-6)
-    custom = lambda yt, yp: np.abs(np.asarray(yt) - np.asarray(yp)).sum(axis=-1)
+    def custom(yt, yp):
+        return np.abs(np.asarray(yt) - np.asarray(yp)).sum(axis=-1)
     cw = losses.resolve(custom)
     assert cw.c_record() is None and cw([[1.0, 2.0]], [[0.0, 0.0]]) == pytest.approx(3.0)
 

@@ -1,5 +1,5 @@
-"""Metric kernels (cnn._core.metric_update) against float64 NumPy references and the Keras golden
-values of reference section 16."""
+"""Metric kernels (cnn._core.metric_update) against float64 NumPy references and the values of
+Keras's metric doctests."""
 import numpy as np
 import pytest
 

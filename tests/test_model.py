@@ -84,7 +84,7 @@ def test_history_keys_values_and_params():
 
 
 def test_keras_history_doctest():
-    # keras.callbacks.History doctest (reference section 16)
+    # keras.callbacks.History doctest
     model = cnn.Sequential([layers.Dense(10)])
     model.compile(cnn.optimizers.SGD(), loss="mse")
     h = model.fit(np.arange(100).reshape(5, 20), np.zeros(5), epochs=10, verbose=0)

@@ -1,7 +1,7 @@
 """Optimizers: the C update (cnn._core.opt_step) against Keras 3's equations, and the Python API.
 
 Two references per optimizer:
-- float64, Keras's update rules as written in keras/src/optimizers/*.py (reference section 8.2):
+- float64, Keras's update rules as written in keras/src/optimizers/*.py:
   agreement to float32 accuracy;
 - float32, the same operations in the order Keras 3's torch backend runs them, with the same
   constants (1 - beta computed in double, b^t correctly rounded): bit-for-bit equality.
@@ -89,7 +89,7 @@ def ref32_sgd(o, p, grads):
 def ref32_adam(o, p, grads):
     b1, b2, eps = f32(o.beta_1), f32(o.beta_2), f32(o.epsilon)
     c1, c2 = one_minus(o.beta_1), one_minus(o.beta_2)
-    m = np.zeros_like(p); v = np.zeros_like(p); vh = np.zeros_like(p)
+    m, v, vh = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for it, g in enumerate(grads):
         lr, t = f32(o._lr_at(it)), it + 1
         alpha = (lr * np.sqrt(f32(1) - powf_exact(b2, t))) / (f32(1) - powf_exact(b1, t))
@@ -104,7 +104,7 @@ def ref32_adam(o, p, grads):
 
 def ref32_rmsprop(o, p, grads):
     rho, c, eps, mu = f32(o.rho), one_minus(o.rho), f32(o.epsilon), f32(o.momentum)
-    v = np.zeros_like(p); ag = np.zeros_like(p); mom = np.zeros_like(p)
+    v, ag, mom = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for it, g in enumerate(grads):
         lr = f32(o._lr_at(it))
         p = decayed(p, o.weight_decay, lr)
@@ -135,7 +135,7 @@ def ref32_adagrad(o, p, grads):
 
 def ref32_adadelta(o, p, grads):
     rho, c, eps = f32(o.rho), one_minus(o.rho), f32(o.epsilon)
-    eg = np.zeros_like(p); ed = np.zeros_like(p)
+    eg, ed = np.zeros_like(p), np.zeros_like(p)
     for it, g in enumerate(grads):
         lr = f32(o._lr_at(it))
         p = decayed(p, o.weight_decay, lr)
@@ -148,7 +148,7 @@ def ref32_adadelta(o, p, grads):
 
 def ref32_adamax(o, p, grads):
     b1, b2, eps, c1 = f32(o.beta_1), f32(o.beta_2), f32(o.epsilon), one_minus(o.beta_1)
-    m = np.zeros_like(p); u = np.zeros_like(p)
+    m, u = np.zeros_like(p), np.zeros_like(p)
     for it, g in enumerate(grads):
         lr, t = f32(o._lr_at(it)), it + 1
         p = decayed(p, o.weight_decay, lr)
@@ -161,7 +161,7 @@ def ref32_adamax(o, p, grads):
 def ref32_nadam(o, p, grads):
     b1, b2, eps = f32(o.beta_1), f32(o.beta_2), f32(o.epsilon)
     c1, c2 = one_minus(o.beta_1), one_minus(o.beta_2)
-    m = np.zeros_like(p); v = np.zeros_like(p); prod = f32(1)
+    m, v, prod = np.zeros_like(p), np.zeros_like(p), f32(1)
     for it, g in enumerate(grads):
         lr, t = f32(o._lr_at(it)), it + 1
         ut = b1 * (f32(1) - f32(0.5) * powf_exact(f32(0.96), t))
@@ -191,7 +191,7 @@ def ref32_lion(o, p, grads):
 
 def ref32_ftrl(o, p, grads):
     assert o.learning_rate_power == -0.5
-    acc = np.full_like(p, f32(o.initial_accumulator_value)); lin = np.zeros_like(p)
+    acc, lin = np.full_like(p, f32(o.initial_accumulator_value)), np.zeros_like(p)
     l1 = f32(o.l1_regularization_strength)
     for it, g in enumerate(grads):
         lr = f32(o._lr_at(it))
@@ -227,7 +227,7 @@ def ref64(o, p, grads):
                 s["v"] = v
                 p = p + (v * o.momentum - g * lr if o.nesterov else v)
         elif name in ("Adam", "AdamW"):
-            m = s.get("m", z()); v = s.get("v", z())
+            m, v = s.get("m", z()), s.get("v", z())
             m = m + (g - m) * (1 - o.beta_1)
             v = v + (g * g - v) * (1 - o.beta_2)
             s["m"], s["v"] = m, v
@@ -273,7 +273,7 @@ def ref64(o, p, grads):
             p = p - lr * np.sign(m * o.beta_1 + g * (1 - o.beta_1))
             s["m"] = m * o.beta_2 + g * (1 - o.beta_2)
         elif name == "Ftrl":
-            acc = s.get("acc", z() + o.initial_accumulator_value); lin = s.get("lin", z())
+            acc, lin = s.get("acc", z() + o.initial_accumulator_value), s.get("lin", z())
             pw = -o.learning_rate_power
             l2 = o.l2_regularization_strength + o.beta / (2 * lr)
             use = g + 2 * o.l2_shrinkage_regularization_strength * p
@@ -358,7 +358,7 @@ def test_large_buffer_split_over_threads_is_identical():
 
 @pytest.mark.parametrize("lr", [0.001, 0.1])
 def test_adam_first_step_golden(lr):
-    # reference section 16: the first step is exactly -lr * g / (|g| + eps / sqrt(1 - beta_2))
+    # Keras's Adam doctest value: the first step is exactly -lr * g / (|g| + eps / sqrt(1 - beta_2))
     o = O.Adam(lr)
     g = np.array([1.0, -2.0, 3e-4, -5e-7, 10.0, 0.0], np.float32)
     p0 = np.zeros_like(g)

@@ -1,14 +1,15 @@
 """L1/L2 penalties and weight constraints: csrc/regularize.c (private ctypes build) against float64
-references of reference section 11, and the Python APIs cnn.regularizers / cnn.constraints."""
+references of Keras 3's regularizers.py / constraints.py formulas, and the Python APIs
+cnn.regularizers / cnn.constraints."""
 import ctypes
 import warnings
 
 import numpy as np
 import pytest
 
+from c_library import build_lib  # tests/ is on sys.path
 from cnn import constraints as C
 from cnn import regularizers as R
-from c_library import build_lib  # tests/ is on sys.path
 
 F32P = ctypes.POINTER(ctypes.c_float)
 
@@ -130,7 +131,8 @@ def test_constraint_properties(lib):
     rng = np.random.default_rng(3)
     w = rng.normal(0, 1, (50, 9)).astype(np.float32)
     w[:, 0] *= 1e-3                                    # one small column: MaxNorm keeps it
-    norms = lambda a: np.sqrt((a.astype(np.float64) ** 2).sum(axis=0))
+    def norms(a):
+        return np.sqrt((a.astype(np.float64) ** 2).sum(axis=0))
     mx = constrain(lib, w, (C.MAX_NORM, 2.0, 0.0, 1.0))
     assert (norms(mx) <= 2.0 * (1 + 1e-6)).all()
     np.testing.assert_allclose(mx[:, 0], w[:, 0] * (norms(w)[0] / (1e-7 + norms(w)[0])), rtol=1e-6)

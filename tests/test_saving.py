@@ -94,7 +94,7 @@ def test_round_trip_predicts_identically_and_restores_compile(tmp_path, fmt):
     assert {"metadata.json", "config.json", f"model.weights.{fmt}"} <= names
     m2 = cnn.models.load_model(path)
     assert np.array_equal(m.predict(X, verbose=0), m2.predict(X, verbose=0))
-    assert [l.name for l in m2.layers] == [l.name for l in m.layers] and m2.name == m.name
+    assert [layer.name for layer in m2.layers] == [layer.name for layer in m.layers] and m2.name == m.name
     assert m2.compiled and type(m2.optimizer) is optimizers.Adam
     assert m2.optimizer.get_config() == m.optimizer.get_config()
     assert m2.optimizer.iterations == m.optimizer.iterations == 10
@@ -194,7 +194,7 @@ def test_weights_follow_keras_layout(tmp_path, fmt):
     config = _config_of(path)
     assert config["class_name"] == "Sequential" and config["module"] == "keras"
     assert config["build_config"] == {"input_shape": [None, 4]}
-    assert [l["class_name"] for l in config["config"]["layers"]] == \
+    assert [layer["class_name"] for layer in config["config"]["layers"]] == \
         ["InputLayer", "Dense", "BatchNormalization", "Dropout", "Dense"]
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
     assert config["compile_config"]["loss"] == "categorical_crossentropy"
@@ -203,7 +203,8 @@ def test_weights_follow_keras_layout(tmp_path, fmt):
 def test_from_config_round_trip():
     m = _model(compile=False)
     m2 = cnn.Sequential.from_config(m.get_config())
-    assert type(m2) is cnn.Sequential and m2.built and [l.name for l in m2.layers] == [l.name for l in m.layers]
+    assert type(m2) is cnn.Sequential and m2.built
+    assert [layer.name for layer in m2.layers] == [layer.name for layer in m.layers]
     m2.set_weights(m.get_weights())
     assert np.array_equal(m.predict(X, verbose=0), m2.predict(X, verbose=0))
 

@@ -1,7 +1,8 @@
 """Learning-rate schedules: csrc/schedule.c (through a private ctypes build) and cnn.schedules.
 
 The C values must equal the Python ones bit for bit (same double operations) and match
-independent float64 formulas of reference section 9 (math.cos / math.log / a period walk).
+independent float64 formulas of Keras 3's keras/src/optimizers/schedules/learning_rate_schedule.py
+(math.cos / math.log / a period walk).
 """
 import ctypes
 import math
@@ -47,7 +48,7 @@ def same(a, b):
 STEPS = list(range(0, 40)) + [49, 50, 51, 99, 100, 101, 127, 128, 250, 999, 1000, 1001, 12345, 10**6]
 
 
-# ---- independent float64 references (reference section 9) ----
+# ---- independent float64 references (Keras 3's learning_rate_schedule.py) ----
 def ref_exponential(lr, ds, rate, stair, t):
     p = t / ds
     return lr * rate ** (math.floor(p) if stair else p)

@@ -13,7 +13,7 @@ from cnn.summary import format_summary, print_summary, readable_memory_size
 
 TWO_LAYERS = [("dense", "Dense", (None, 2), 8), ("dense_1", "Dense", (None, 1), 3)]
 
-# keras-behaviour.md section 4.3: what Keras prints when stdout is not a terminal (line length 76).
+# What Keras 3's summary() prints when stdout is not a terminal (line length 76).
 SAMPLE_76 = """\
 Model: "sequential"
 ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓

@@ -8,7 +8,7 @@ millisecond; the first use brings in NumPy and the C core.
 """
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it
 version = __version__
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",

@@ -66,7 +66,26 @@ def pythonify_logs(logs):
 
 
 class Callback:
-    """Base class: override the hooks you need. `self.model` and `self.params` are set by fit."""
+    """Base class of the callbacks: subclass it and override the hooks you need.
+
+    `fit`, `evaluate` and `predict` call the hooks in Keras's order: `on_train_begin`,
+    `on_epoch_begin(epoch)`, `on_train_batch_begin(batch)` / `on_train_batch_end(batch, logs)`,
+    `on_epoch_end(epoch, logs)` (with the `val_*` values), `on_train_end`; and the `on_test_*` and
+    `on_predict_*` hooks. Epochs and batches count from 0. `self.model` and `self.params` (`epochs`,
+    `steps`, `verbose`) are set before the first hook. The whole epoch runs in the C core, so batch
+    hooks cost a return to Python: `fit` calls them only when a callback overrides them. Setting
+    `self.model.stop_training = True` stops training as in Keras.
+
+    Example:
+
+    >>> class PrintLoss(cnn.callbacks.Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(f"epoch {epoch}: loss {logs['loss']:.4f}")
+    >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[PrintLoss()])
+    epoch 0: loss ...
+    epoch 1: loss ...
+    epoch 2: loss ...
+    """
 
     def __init__(self):
         self.params = None
@@ -190,8 +209,19 @@ class HistoryDict(dict):
 
 
 class History(Callback):
-    """Records the epoch logs: `history` (dict of lists of floats; reads accept acc/accuracy and
-    lr/learning_rate for each other), `epoch` (0-based ints)."""
+    """Records the epoch logs; `fit` returns it.
+
+    `history` is a dict of lists of Python floats, one list per logged value (`loss`, the metrics, and
+    their `val_` versions), so `pd.DataFrame(history.history).plot()` works; reads accept both the
+    Keras 2 and Keras 3 spellings (`acc` / `accuracy`, `lr` / `learning_rate`). `epoch` lists the
+    finished epochs (0-based). It takes no arguments.
+
+    Example:
+
+    >>> history = model.fit(x, y, epochs=10, verbose=0)
+    >>> len(history.history["loss"])
+    10
+    """
 
     def __init__(self):
         super().__init__()
@@ -210,12 +240,19 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Prints the Keras 3 progress bar for fit, evaluate and predict.
+    """Prints Keras 3's progress bar for fit, evaluate and predict (`fit` adds one when `verbose` > 0).
 
-    fit: "Epoch e/E" (only when epochs > 1), then one bar per epoch over params['steps'] steps,
+    fit: "Epoch e/E" (only when epochs > 1), then one bar per epoch over `params['steps']` steps,
     finalized with the epoch logs (val_* included); verbose=2 prints one line per epoch. The
-    validation inside fit prints nothing. evaluate/predict outside fit draw their own bar.
-    Keys appear in the order of the logs dict (CallbackList sorts them).
+    validation inside fit prints nothing. evaluate/predict outside fit draw their own bar. Keys
+    appear in the order of the logs dict (CallbackList sorts them).
+
+    Args:
+        count_mode: `"steps"`, as in Keras 3 (Keras 2's `"samples"` warns and counts steps).
+            Default `"steps"`.
+        stateful_metrics: accepted for Keras compatibility; every logged value is shown as computed.
+            Default `None`.
+        stream: the file to write to. Default `None`: `sys.stdout` at the time of each write.
     """
 
     def __init__(self, count_mode="steps", stateful_metrics=None, stream=None):
@@ -310,7 +347,12 @@ class ProgbarLogger(Callback):
 class CallbackList(Callback):
     """Calls every hook of every callback, in order (keras.callbacks.CallbackList).
 
-    params (e.g. verbose=1, epochs=5, steps=32) are given to each callback's set_params.
+    Args:
+        callbacks: a callback, a list of callbacks (nested lists are flattened) or `None`.
+        add_history: whether to append a `History` when the list has none. Default `False`.
+        add_progbar: whether to append a `ProgbarLogger` when the list has none. Default `False`.
+        model: the model given to every callback's `set_model`. Default `None`.
+        **params: given to every callback's `set_params` (e.g. `verbose=1, epochs=5, steps=32`).
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
@@ -497,6 +539,14 @@ class MonitorCallback(Callback):
 
     mode "min"/"max", or "auto": loss -> min, a compiled metric -> its `_direction`, otherwise a
     guess from the name (accuracy/AUC/precision/recall/F1/IoU -> max, else min with a warning).
+
+    Args:
+        monitor: the logged value to watch, e.g. `"val_loss"` or `"val_accuracy"`. Default `"val_loss"`.
+        mode: one of `"auto"`, `"min"`, `"max"`: whether an improvement is a decrease or an increase
+            of `monitor`. `"auto"` chooses `"max"` for accuracies (and AUC, precision, recall, ...) and
+            `"min"` otherwise. Default `"auto"`.
+        baseline: the value to beat first, or `None`. Default `None`.
+        min_delta: the smallest change that counts as an improvement. Default `0`.
     """
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
@@ -561,13 +611,34 @@ def _restore_weights(model, weights):
 
 
 class EarlyStopping(MonitorCallback):
-    """Stops training when `monitor` stops improving (Keras 3 keras.callbacks.EarlyStopping).
+    """Stops training when a monitored value has stopped improving.
 
-    An epoch improves when it beats the best so far by more than min_delta; `patience` epochs
-    without improvement stop training (patience=0: the first such epoch). With a `baseline`, the
+    An epoch improves when it beats the best so far by more than `min_delta`; after `patience` epochs
+    without improvement, training stops (patience=0: at the first such epoch). With a `baseline`, the
     patience counter is reset only by epochs that also beat the baseline. Epochs before
-    `start_from_epoch` are ignored. restore_best_weights: at the end of training (whether it
-    stopped early or not, as Keras 3) the weights of the best epoch are put back.
+    `start_from_epoch` are ignored. With `restore_best_weights`, the weights of the best epoch are put
+    back at the end of training, whether it stopped early or not (as Keras 3 does).
+
+    Args:
+        monitor: the logged value to watch. Default `"val_loss"`.
+        min_delta: the smallest change of `monitor` that counts as an improvement. Default `0`.
+        patience: the number of epochs without improvement after which training stops. Default `0`.
+        verbose: `1` prints a message when training stops or the best weights are restored.
+            Default `0`.
+        mode: one of `"auto"`, `"min"`, `"max"`: whether an improvement is a decrease or an increase
+            of `monitor`. `"auto"` chooses `"max"` for accuracies (and AUC, precision, recall, ...) and
+            `"min"` otherwise. Default `"auto"`.
+        baseline: a value `monitor` must beat; training stops if it does not within `patience`
+            epochs. Default `None`.
+        restore_best_weights: whether to restore the weights of the best epoch at the end.
+            Default `False`: the weights of the last epoch are kept.
+        start_from_epoch: the number of warm-up epochs before improvement is looked for. Default `0`.
+
+    Example:
+
+    >>> early = cnn.callbacks.EarlyStopping(monitor="val_loss", patience=5, min_delta=0.001,
+    ...                                     restore_best_weights=True)
+    >>> history = model.fit(x, y, validation_split=0.2, epochs=500, callbacks=[early], verbose=0)
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
@@ -642,12 +713,21 @@ def _current_lr(optimizer):
 
 
 class LearningRateScheduler(Callback):
-    """Sets the optimizer's learning rate at the start of every epoch to schedule(epoch, lr)
-    (epoch 0-based, lr the current rate; a one-argument schedule(epoch) works too). The rate is
-    also logged as `learning_rate` at the end of each epoch.
+    """Sets the optimizer's learning rate at the start of every epoch.
+
+    The rate becomes `schedule(epoch, lr)`, with `epoch` 0-based and `lr` the current rate (a
+    one-argument `schedule(epoch)` works too); it is also logged as `learning_rate` at the end of
+    each epoch.
+
+    Args:
+        schedule: a function `(epoch, lr) -> float` returning the new learning rate.
+        verbose: `1` prints the rate set at each epoch. Default `0`.
 
     Example (halve the rate every 10 epochs):
-        LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch and epoch % 10 == 0 else lr)
+
+    >>> scheduler = cnn.callbacks.LearningRateScheduler(
+    ...     lambda epoch, lr: lr * 0.5 if epoch and epoch % 10 == 0 else lr)
+    >>> history = model.fit(x, y, epochs=30, callbacks=[scheduler], verbose=0)
     """
 
     def __init__(self, schedule, verbose=0):
@@ -673,9 +753,32 @@ class LearningRateScheduler(Callback):
 
 
 class ReduceLROnPlateau(MonitorCallback):
-    """Multiplies the learning rate by `factor` after `patience` epochs without an improvement of
-    `monitor` larger than `min_delta`; then waits `cooldown` epochs; never goes below `min_lr`.
-    Logs the rate in use during the epoch as `learning_rate`."""
+    """Reduces the learning rate when a monitored value has stopped improving.
+
+    After `patience` epochs without an improvement larger than `min_delta`, the rate is multiplied by
+    `factor`; then `cooldown` epochs pass before watching again; the rate never goes below `min_lr`.
+    The rate in use during the epoch is logged as `learning_rate`.
+
+    Args:
+        monitor: the logged value to watch. Default `"val_loss"`.
+        factor: float < 1, the factor applied to the rate: `new_lr = lr * factor`. Default `0.1`.
+        patience: the number of epochs without improvement before the rate is reduced. Default `10`.
+        verbose: `1` prints a message at each reduction. Default `0`.
+        mode: one of `"auto"`, `"min"`, `"max"`: whether an improvement is a decrease or an increase
+            of `monitor`. `"auto"` chooses `"max"` for accuracies (and AUC, precision, recall, ...) and
+            `"min"` otherwise. Default `"auto"`.
+        min_delta: the smallest change that counts as an improvement. Default `1e-4`.
+        cooldown: the number of epochs to wait after a reduction before watching again. Default `0`.
+        min_lr: the lower bound of the learning rate. Default `0.0`.
+        **kwargs: Keras 2.1's `epsilon=` (the old name of `min_delta`); other names are ignored with a
+            warning.
+
+    Example:
+
+    >>> reduce_lr = cnn.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=5,
+    ...                                             min_lr=0.001)
+    >>> history = model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[reduce_lr], verbose=0)
+    """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
@@ -744,13 +847,31 @@ class ReduceLROnPlateau(MonitorCallback):
 
 
 class ModelCheckpoint(MonitorCallback):
-    """Saves the model (model.save) or its weights (model.save_weights) during training.
+    """Saves the model (`model.save`) or its weights (`model.save_weights`) during training.
 
-    filepath may hold `{epoch}` (1-based), `{batch}` (batch saving) and any log key, with format
-    specs, e.g. "ckpt-{epoch:02d}-{val_loss:.2f}.keras". Keras 3 requires ".keras" or ".h5" for
-    whole models and ".weights.h5" with save_weights_only=True. save_best_only saves only when
-    `monitor` improves (initial_value_threshold: the value to beat at first). save_freq: "epoch"
-    or a number of batches.
+    Args:
+        filepath: where to save. It may hold `{epoch}` (1-based), `{batch}` (batch saving) and any
+            logged value, with format specs, e.g. `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`. As in
+            Keras 3 it must end in `.keras` (or `.h5`) for whole models and in `.weights.h5` with
+            `save_weights_only=True`.
+        monitor: the logged value that decides the best model. Default `"val_loss"`.
+        verbose: `1` prints a message at each save. Default `0`.
+        save_best_only: whether to save only when `monitor` improves (the file is overwritten when
+            `filepath` has no placeholders). Default `False`: save every time.
+        save_weights_only: whether to save only the weights. Default `False`: the whole model.
+        mode: one of `"auto"`, `"min"`, `"max"`: whether an improvement is a decrease or an increase
+            of `monitor`. `"auto"` chooses `"max"` for accuracies (and AUC, precision, recall, ...) and
+            `"min"` otherwise. Default `"auto"`.
+        save_freq: `"epoch"` (save at the end of every epoch) or an integer number of batches.
+            Default `"epoch"`.
+        initial_value_threshold: with `save_best_only`, the value to beat for the first save.
+            Default `None`.
+
+    Example:
+
+    >>> checkpoint = cnn.callbacks.ModelCheckpoint("best.keras", monitor="val_accuracy",
+    ...                                            save_best_only=True)
+    >>> history = model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[checkpoint], verbose=0)
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
@@ -860,8 +981,21 @@ class ModelCheckpoint(MonitorCallback):
 
 
 class CSVLogger(Callback):
-    """Writes one row per epoch to a CSV file: `epoch` (0-based) then the log keys sorted; when
-    the first epoch has no val_ keys, val_<key> columns are added anyway and hold NA."""
+    """Writes the epoch logs to a CSV file, one row per epoch.
+
+    The columns are `epoch` (0-based) then the logged keys, sorted; when the first epoch has no `val_`
+    keys, `val_<key>` columns are added anyway and hold `NA`.
+
+    Args:
+        filename: the path of the CSV file.
+        separator: the string that separates the values. Default `","`.
+        append: whether to append to an existing file (the header is written only when the file is
+            empty). Default `False`: the file is overwritten.
+
+    Example:
+
+    >>> history = model.fit(x, y, epochs=10, verbose=0, callbacks=[cnn.callbacks.CSVLogger("training.csv")])
+    """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
@@ -929,9 +1063,25 @@ _HOOK_NAMES = {name for name in dir(Callback) if name.startswith("on_")}
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions: on_epoch_begin/on_epoch_end(epoch, logs),
-    on_train_begin/on_train_end(logs), on_train_batch_begin/on_train_batch_end(batch, logs), and
-    any other hook by keyword (e.g. the Keras 2 name on_batch_end=...)."""
+    """A callback made of plain functions, called at the matching hooks.
+
+    Args:
+        on_epoch_begin: `f(epoch, logs)`, called at the start of every epoch. Default `None`.
+        on_epoch_end: `f(epoch, logs)`, called at the end of every epoch. Default `None`.
+        on_train_begin: `f(logs)`, called at the start of training. Default `None`.
+        on_train_end: `f(logs)`, called at the end of training. Default `None`.
+        on_train_batch_begin: `f(batch, logs)`, called at the start of every training batch.
+            Default `None`.
+        on_train_batch_end: `f(batch, logs)`, called at the end of every training batch.
+            Default `None`.
+        **kwargs: any other hook by name (e.g. Keras 2's `on_batch_end=`); a name that is not a hook
+            warns.
+
+    Example:
+
+    >>> print_loss = cnn.callbacks.LambdaCallback(
+    ...     on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
+    """
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
                  on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
@@ -954,9 +1104,14 @@ def _bad_loss(loss):
 
 
 class TerminateOnNaN(Callback):
-    """Stops training at the first batch whose loss is NaN or infinite (message
-    "Batch N: Invalid loss, terminating training"), or raises RuntimeError if raise_error=True.
-    It needs every batch's loss, so fit calls back after every batch when it is used."""
+    """Stops training at the first batch whose loss is NaN or infinite.
+
+    It prints "Batch N: Invalid loss, terminating training". It needs every batch's loss, so `fit`
+    returns to Python after every batch when it is used.
+
+    Args:
+        raise_error: whether to raise `RuntimeError` instead of stopping quietly. Default `False`.
+    """
 
     def __init__(self, raise_error=False):
         super().__init__()
@@ -985,11 +1140,25 @@ _MAX_BACKUP_EPOCH = 2 ** 31 - 1
 
 
 class BackupAndRestore(Callback):
-    """Backs up the weights and the epoch counter in `backup_dir` (latest.weights.h5 and
-    training_metadata.json) at the end of every epoch (or every `save_freq` batches). A later fit
-    with the same callback starts from the backed-up state: it loads the weights and sets
-    model._initial_epoch, which fit uses as its first epoch. A finished fit deletes backup_dir
-    (delete_checkpoint=True)."""
+    """Backs up the training state so an interrupted `fit` can resume where it stopped.
+
+    The weights and the epoch counter are saved in `backup_dir` (`latest.weights.h5` and
+    `training_metadata.json`). A later `fit` with the same callback loads them and goes on from the
+    next epoch. A finished `fit` deletes the backup.
+
+    Args:
+        backup_dir: the folder of the backup files; it must not be shared with other runs.
+        save_freq: `"epoch"` (back up at the end of every epoch) or an integer number of batches.
+            Default `"epoch"`.
+        double_checkpoint: whether to keep the previous backup too (`.bkp` files), used when the
+            latest one cannot be read. Default `False`.
+        delete_checkpoint: whether to delete the backup when training finishes. Default `True`.
+
+    Example:
+
+    >>> backup = cnn.callbacks.BackupAndRestore(backup_dir="backup")
+    >>> history = model.fit(x, y, epochs=10, callbacks=[backup], verbose=0)
+    """
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
@@ -1101,7 +1270,16 @@ class _NoOp(Callback):
 
 
 class TensorBoard(_NoOp):
-    """No-op stand-in for keras.callbacks.TensorBoard (cnn writes no TensorBoard event files)."""
+    """A stand-in for `keras.callbacks.TensorBoard` that does nothing: cnn writes no event files.
+
+    It is accepted so course code runs, and warns once per process. Plot `history.history` instead
+    (`pd.DataFrame(history.history).plot()`), or log the epochs to a file with `CSVLogger`.
+
+    Args:
+        log_dir, histogram_freq, write_graph, write_images, write_steps_per_second, update_freq,
+        profile_batch, embeddings_freq, embeddings_metadata, **kwargs: Keras's arguments, kept as
+            attributes and otherwise ignored.
+    """
     _what = ("cnn writes no TensorBoard logs. Plot the History returned by fit instead (e.g. "
              "pd.DataFrame(history.history).plot()), or write the epochs to a file with CSVLogger.")
 
@@ -1115,7 +1293,15 @@ class TensorBoard(_NoOp):
 
 
 class RemoteMonitor(_NoOp):
-    """No-op stand-in for keras.callbacks.RemoteMonitor (cnn sends nothing over the network)."""
+    """A stand-in for `keras.callbacks.RemoteMonitor` that does nothing: cnn sends nothing over the network.
+
+    It is accepted so course code runs, and warns once per process; post the logs yourself from a
+    `LambdaCallback` if needed.
+
+    Args:
+        root, path, field, headers, send_as_json: Keras's arguments, kept as attributes and otherwise
+            ignored.
+    """
     _what = "cnn sends no training events to a server; use LambdaCallback to post them yourself."
 
     def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data", headers=None,

@@ -297,7 +297,28 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 class Loss:
     """Base class. Subclass it and implement `call(y_true, y_pred)` returning per-sample values
-    (NumPy); `__call__` applies `sample_weight` and the reduction."""
+    (NumPy); `__call__` applies `sample_weight` and the reduction.
+
+    `__call__(y_true, y_pred, sample_weight=None)` returns a Python float (an array with
+    `reduction="none"`). The C training step runs the built-in losses only: a subclass works on
+    arrays, and `compile` refuses it with a `ValueError`.
+
+    Args:
+        name: the loss's name. Default `None`: the snake-case class name.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> class MeanFourth(cnn.losses.Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return np.mean((np.asarray(y_true) - np.asarray(y_pred)) ** 4, axis=-1)
+    >>> MeanFourth()([[0.0, 2.0]], [[1.0, 0.0]])
+    8.5
+    """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or to_snake_case(type(self).__name__)
@@ -327,7 +348,19 @@ class Loss:
 
 
 class LossFunctionWrapper(Loss):
-    """A `Loss` around a per-sample function `fn(y_true, y_pred, **kwargs)`."""
+    """A `Loss` around a per-sample function `fn(y_true, y_pred, **kwargs)`.
+
+    Args:
+        fn: the function, returning one value per sample (the built-in functions of `cnn.losses`,
+            which run in the C core, or your own NumPy function).
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `None`: the function's `__name__`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+        **kwargs: keyword arguments passed to `fn` on every call.
+    """
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
@@ -379,57 +412,214 @@ class _Plain(LossFunctionWrapper):
 
 
 class MeanSquaredError(_Plain):
-    """mean((y_true - y_pred)^2). `MeanSquaredError()([1, 0, 1], [0.9, 0.1, 0.8])` is 0.02."""
+    """Mean of the squares of the errors: `loss = mean(square(y_true - y_pred))` over the last axis.
+
+    String alias in `compile`: `"mse"` or `"mean_squared_error"`.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"mean_squared_error"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> cnn.losses.MeanSquaredError()([[1.0, 0.0, 1.0]], [[0.9, 0.1, 0.8]])  # 0.02 in float32
+    0.019999999552965164
+    """
     _fn = staticmethod(mean_squared_error)
     _default_name = "mean_squared_error"
 
 
 class MeanAbsoluteError(_Plain):
+    """Mean of the absolute errors: `loss = mean(abs(y_true - y_pred))` over the last axis.
+
+    String alias in `compile`: `"mae"` or `"mean_absolute_error"`.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"mean_absolute_error"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> cnn.losses.MeanAbsoluteError()([[1.0, 0.0]], [[0.5, 0.5]])
+    0.5
+    """
+
     _fn = staticmethod(mean_absolute_error)
     _default_name = "mean_absolute_error"
 
 
 class MeanAbsolutePercentageError(_Plain):
+    """Mean absolute percentage error: `loss = 100 * mean(abs((y_true - y_pred) / y_true))` over the last axis.
+
+    The divisor is `max(abs(y_true), 1e-7)`. String alias in `compile`: `"mape"`.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"mean_absolute_percentage_error"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(mean_absolute_percentage_error)
     _default_name = "mean_absolute_percentage_error"
 
 
 class MeanSquaredLogarithmicError(_Plain):
+    """Mean squared logarithmic error: `loss = mean(square(log(y_true + 1) - log(y_pred + 1)))` over the last axis.
+
+    Negative values are clipped to `1e-7` first. String alias in `compile`: `"msle"`.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"mean_squared_logarithmic_error"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(mean_squared_logarithmic_error)
     _default_name = "mean_squared_logarithmic_error"
 
 
 class Hinge(_Plain):
+    """Hinge loss: `loss = mean(maximum(1 - y_true * y_pred, 0))` over the last axis.
+
+    `y_true` should be -1 or 1; labels that are all 0 or 1 are mapped to -1 and 1 first.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"hinge"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(hinge)
     _default_name = "hinge"
 
 
 class SquaredHinge(_Plain):
+    """Squared hinge loss: `loss = mean(square(maximum(1 - y_true * y_pred, 0)))` over the last axis.
+
+    `y_true` should be -1 or 1; labels that are all 0 or 1 are mapped to -1 and 1 first.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"squared_hinge"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(squared_hinge)
     _default_name = "squared_hinge"
 
 
 class CategoricalHinge(_Plain):
+    """Categorical hinge loss: `loss = maximum(neg - pos + 1, 0)`, per sample.
+
+    `pos = sum(y_true * y_pred)` and `neg = max((1 - y_true) * y_pred)` over the last axis; `y_true`
+    is one-hot.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"categorical_hinge"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(categorical_hinge)
     _default_name = "categorical_hinge"
 
 
 class LogCosh(_Plain):
+    """Logarithm of the hyperbolic cosine of the error: `loss = mean(log(cosh(y_pred - y_true)))`.
+
+    Like the mean squared error for small errors and the mean absolute error for large ones.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"log_cosh"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(log_cosh)
     _default_name = "log_cosh"
 
 
 class KLDivergence(_Plain):
+    """Kullback-Leibler divergence: `loss = sum(y_true * log(y_true / y_pred))` over the last axis.
+
+    Both arguments are clipped to `[1e-7, 1]` first. String alias in `compile`: `"kld"`.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"kl_divergence"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(kl_divergence)
     _default_name = "kl_divergence"
 
 
 class Poisson(_Plain):
+    """Poisson loss: `loss = mean(y_pred - y_true * log(y_pred + 1e-7))` over the last axis.
+
+    Args:
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"poisson"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     _fn = staticmethod(poisson)
     _default_name = "poisson"
 
 
 class Huber(LossFunctionWrapper):
+    """Huber loss: quadratic for small errors, linear for large ones.
+
+    For each error `e = y_pred - y_true`: `0.5 * e**2` if `abs(e) <= delta`, else
+    `delta * abs(e) - 0.5 * delta**2`; the loss is their mean over the last axis.
+
+    Args:
+        delta: float > 0, the error at which the loss turns from quadratic to linear. Default `1.0`.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"huber_loss"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> cnn.losses.Huber(delta=1.0)([[0.0, 0.0]], [[0.5, 3.0]])
+    1.3125
+    """
+
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
 
@@ -440,6 +630,21 @@ class Huber(LossFunctionWrapper):
 
 
 class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity: `loss = -sum(l2_normalize(y_true) * l2_normalize(y_pred))`.
+
+    The loss is -1 when the vectors point the same way, 0 when orthogonal, 1 when opposite.
+
+    Args:
+        axis: the axis along which the similarity is computed; only `-1` (the last axis) is
+            supported. Default `-1`.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"cosine_similarity"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+    """
+
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
         super().__init__(cosine_similarity, reduction=reduction, name=name, dtype=dtype, axis=axis)
 
@@ -450,6 +655,29 @@ class CosineSimilarity(LossFunctionWrapper):
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between true labels (0 or 1) and predicted probabilities, for two classes.
+
+    Use it with one output unit per label (usually after a sigmoid): `y_pred` of shape
+    `(batch, 1)` or `(batch, labels)`. The loss is the mean over the last axis.
+
+    Args:
+        from_logits: whether `y_pred` holds logits (any real number) rather than probabilities.
+            Default `False`: probabilities, clipped to `[1e-7, 1 - 1e-7]`.
+        label_smoothing: float in `[0, 1]`; the labels are squeezed towards 0.5:
+            `y_true * (1 - label_smoothing) + 0.5 * label_smoothing`. Default `0.0`.
+        axis: the axis of the mean; only `-1` is supported. Default `-1`.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"binary_crossentropy"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> model.compile(optimizer="adam", loss=cnn.losses.BinaryCrossentropy(), metrics=["accuracy"])
+    """
+
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
@@ -466,6 +694,30 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between one-hot labels and predicted class probabilities.
+
+    Use it when `y_true` is one-hot, of the same shape `(batch, classes)` as `y_pred` (usually after a
+    softmax). With integer class ids use `SparseCategoricalCrossentropy`.
+
+    Args:
+        from_logits: whether `y_pred` holds logits rather than probabilities. Default `False`:
+            probabilities, renormalised to sum to 1 and clipped to `[1e-7, 1 - 1e-7]`.
+        label_smoothing: float in `[0, 1]`; the labels are mixed with the uniform distribution:
+            `y_true * (1 - label_smoothing) + label_smoothing / classes`. Default `0.0`.
+        axis: the class axis; only `-1` is supported. Default `-1`.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        name: the loss's name. Default `"categorical_crossentropy"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> cnn.losses.CategoricalCrossentropy()([[0.0, 1.0, 0.0]], [[0.05, 0.9, 0.05]])  # -log(0.9)
+    0.10536054521799088
+    """
+
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
         super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
@@ -482,6 +734,28 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between integer class ids and predicted class probabilities.
+
+    `y_true` holds one class id in `[0, classes)` per sample, of shape `(batch,)` or `(batch, 1)`;
+    `y_pred` has shape `(batch, classes)` (usually after a softmax).
+
+    Args:
+        from_logits: whether `y_pred` holds logits rather than probabilities. Default `False`.
+        ignore_class: not supported by cnn: anything but `None` raises `ValueError`. Default `None`.
+        reduction: how the per-sample values are combined: `"sum_over_batch_size"` (the default) and
+            `"mean"` divide the weighted sum by the number of values, `"mean_with_sample_weight"` by the
+            sum of the weights, `"sum"` adds them, `"none"` or `None` returns them unreduced. Training
+            (`compile`) takes the first two.
+        axis: the class axis; only `-1` is supported. Default `-1`.
+        name: the loss's name. Default `"sparse_categorical_crossentropy"`.
+        dtype: accepted for Keras compatibility; cnn computes losses in float32. Default `None`.
+
+    Example:
+
+    >>> model.compile(optimizer="adam", loss=cnn.losses.SparseCategoricalCrossentropy(),
+    ...               metrics=["accuracy"])
+    """
+
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
                  name="sparse_categorical_crossentropy", dtype=None):
         if ignore_class is not None:

@@ -112,7 +112,7 @@ _registry.register(MeanSquaredError, "mse", "MSE")
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name):
-    """Keras's shape-based choice behind 'accuracy' / 'acc' (reference section 2)."""
+    """Keras's shape-based choice behind 'accuracy' / 'acc' (keras/src/trainers/compile_utils.py)."""
     if y_pred_shape[-1] == 1:
         return BinaryAccuracy(name=name)
     if len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1):

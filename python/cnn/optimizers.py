@@ -86,8 +86,34 @@ def _one_minus(x):
 class Optimizer:
     """Base class: learning rate, iteration counter, legacy spellings, config.
 
-    Subclasses set ``_kind`` and override ``_fields()`` (their part of the C record) and
-    ``_own_config()``.
+    The update itself runs in the C core, over all the model's weights at once; `iterations` counts
+    the updates done. The subclasses below add their own hyperparameters; each sets `_kind` and
+    overrides `_fields()` (its part of the C record) and `_own_config()`.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (called with the
+            iteration, stepped every batch), or a function of no arguments returning the rate.
+        weight_decay: float >= 0; if set, every weight is multiplied by
+            `1 - weight_decay * learning_rate` before each update (decoupled weight decay). Default
+            `None`.
+        clipnorm: float >= 0; if set, each weight's gradient is rescaled so its norm is at most this.
+            Default `None`.
+        clipvalue: float >= 0; if set, each gradient element is clipped to `[-clipvalue, clipvalue]`.
+            Default `None`.
+        global_clipnorm: float >= 0; if set, all gradients are rescaled together so their global norm
+            is at most this. Only one of the three clipping options can be set. Default `None`.
+        use_ema: whether to keep an exponential moving average of the weights. Default `False`.
+        ema_momentum: float in `[0, 1]`, the share of the old average kept at each update when
+            `use_ema=True`. Default `0.99`.
+        ema_overwrite_frequency: integer or `None`; with `use_ema`, the weights are overwritten by
+            their moving average every this many iterations. Default `None`: never during training.
+        loss_scale_factor: accepted for Keras compatibility (mixed precision only). Default `None`.
+        gradient_accumulation_steps: accepted for Keras compatibility, not applied (a warning says
+            so). Default `None`.
+        name: the optimizer's name. Default `None`: the snake-case class name.
+        **kwargs: tf.keras 2's `lr=` (the learning rate) and `decay=` (the rate becomes
+            `lr / (1 + decay * iterations)`, per batch), honoured with a warning; anything else raises
+            `ValueError`.
     """
 
     _kind = None
@@ -282,7 +308,26 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent, with momentum and Nesterov momentum (velocity holds lr)."""
+    """Gradient descent, with momentum and Nesterov momentum.
+
+    Without momentum: `w = w - learning_rate * g`. With momentum:
+    `velocity = momentum * velocity - learning_rate * g`, then `w = w + velocity` (Nesterov:
+    `w = w + momentum * velocity - learning_rate * g`).
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.01`.
+        momentum: float in `[0, 1]`, how much the past updates accelerate the current one.
+            Default `0.0`: plain gradient descent.
+        nesterov: whether to apply Nesterov momentum. Default `False`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+
+    Example:
+
+    >>> model.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.1, momentum=0.9), loss="mse")
+    """
 
     _kind = KIND_SGD
 
@@ -302,7 +347,27 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam; epsilon is added to sqrt(v) without bias correction ("epsilon hat")."""
+    """Adam: stochastic gradient descent with adaptive estimates of the first and second moments.
+
+    Keras's form: `m = beta_1 * m + (1 - beta_1) * g`, `v = beta_2 * v + (1 - beta_2) * g**2`, and
+    `w = w - lr_t * m / (sqrt(v) + epsilon)` with `lr_t = learning_rate * sqrt(1 - beta_2**t) /
+    (1 - beta_1**t)`: epsilon is added without bias correction ("epsilon hat").
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        beta_1: float in `[0, 1)`, the decay rate of the first-moment estimates. Default `0.9`.
+        beta_2: float in `[0, 1)`, the decay rate of the second-moment estimates. Default `0.999`.
+        epsilon: small float >= 0 for numerical stability (Keras's "epsilon hat"). Default `1e-7`.
+        amsgrad: whether to use the AMSGrad variant (the running maximum of `v`). Default `False`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+
+    Example:
+
+    >>> model.compile(optimizer=cnn.optimizers.Adam(learning_rate=1e-3), loss="mae")
+    """
 
     _kind = KIND_ADAM
 
@@ -327,7 +392,20 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (p *= 1 - weight_decay * lr before each update)."""
+    """Adam with decoupled weight decay: every weight is multiplied by `1 - weight_decay * lr` before each update.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        weight_decay: float >= 0, the decay rate. Default `0.004`.
+        beta_1: float in `[0, 1)`, the decay rate of the first-moment estimates. Default `0.9`.
+        beta_2: float in `[0, 1)`, the decay rate of the second-moment estimates. Default `0.999`.
+        epsilon: small float >= 0 for numerical stability (Keras's "epsilon hat"). Default `1e-7`.
+        amsgrad: whether to use the AMSGrad variant. Default `False`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, **kwargs):
@@ -339,7 +417,23 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
-    """RMSprop; epsilon inside the square root (Keras 3)."""
+    """RMSprop: divides the gradient by a moving average of its recent magnitude.
+
+    `v = rho * v + (1 - rho) * g**2`, then `w = w - learning_rate * g / sqrt(v + epsilon)` (Keras 3
+    puts epsilon inside the square root). With `centered=True` the mean gradient is subtracted.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        rho: float in `[0, 1)`, the discount factor of the average. Default `0.9`.
+        momentum: float in `[0, 1]`; when > 0 the updates go through a momentum buffer. Default `0.0`.
+        epsilon: small float >= 0 added to the average inside the square root. Default `1e-7`.
+        centered: whether to normalise by the estimated variance of the gradient instead of its
+            second moment. Default `False`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_RMSPROP
 
@@ -369,7 +463,19 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Adagrad; the accumulator starts at initial_accumulator_value, epsilon inside the sqrt."""
+    """Adagrad: per-weight learning rates scaled by the sum of all past squared gradients.
+
+    `acc = acc + g**2`, then `w = w - learning_rate * g / sqrt(acc + epsilon)`.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        initial_accumulator_value: float >= 0, the starting value of `acc`. Default `0.1`.
+        epsilon: small float >= 0 added inside the square root. Default `1e-7`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_ADAGRAD
 
@@ -393,7 +499,19 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
-    """Adadelta (Keras 3 default learning_rate 0.001; the paper and Keras <= 2.2 used 1.0)."""
+    """Adadelta: adapts the step size from moving windows of gradient and update magnitudes.
+
+    Keras 3's default learning rate is `0.001`; the paper and Keras up to 2.2 used `1.0`.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        rho: float in `[0, 1)`, the decay rate of the moving averages. Default `0.95`.
+        epsilon: small float >= 0 for numerical stability (Keras's "epsilon hat"). Default `1e-7`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_ADADELTA
 
@@ -432,20 +550,59 @@ class _BetasEpsilon(Optimizer):
 
 
 class Adamax(_BetasEpsilon):
-    """Adamax: Adam with the infinity norm."""
+    """Adamax: a variant of Adam based on the infinity norm of the gradients.
+
+    `m = beta_1 * m + (1 - beta_1) * g`, `u = max(beta_2 * u, abs(g))`, then
+    `w = w - learning_rate / (1 - beta_1**t) * m / (u + epsilon)`.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        beta_1: float in `[0, 1)`, the decay rate of the first-moment estimates. Default `0.9`.
+        beta_2: float in `[0, 1)`, the decay rate of the weighted infinity norm. Default `0.999`.
+        epsilon: small float >= 0 for numerical stability. Default `1e-7`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_ADAMAX
 
 
 class Nadam(_BetasEpsilon):
-    """Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
+    """Nadam: Adam with Nesterov momentum (and Keras's 0.96 momentum schedule).
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        beta_1: float in `[0, 1)`, the decay rate of the first-moment estimates. Default `0.9`.
+        beta_2: float in `[0, 1)`, the decay rate of the second-moment estimates. Default `0.999`.
+        epsilon: small float >= 0 for numerical stability. Default `1e-7`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_NADAM
     _keras_state_count = 1      # u_product, the running product of the momentum schedule
 
 
 class Lion(Optimizer):
-    """Lion: sign of an interpolated momentum."""
+    """Lion: updates by the sign of an interpolation between the momentum and the gradient.
+
+    `w = w - learning_rate * sign(beta_1 * m + (1 - beta_1) * g)`, then
+    `m = beta_2 * m + (1 - beta_2) * g`. Its updates are larger than Adam's: use a smaller learning
+    rate (3 to 10 times smaller is usual).
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        beta_1: float in `(0, 1]`, the interpolation factor of the update direction. Default `0.9`.
+        beta_2: float in `[0, 1]`, the decay rate of the momentum. Default `0.99`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_LION
 
@@ -465,7 +622,25 @@ class Lion(Optimizer):
 
 
 class Ftrl(Optimizer):
-    """FTRL-proximal (keras/src/optimizers/ftrl.py)."""
+    """FTRL-proximal ("Follow The Regularized Leader"), as keras/src/optimizers/ftrl.py.
+
+    Suited to shallow models with large, sparse feature spaces. The learning rate must be > 0.
+
+    Args:
+        learning_rate: a float >= 0, a `cnn.schedules.LearningRateSchedule` (stepped every batch), or
+            a function of no arguments returning the rate. Default `0.001`.
+        learning_rate_power: float <= 0, how the learning rate decreases during training; `0` keeps
+            it fixed. Default `-0.5`.
+        initial_accumulator_value: float >= 0, the starting value of the accumulators. Default `0.1`.
+        l1_regularization_strength: float >= 0, the L1 term of the proximal step. Default `0.0`.
+        l2_regularization_strength: float >= 0, the stabilisation L2 term. Default `0.0`.
+        l2_shrinkage_regularization_strength: float >= 0, an L2 term on the weights (magnitude
+            penalty), unlike the previous one. Default `0.0`.
+        beta: float >= 0, Keras's `beta` (added to the accumulator's square root). Default `0.0`.
+        **kwargs: the arguments every optimizer takes (see `Optimizer`): `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+            `name`; tf.keras 2's `lr=` and `decay=` are honoured with a warning.
+    """
 
     _kind = KIND_FTRL
 

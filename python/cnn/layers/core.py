@@ -7,7 +7,22 @@ _LAYER_DENSE, _LAYER_ACTIVATION = 0, 1
 
 
 class InputLayer(Layer):
-    """The model's input: its shape without the batch axis. Not listed in model.layers."""
+    """The model's input: the shape of one sample, without the batch axis.
+
+    A `Sequential` model starts with one (usually made by `cnn.Input`); it holds no weights and is
+    not listed in `model.layers`.
+
+    Args:
+        shape: tuple of positive integers, the shape of one sample (e.g. `(11,)`).
+        batch_size: accepted for Keras compatibility; the batch size is chosen by `fit`.
+        dtype: accepted for Keras compatibility; inputs are converted to float32.
+        name: the layer's name (default: `"input_layer"`, numbered).
+        input_shape: tf.keras 2 spelling of `shape`.
+        batch_shape: the shape with the batch axis first (e.g. `(None, 11)`), instead of `shape`.
+        batch_input_shape: tf.keras 2 spelling of `batch_shape`.
+        **kwargs: base layer arguments (`trainable`); Keras's `sparse=True` and `ragged=True` raise
+            `ValueError` (inputs are dense arrays).
+    """
 
     _keras_only_config = {"optional": False, "ragged": False, "sparse": False}
 
@@ -34,7 +49,26 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
           optional=False, ragged=None):
-    """keras.Input: here it returns the InputLayer a Sequential model starts with."""
+    """The input of a model, as `keras.Input`: here it returns the `InputLayer` a `Sequential` starts with.
+
+    Args:
+        shape: tuple of positive integers, the shape of one sample without the batch axis
+            (e.g. `(11,)` for 11 features).
+        batch_size: accepted for Keras compatibility; the batch size is chosen by `fit`.
+        dtype: accepted for Keras compatibility; inputs are converted to float32.
+        sparse: accepted for Keras compatibility and ignored: inputs are dense arrays.
+        batch_shape: the shape with the batch axis first (e.g. `(None, 11)`), instead of `shape`.
+        name: the input layer's name (default: `"input_layer"`, numbered).
+        tensor: accepted for Keras compatibility and ignored (there are no symbolic tensors).
+        optional: accepted for Keras compatibility and ignored.
+        ragged: accepted for Keras compatibility and ignored: inputs are dense arrays.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(1)])
+    >>> model.input_shape
+    (None, 11)
+    """
     return InputLayer(shape=shape, batch_shape=batch_shape, name=name)
 
 
@@ -44,7 +78,35 @@ def _act_desc(fn, overrides=None):
 
 
 class Dense(Layer):
-    """y = activation(x . kernel + bias) on the last axis."""
+    """Just your regular densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
+
+    The product is over the last axis of the input, so an input `(batch, d0, d1)` gives
+    `(batch, d0, units)`. The kernel has shape `(input_dim, units)` and the bias `(units,)`.
+
+    Args:
+        units: positive integer, the size of the output's last axis.
+        activation: activation function, a name (`"relu"`, `"softmax"`, ...) or a function of
+            `cnn.activations`. Default `None`: no activation (`a(x) = x`).
+        use_bias: whether the layer adds a bias vector. Default `True`.
+        kernel_initializer: initializer for the kernel. Default `"glorot_uniform"`.
+        bias_initializer: initializer for the bias. Default `"zeros"`.
+        kernel_regularizer: regularizer (L1, L2, L1L2) on the kernel. Default `None`.
+        bias_regularizer: regularizer on the bias. Default `None`.
+        activity_regularizer: regularizer on the layer's output, divided by the batch size.
+            Default `None`.
+        kernel_constraint: constraint (MaxNorm, NonNeg, UnitNorm, MinMaxNorm) applied to the kernel
+            after each update. Default `None`.
+        bias_constraint: constraint applied to the bias after each update. Default `None`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(16,)), layers.Dense(32, activation="relu")])
+    >>> model.output_shape
+    (None, 32)
+    """
 
     _keras_only_config = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
 
@@ -137,7 +199,21 @@ def _add_penalties(d, layer):
 
 
 class Activation(Layer):
-    """Applies an activation function (a name or one of cnn.activations)."""
+    """Applies an activation function to its input.
+
+    Args:
+        activation: a name (`"relu"`, `"sigmoid"`, `"softmax"`, ...) or a function of
+            `cnn.activations`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), layers.Activation("relu")])
+    >>> model.predict(np.array([[-3.0, -1.0, 0.0, 2.0]]), verbose=0).tolist()
+    [[0.0, 0.0, 0.0, 2.0]]
+    """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -170,6 +246,20 @@ class _ParametricActivation(Activation):
 
 
 class ReLU(_ParametricActivation):
+    """Rectified linear unit activation layer.
+
+    `f(x) = max_value` if `x >= max_value`, `x` if `threshold <= x < max_value`, and
+    `negative_slope * (x - threshold)` otherwise.
+
+    Args:
+        max_value: float >= 0, the largest output. Default `None`: unbounded.
+        negative_slope: float >= 0, the slope below the threshold. Default `0.0`.
+        threshold: float, the value below which units are leaky or zero. Default `0.0`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         if max_value is not None and not max_value >= 0:  # also refuses NaN
             raise ValueError(f"max_value must be >= 0 (or None), got {max_value}")
@@ -180,6 +270,17 @@ class ReLU(_ParametricActivation):
 
 
 class LeakyReLU(_ParametricActivation):
+    """Leaky version of a rectified linear unit: `f(x) = negative_slope * x` if `x < 0`, else `x`.
+
+    Args:
+        negative_slope: float >= 0, the slope below zero. Default `0.3` (the function
+            `cnn.activations.leaky_relu` defaults to 0.2, as in Keras). tf.keras 2's `alpha=` is
+            accepted as a synonym.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:  # the tf.keras 2 spelling
             negative_slope = kwargs.pop("alpha")
@@ -188,11 +289,29 @@ class LeakyReLU(_ParametricActivation):
 
 
 class ELU(_ParametricActivation):
+    """Exponential linear unit: `f(x) = alpha * (exp(x) - 1)` if `x < 0`, else `x`.
+
+    Args:
+        alpha: float, the scale of the negative part. Default `1.0`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__("elu", {"alpha": alpha}, {"alpha": alpha}, **kwargs)
 
 
 class Softmax(_ParametricActivation):
+    """Softmax activation layer: `exp(x) / sum(exp(x))` over the last axis.
+
+    Args:
+        axis: the axis of the normalisation; only `-1` (the last axis) is supported. Default `-1`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
+
     def __init__(self, axis=-1, **kwargs):
         if axis != -1:
             raise ValueError(f"Softmax supports axis=-1 only, got axis={axis}")

@@ -6,6 +6,41 @@ _LAYER_BATCHNORM = 3
 
 
 class BatchNormalization(Layer):
+    """Normalizes its inputs over the batch: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+
+    While training (in `fit` and `train_on_batch`, when the layer is trainable) `mean` and `var` are
+    the batch's mean and biased variance for each feature of the last axis, and the moving statistics
+    are updated as `moving = moving * momentum + batch * (1 - momentum)`. At inference (`predict`,
+    `evaluate`), or when the layer is frozen (`trainable = False`), the moving statistics are used.
+
+    Args:
+        axis: the features axis; only the last axis (`-1`) is supported. Default `-1`.
+        momentum: the share of the old moving statistics kept at each update, in `[0, 1]`.
+            Default `0.99`.
+        epsilon: small float > 0 added to the variance. Default `1e-3`.
+        center: whether to add the learned offset `beta`. Default `True`.
+        scale: whether to multiply by the learned scale `gamma`. Default `True`.
+        beta_initializer: initializer for `beta`. Default `"zeros"`.
+        gamma_initializer: initializer for `gamma`. Default `"ones"`.
+        moving_mean_initializer: initializer for the moving mean. Default `"zeros"`.
+        moving_variance_initializer: initializer for the moving variance. Default `"ones"`.
+        beta_regularizer: regularizer on `beta`. Default `None`.
+        gamma_regularizer: regularizer on `gamma`. Default `None`.
+        beta_constraint: constraint applied to `beta` after each update. Default `None`.
+        gamma_constraint: constraint applied to `gamma` after each update. Default `None`.
+        synchronized: accepted for Keras compatibility (there is one device). Default `False`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+            Keras's `renorm`, `fused`, `virtual_batch_size` and `adjustment` are not supported
+            and raise `ValueError` when set.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(64), layers.BatchNormalization(),
+    ...                         layers.Activation("relu"), layers.Dense(1)])
+    """
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,

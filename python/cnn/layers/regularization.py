@@ -9,6 +9,31 @@ _LAYER_DROPOUT = 2
 
 
 class Dropout(Layer):
+    """Randomly sets input units to 0 with frequency `rate` while training (inverted dropout).
+
+    Kept units are scaled by `1 / (1 - rate)`, so the expected sum is unchanged. Only `fit` and
+    `train_on_batch` drop units; `predict` and `evaluate` pass the input unchanged. The masks come
+    from the core's counter-based generator: the same seed gives the same masks on any machine and
+    any thread count.
+
+    Args:
+        rate: float in `[0, 1]`, the fraction of the input units to drop.
+        noise_shape: tuple with one entry per input axis (batch first), the shape of the mask that is
+            broadcast over the input: `None` entries take the input's size, `1` shares the mask along
+            that axis (e.g. `(None, 1, features)` drops the same features at every timestep).
+            Default `None`: one mask entry per input element.
+        seed: non-negative integer, the layer's own random stream. Default `None`: the stream of
+            `cnn.utils.set_random_seed`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(512, activation="relu"),
+    ...                         layers.Dropout(0.3), layers.Dense(1)])
+    """
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -86,7 +111,19 @@ class _GaussianNoiseBase(Layer):
 
 
 class GaussianNoise(_GaussianNoiseBase):
-    """Adds N(0, stddev) noise while training (keras.layers.GaussianNoise)."""
+    """Adds zero-centred Gaussian noise with standard deviation `stddev`, while training only.
+
+    A regularization layer: `fit` and `train_on_batch` add the noise; `predict` and `evaluate` pass
+    the input unchanged.
+
+    Args:
+        stddev: float >= 0, the standard deviation of the noise.
+        seed: non-negative integer, the layer's own random stream. Default `None`: the stream of
+            `cnn.utils.set_random_seed`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
 
     def __init__(self, stddev, seed=None, **kwargs):
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or not 0 <= stddev < math.inf:
@@ -99,7 +136,19 @@ class GaussianNoise(_GaussianNoiseBase):
 
 
 class GaussianDropout(_GaussianNoiseBase):
-    """Multiplies by N(1, sqrt(rate / (1 - rate))) while training (keras.layers.GaussianDropout)."""
+    """Multiplies the input by Gaussian noise of mean 1, while training only.
+
+    The noise's standard deviation is `sqrt(rate / (1 - rate))`. `predict` and `evaluate` pass the
+    input unchanged.
+
+    Args:
+        rate: float in `[0, 1)`, the drop probability of the equivalent `Dropout`.
+        seed: non-negative integer, the layer's own random stream. Default `None`: the stream of
+            `cnn.utils.set_random_seed`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
     _multiplicative = 1
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -113,8 +162,21 @@ class GaussianDropout(_GaussianNoiseBase):
 
 
 class AlphaDropout(Dropout):
-    """Dropout that keeps SELU's self-normalisation (keras.layers.AlphaDropout): dropped units take
-    the negative saturation value, then an affine map restores the mean and variance."""
+    """Dropout that keeps SELU's self-normalisation, while training only.
+
+    Dropped units take SELU's negative saturation value, then an affine map restores the input's
+    mean and variance; use it after `Dense(..., activation="selu")`. `predict` and `evaluate` pass
+    the input unchanged.
+
+    Args:
+        rate: float in `[0, 1]`, the fraction of the input units to drop.
+        noise_shape: the shape of the broadcast mask, as in `Dropout`. Default `None`.
+        seed: non-negative integer, the layer's own random stream. Default `None`: the stream of
+            `cnn.utils.set_random_seed`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+    """
 
     def _c_layer(self, offsets):
         d = super()._c_layer(offsets)

@@ -15,6 +15,24 @@ class _Reshaping(Layer):
 
 
 class Flatten(_Reshaping):
+    """Flattens each sample: `(batch, d0, d1, ...)` becomes `(batch, d0 * d1 * ...)`.
+
+    A `(batch,)` input becomes `(batch, 1)`. The batch axis is untouched.
+
+    Args:
+        data_format: `"channels_last"` or `None` (the default, which means `"channels_last"`);
+            the order of the values is kept as they are in memory.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(28, 28)), layers.Flatten()])
+    >>> model.output_shape
+    (None, 784)
+    """
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format
@@ -29,6 +47,22 @@ class Flatten(_Reshaping):
 
 
 class Reshape(_Reshaping):
+    """Reshapes each sample to `target_shape` (the batch axis is untouched).
+
+    Args:
+        target_shape: tuple of integers, the new shape of one sample without the batch axis; one entry
+            may be `-1`, inferred from the number of values.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). On the
+            first layer of a `Sequential`, tf.keras 2's `input_shape=` / `input_dim=` also work.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(12,)), layers.Reshape((3, -1))])
+    >>> model.output_shape
+    (None, 3, 4)
+    """
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from . import _core
+from ._watched import Watched
 
 
 class LossKind(enum.IntEnum):
@@ -300,7 +301,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 # ------------------------------------------------------------------------------ classes
 
-class Loss:
+class Loss(Watched):
     """Base class. Subclass it and implement `call(y_true, y_pred)` returning per-sample values
     (NumPy); `__call__` applies `sample_weight` and the reduction."""
 

@@ -3,14 +3,16 @@ update_state/result/reset_state work on NumPy arrays through the same kernels.""
 import numpy as np
 
 from cnn import _core
+from cnn._watched import Watched
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
 
 
-class Metric:
+class Metric(Watched):
     """A mean of per-sample values: total / count (weighted by sample_weight)."""
     _kind = None
     _direction = "up"
+    _unwatched = frozenset({"_total", "_count"})  # running sums, not part of the C plan
 
     def __init__(self, name=None, dtype=None):
         self.name = name or _default_name(type(self))

@@ -27,6 +27,8 @@ import warnings
 
 import numpy as np
 
+from cnn._watched import Watched
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
 
@@ -86,7 +88,7 @@ def _one_minus(x):
     return 1.0 - float(x)
 
 
-class Optimizer:
+class Optimizer(Watched):
     """Base class: learning rate, iteration counter, legacy spellings, config.
 
     Subclasses set ``_kind`` and override ``_fields()`` (their part of the C record) and
@@ -94,6 +96,7 @@ class Optimizer:
     """
 
     _kind = None
+    _unwatched = frozenset({"iterations"})  # stepped on every call; not part of the C plan
     # Keras arguments kept in the config but not carried out by the C step (one warning each);
     # loss_scale_factor only matters for mixed precision, which cnn does not use.
     _NOT_APPLIED = ("gradient_accumulation_steps",)

@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from cnn._watched import Watched
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
            "orthogonal_regularizer", "serialize", "deserialize", "get"]
 
@@ -45,7 +47,7 @@ def _l1l2_value(w, l1, l2):
     return r
 
 
-class Regularizer:
+class Regularizer(Watched):
     """Base class: ``__call__(w)`` returns the penalty of weights ``w`` as a Python float."""
 
     def __call__(self, x):

@@ -1,5 +1,6 @@
 """fit, evaluate, predict and the *_on_batch methods: Python drives epochs and callbacks, the C
 core runs the steps (one call per epoch unless a callback asks for batch hooks)."""
+import functools
 import math
 import warnings
 
@@ -25,6 +26,24 @@ def _check_verbose(verbose):
 
 def _f32(v):
     return float(np.float32(v))
+
+
+_NOT_COMPILED = "You must call `compile()` before using the model."  # Keras 3's words
+
+
+def _require_compiled(model):
+    if not model.compiled:
+        raise ValueError(_NOT_COMPILED)
+
+
+def _locked(method):
+    """Runs the method holding the model's lock: its C plans' buffers serve one caller at a time
+    (the kernels run without the GIL). An RLock, so a callback inside fit may call it too."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._plans.lock:
+            return method(self, *args, **kwargs)
+    return run
 
 
 class Trainer:
@@ -109,32 +128,25 @@ class Trainer:
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `fit()`.")
-
-        xa = self._features(x)
-        ya = self._targets(xa, y)
-        sw = self._weights(len(xa), ya, sample_weight, class_weight)
-        val = None
-        if validation_data is not None:
-            val = self._validation_arrays(validation_data)
-        elif validation_split:
-            (xa, ya, sw), (xv, yv, swv) = _data.split_validation([xa, ya, sw], validation_split)
-            _data.warn_if_one_class(yv, self._is_sparse())
-            val = (np.ascontiguousarray(xv), np.ascontiguousarray(yv), swv)
-            xa, ya = np.ascontiguousarray(xa), np.ascontiguousarray(ya)
-        n = len(xa)
-        if batch_size is None:
-            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
-        batch_size = min(batch_size, n)
-        steps_full = math.ceil(n / batch_size)
-        steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
-        if val is not None and validation_steps is not None:  # Keras: only the first validation_steps batches
-            rows = _check_int("validation_steps", validation_steps, 1) * (validation_batch_size or batch_size)
-            val = tuple(None if a is None else a[:rows] for a in val)
-        val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
-        self._warn_if_step_activation()
-        plan = self._get_plan(max(batch_size, val_batch))
+        _require_compiled(self)
+        # the model's lock is held while preparing and during each call into the core, not between
+        # them, so another thread may predict or evaluate between epochs (or steps)
+        lock = self._plans.lock
+        with lock:
+            xa, ya, sw, val = self._fit_arrays(x, y, sample_weight, class_weight, validation_data,
+                                               validation_split)
+            n = len(xa)
+            if batch_size is None:
+                batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+            batch_size = min(batch_size, n)
+            steps_full = math.ceil(n / batch_size)
+            steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
+            if val is not None and validation_steps is not None:  # Keras: the first validation_steps batches
+                rows = _check_int("validation_steps", validation_steps, 1) * (validation_batch_size or batch_size)
+                val = tuple(None if a is None else a[:rows] for a in val)
+            val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
+            self._warn_if_step_activation()
+            plan = self._get_plan(max(batch_size, val_batch))
 
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose_level != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=steps)
@@ -168,9 +180,10 @@ class Trainer:
                         cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
                     return self.stop_training
 
-                part, self.optimizer.iterations = plan.train(
-                    xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._step_schedule(),
-                    None if batch_hooks else progress, _PROGRESS_INTERVAL)
+                with lock:
+                    part, self.optimizer.iterations = plan.train(
+                        xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations,
+                        self._step_schedule(), None if batch_hooks else progress, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
                 position += chunk
                 done += chunk
@@ -183,18 +196,36 @@ class Trainer:
                               "usable. Try a smaller learning rate or scaled inputs. (Training goes on, as in "
                               "Keras; add cnn.callbacks.TerminateOnNaN() to stop it.)", RuntimeWarning, stacklevel=2)
             if val is not None and self._should_validate(epoch, validation_freq):
-                logs.update(self._logs(plan.evaluate(val[0], val[1], val[2], val_batch, None, 0), "val_"))
+                with lock:
+                    val_sums = plan.evaluate(val[0], val[1], val[2], val_batch, None, 0)
+                logs.update(self._logs(val_sums, "val_"))
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        self._finalize_ema()
+        with lock:
+            self._finalize_ema()
         cbs.on_train_end(logs)
         return self.history
+
+    def _fit_arrays(self, x, y, sample_weight, class_weight, validation_data, validation_split):
+        """fit's training arrays and its validation arrays (or None)."""
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = self._weights(len(xa), ya, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            val = self._validation_arrays(validation_data)
+        elif validation_split:
+            (xa, ya, sw), (xv, yv, swv) = _data.split_validation([xa, ya, sw], validation_split)
+            _data.warn_if_one_class(yv, self._is_sparse())
+            val = (np.ascontiguousarray(xv), np.ascontiguousarray(yv), swv)
+            xa, ya = np.ascontiguousarray(xa), np.ascontiguousarray(ya)
+        return xa, ya, sw, val
 
     def _warn_if_step_activation(self):
         """The perceptron lesson's Heaviside step has a zero gradient: nothing below it can learn."""
         from cnn import activations
-        if not getattr(self, "_warned_step", False) and any(
+        if not self._warned_step and any(
                 getattr(l, "activation", None) is activations.step for l in self._layers):
             self._warned_step = True
             warnings.warn("The 'step' activation has a zero gradient, so gradient descent cannot train the "
@@ -237,6 +268,7 @@ class Trainer:
         return xv, yv, swv
 
     # ------------------------------------------------------------------ evaluate / predict
+    @_locked
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         from cnn.callbacks import CallbackList
@@ -245,8 +277,7 @@ class Trainer:
         verbose_level = _check_verbose(verbose)
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `evaluate()`.")
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = _data.as_sample_weight(sample_weight, len(xa))
@@ -276,6 +307,7 @@ class Trainer:
         values = [logs["loss"]] + [logs[m.name] for m in self._metric_objects]
         return values[0] if len(values) == 1 else values
 
+    @_locked
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         from cnn.callbacks import CallbackList
         verbose_level = _check_verbose(verbose)
@@ -304,9 +336,9 @@ class Trainer:
         return self.predict_on_batch(x)
 
     # ------------------------------------------------------------------ single batches
+    @_locked
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `train_on_batch()`.")
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = self._weights(len(xa), ya, sample_weight, class_weight)
@@ -320,15 +352,16 @@ class Trainer:
                           stacklevel=2)
         return self._results(logs, return_dict)
 
+    @_locked
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `test_on_batch()`.")
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = _data.as_sample_weight(sample_weight, len(xa))
         sums = self._get_plan(len(xa)).evaluate(xa, ya, sw, len(xa), None, 0)
         return self._results(self._logs(sums), return_dict)
 
+    @_locked
     def predict_on_batch(self, x):
         xa = self._features(x)
         out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)

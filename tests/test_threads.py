@@ -1,0 +1,161 @@
+"""One model shared between threads: concurrent calls give the sequential results bit for bit."""
+import threading
+
+import numpy as np
+
+import cnn
+from cnn import layers
+
+
+def _model(seed=3):
+    cnn.utils.set_random_seed(seed)
+    m = cnn.Sequential([cnn.Input((12,)), layers.Dense(64, activation="relu"),
+                        layers.Dense(32, activation="tanh"), layers.Dense(4, activation="softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def _data(seed, n=600):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 12)).astype(np.float32), rng.integers(0, 4, n)
+
+
+def _run_threads(targets):
+    errors = []
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as e:  # noqa: BLE001 - reported to the main thread
+                errors.append(e)
+        return run
+
+    threads = [threading.Thread(target=guard(t)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def test_four_predicting_two_evaluating_match_sequential():
+    m = _model()
+    inputs = [_data(seed) for seed in range(6)]
+    # each thread has its own data and batch size, so shared buffers would mix rows from two callers
+    expected_pred = [m.predict(x, batch_size=16 + 8 * i, verbose=0) for i, (x, _) in enumerate(inputs[:4])]
+    expected_eval = [m.evaluate(x, y, batch_size=24 + 8 * i, verbose=0) for i, (x, y) in enumerate(inputs[4:])]
+    mismatches = []
+
+    def predictor(i):
+        def run():
+            x = inputs[i][0]
+            for _ in range(100):
+                if not np.array_equal(m.predict(x, batch_size=16 + 8 * i, verbose=0), expected_pred[i]):
+                    mismatches.append(("predict", i))
+        return run
+
+    def evaluator(i):
+        def run():
+            x, y = inputs[4 + i]
+            for _ in range(100):
+                if m.evaluate(x, y, batch_size=24 + 8 * i, verbose=0) != expected_eval[i]:
+                    mismatches.append(("evaluate", i))
+        return run
+
+    _run_threads([predictor(i) for i in range(4)] + [evaluator(i) for i in range(2)])
+    assert mismatches == []
+
+
+def test_batch_methods_and_call_from_threads_match_sequential():
+    m = _model()
+    inputs = [_data(seed, n=200 + 50 * seed) for seed in range(4)]
+    expected = [(m(x), m.predict_on_batch(x), m.test_on_batch(x, y)) for x, y in inputs]
+    mismatches = []
+
+    def worker(i):
+        def run():
+            x, y = inputs[i]
+            for _ in range(100):
+                got = (m(x), m.predict_on_batch(x), m.test_on_batch(x, y))
+                same = np.array_equal(got[0], expected[i][0]) and np.array_equal(got[1], expected[i][1])
+                if not same or got[2] != expected[i][2]:
+                    mismatches.append(i)
+        return run
+
+    _run_threads([worker(i) for i in range(4)])
+    assert mismatches == []
+
+
+def test_fit_while_other_threads_predict_and_evaluate():
+    x, y = _data(10, n=512)
+    xp, yp = _data(11, n=300)
+    alone = _model()
+    alone.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
+
+    m = _model()
+    done = threading.Event()
+    seen = []
+
+    def predictor():
+        while not done.is_set():
+            out = m.predict(xp, verbose=0)
+            seen.append(bool(np.all(np.isfinite(out))) and np.allclose(out.sum(axis=1), 1, atol=1e-5))
+
+    def evaluator():
+        while not done.is_set():
+            loss, acc = m.evaluate(xp, yp, batch_size=16, verbose=0)  # fit's plan
+            seen.append(bool(np.isfinite(loss)) and 0 <= acc <= 1)
+
+    def trainer():
+        try:
+            m.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
+        finally:
+            done.set()
+
+    _run_threads([trainer, predictor, evaluator])
+    assert seen and all(seen)
+    # the readers disturbed nothing: the weights are those of the same fit run alone
+    for a, b in zip(m.get_weights(), alone.get_weights()):
+        assert np.array_equal(a, b)
+    # and with frozen weights, every concurrent read equals the sequential one
+    frozen = _model()
+    frozen.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.0), loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])
+    want_pred, want_eval = frozen.predict(xp, verbose=0), frozen.evaluate(xp, yp, batch_size=16, verbose=0)
+    done.clear()
+    bad = []
+
+    def frozen_reader():
+        while not done.is_set():
+            if not np.array_equal(frozen.predict(xp, verbose=0), want_pred):
+                bad.append("predict")
+            if frozen.evaluate(xp, yp, batch_size=16, verbose=0) != want_eval:
+                bad.append("evaluate")
+
+    def frozen_trainer():
+        try:
+            frozen.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
+        finally:
+            done.set()
+
+    _run_threads([frozen_trainer, frozen_reader])
+    assert bad == []
+
+
+def test_callback_may_predict_and_evaluate_on_the_model_it_trains():
+    x, y = _data(20, n=128)
+    m = _model()
+    results = []
+
+    class Probe(cnn.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch % 4 == 0:
+                results.append(self.model.predict(x[:8], verbose=0).shape)
+
+        def on_epoch_end(self, epoch, logs=None):
+            results.append(self.model.evaluate(x, y, verbose=0)[0])
+
+    m.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[Probe()])  # must not deadlock
+    assert results.count((8, 4)) == 4 and len(results) == 6

@@ -14,7 +14,27 @@ _warned_input_shape = [False]
 
 
 class Sequential(Trainer):
-    """A linear stack of layers (keras.Sequential)."""
+    """A linear stack of layers, each feeding the next (`keras.Sequential`).
+
+    Start with `cnn.Input(shape=...)` and the model is built at once; without it, the weights are
+    created by the first `fit`, `predict` or `build((None, n_features))`. Training runs in the C
+    core. One model may be used from several threads: calls that run it take turns.
+
+    Args:
+        layers: optional list of layers (an `Input` first, then layers) to add in order.
+        trainable: whether `fit` may update the weights.
+        name: the model's name (default "sequential", "sequential_1", ...).
+
+    Example:
+
+    >>> import cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(8, activation="relu")])
+    >>> model.add(cnn.layers.Dense(3, activation="softmax"))
+    >>> model.output_shape
+    (None, 3)
+    >>> [w.shape for w in model.weights]
+    [(4, 8), (8,), (8, 3), (3,)]
+    """
 
     def __init__(self, layers=None, trainable=True, name=None):
         self.name = name or _unique_name("sequential")
@@ -209,6 +229,31 @@ class Sequential(Trainer):
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training: its optimizer, loss and metrics.
+
+        Compiling again replaces all three (and the optimizer's state); the weights stay.
+
+        Args:
+            optimizer: a name ("adam", "sgd", "rmsprop", ...) or a `cnn.optimizers` instance.
+            loss: a name ("mse", "sparse_categorical_crossentropy", "crossentropy", ...) or a
+                `cnn.losses` instance. Required.
+            loss_weights: only `None` or 1 (a Sequential model has one output).
+            metrics: a list of names ("accuracy", "mae", ...) or `cnn.metrics` instances.
+                "accuracy" picks binary, categorical or sparse accuracy from the targets' shape,
+                as Keras does.
+            weighted_metrics: not supported (pass them as `metrics`).
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for Keras
+                compatibility; they change nothing here.
+
+        Example:
+
+        >>> import cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(3, activation="softmax")])
+        >>> model.compile(optimizer=cnn.optimizers.Adam(learning_rate=1e-3),
+        ...               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> model.metrics_names
+        ['loss', 'accuracy']
+        """
         from cnn import losses, optimizers
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='mse' (training without a loss is not supported)")
@@ -365,6 +410,17 @@ class Sequential(Trainer):
     # ------------------------------------------------------------------ display
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Prints a table of the layers, their output shapes and parameter counts (Keras 3's layout).
+
+        Args:
+            line_length: total width of the table (default 88, less on a narrow terminal, as Keras).
+            print_fn: called with the table's text instead of printing it.
+            positions, expand_nested, show_trainable, layer_range: accepted for Keras
+                compatibility; they change nothing here.
+
+        Returns:
+            None.
+        """
         from cnn.summary import print_summary
         rows = []
         for layer in self._layers:
@@ -438,11 +494,44 @@ class Sequential(Trainer):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved with model.save() (or Keras 3's .keras files of the layers cnn runs)."""
+    """Loads a model saved with `model.save()`, or a Keras 3 `.keras` file of the layers cnn runs.
+
+    Args:
+        filepath: path (or binary file object) of a `.keras` file.
+        custom_objects: dict of name -> class or function for objects that are not built in.
+        compile: also restore the optimizer (with its state), loss and metrics, when saved.
+        safe_mode: accepted for Keras compatibility; cnn never runs code from a file.
+
+    Returns:
+        A `cnn.Sequential` model with the saved weights.
+
+    Example:
+
+    >>> import os, tempfile, cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(2)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> model.save(path)
+    >>> restored = cnn.models.load_model(path)
+    >>> all((a == b).all() for a, b in zip(model.get_weights(), restored.get_weights()))
+    True
+    """
     from cnn import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
-    """keras.models.save_model: the same as model.save(filepath)."""
+    """Saves a model to a `.keras` file (Keras 3's format); the same as `model.save(filepath)`.
+
+    The file holds the architecture, the weights and, when compiled, the compile arguments and
+    the optimizer's state, so `load_model` gives back a model that continues training exactly.
+
+    Args:
+        model: the `cnn.Sequential` model to save.
+        filepath: a path ending in `.keras`, or a binary file object.
+        overwrite: whether to replace an existing file without asking.
+        **kwargs: `zipped=True` and, as in Keras, `include_optimizer`, `save_format`.
+
+    Returns:
+        None.
+    """
     return model.save(filepath, overwrite=overwrite, **kwargs)

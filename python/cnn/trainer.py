@@ -109,6 +109,45 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
             validation_freq=1, **kwargs):
+        """Trains the model for a number of epochs on NumPy (or pandas) data.
+
+        Args:
+            x: input data, shape (samples, features...).
+            y: targets: class ids for sparse losses, one row per sample otherwise.
+            batch_size: samples per gradient update (default 32).
+            epochs: index of the epoch to stop at (with `initial_epoch`, the number of epochs run is
+                `epochs - initial_epoch`).
+            verbose: "auto" or 1 (progress bar), 2 (one line per epoch) or 0 (silent).
+            callbacks: list of `cnn.callbacks.Callback` instances.
+            validation_split: fraction of the data, taken from the end before shuffling, to
+                evaluate on after each epoch instead of training on.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`.
+            shuffle: shuffle the samples before each epoch (True), not at all (False) or within
+                batch-sized chunks ("batch").
+            class_weight: dict class id -> weight, to weight the loss of each sample by its class.
+            sample_weight: one weight per sample.
+            initial_epoch: epoch at which to start (to resume a previous run).
+            steps_per_epoch: batches per epoch (default: the whole data).
+            validation_steps: batches of the validation data to evaluate.
+            validation_batch_size: batch size for validation (default `batch_size`).
+            validation_freq: validate every this many epochs, or at the epochs in a list.
+
+        Returns:
+            A `History` object: `history.history` maps "loss", each metric and their "val_"
+            versions to one value per epoch.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data or arguments.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> history = model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)
+        >>> len(history.history["loss"])
+        3
+        """
         from cnn.callbacks import CallbackList
         if "nb_epoch" in kwargs:
             epochs = kwargs.pop("nb_epoch")
@@ -271,6 +310,33 @@ class Trainer:
     @_locked
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
+        """Returns the loss and metrics of the model on the given data (no weights change).
+
+        Args:
+            x: input data.
+            y: targets, as for `fit`.
+            batch_size: samples per batch (default 32); the results do not depend on it.
+            verbose: "auto" or 1 (progress bar), or 0 (silent).
+            sample_weight: one weight per sample.
+            steps: evaluate only the first `steps` batches.
+            callbacks: list of `cnn.callbacks.Callback` instances.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss as a float if the model has no metrics, else `[loss, metric, ...]` in
+            compile order, or a dict with `return_dict=True`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data or arguments.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile(optimizer="sgd", loss="mae", metrics=["mse"])
+        >>> model.evaluate(np.ones((4, 2)), np.zeros(4), verbose=0, return_dict=True)
+        {'loss': 2.0, 'mse': 4.0}
+        """
         from cnn.callbacks import CallbackList
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -309,6 +375,28 @@ class Trainer:
 
     @_locked
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Returns the model's outputs for the inputs `x`, computed batch by batch (inference mode).
+
+        It needs no `compile()`, as in Keras 3. For a few rows in a loop, `predict_on_batch` or
+        `model(x)` skip the batching and callbacks.
+
+        Args:
+            x: input data.
+            batch_size: samples per batch (default 32); the results do not depend on it.
+            verbose: "auto" (a progress bar, but none when the data fits one batch), 1, or 0.
+            steps: predict only the first `steps` batches.
+            callbacks: list of `cnn.callbacks.Callback` instances.
+
+        Returns:
+            A float32 NumPy array of shape (samples,) + `output_shape[1:]`.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(3)])
+        >>> model.predict(np.ones((5, 2)), verbose=0).shape
+        (5, 3)
+        """
         from cnn.callbacks import CallbackList
         verbose_level = _check_verbose(verbose)
         if batch_size is not None:
@@ -333,11 +421,38 @@ class Trainer:
         return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
 
     def __call__(self, x, training=False):
+        """`model(x)`: the outputs for `x` as a NumPy array, as `predict_on_batch(x)`."""
         return self.predict_on_batch(x)
 
     # ------------------------------------------------------------------ single batches
     @_locked
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Runs one gradient update on a single batch of data.
+
+        Args:
+            x: input data: the whole batch.
+            y: targets, as for `fit`.
+            sample_weight: one weight per sample.
+            class_weight: dict class id -> weight.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss and metrics on this batch (computed before the update, as in Keras), in the
+            same form as `evaluate`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> model.train_on_batch(np.ones((4, 2)), np.zeros(4))
+        4.0
+        >>> model.optimizer.iterations
+        1
+        """
         _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
@@ -354,6 +469,20 @@ class Trainer:
 
     @_locked
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Returns the loss and metrics on a single batch of data (no weights change).
+
+        Args:
+            x: input data: the whole batch.
+            y: targets, as for `fit`.
+            sample_weight: one weight per sample.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss and metrics on this batch, in the same form as `evaluate`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data.
+        """
         _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
@@ -363,6 +492,21 @@ class Trainer:
 
     @_locked
     def predict_on_batch(self, x):
+        """Returns the model's outputs for `x` as one batch: the quickest way to run a few rows.
+
+        Args:
+            x: input data: the whole batch.
+
+        Returns:
+            A float32 NumPy array of shape (samples,) + `output_shape[1:]`.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.predict_on_batch(np.array([[1.0, 2.0]]))
+        array([[3.]], dtype=float32)
+        """
         xa = self._features(x)
         out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)
         return out.reshape((len(xa),) + tuple(self.output_shape[1:]))

@@ -46,6 +46,36 @@ def _locked(method):
     return run
 
 
+class _NoCallbacks:
+    """Stands for the empty CallbackList of a silent evaluate or predict without callbacks: every hook
+    does nothing, and building it costs nothing (a few rows predicted in a loop)."""
+    _progbar = None
+
+    def __getattr__(self, name):
+        return _ignore
+
+
+def _ignore(*args, **kwargs):
+    return None
+
+
+def _call_callbacks(model, callbacks, verbose_level, steps):
+    from cnn.callbacks import CallbackList
+    if callbacks is None and verbose_level == 0:
+        return _NoCallbacks()
+    return CallbackList(callbacks, add_progbar=verbose_level != 0, model=model, verbose=verbose_level,
+                        epochs=1, steps=steps)
+
+
+def _class_ids(y, n, output_shape):
+    """Integer class ids in range for a (n, classes) output, as the core takes them, checked with two
+    reductions; None for anything else (then _data.as_targets converts it or explains what is wrong)."""
+    if (type(y) is not np.ndarray or y.dtype.kind not in "iu" or len(output_shape) != 2
+            or y.shape not in ((n,), (n, 1)) or y.min() < 0 or y.max() >= output_shape[1]):
+        return None
+    return y.astype(np.float32).reshape(n, 1)
+
+
 class Trainer:
     """Mixed into Sequential: everything that runs data through the model."""
 
@@ -61,6 +91,10 @@ class Trainer:
             raise ValueError(f"{name} is required to train or evaluate: the model needs targets")
         y_shape = np.shape(y)
         self._prepare_compiled(y_shape)
+        if self._is_sparse():
+            ids = _class_ids(y, len(xa), self.output_shape)
+            if ids is not None:
+                return ids
         return _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
 
     def _weights(self, n, y, sample_weight, class_weight):
@@ -337,7 +371,6 @@ class Trainer:
         >>> model.evaluate(np.ones((4, 2)), np.zeros(4), verbose=0, return_dict=True)
         {'loss': 2.0, 'mse': 4.0}
         """
-        from cnn.callbacks import CallbackList
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         verbose_level = _check_verbose(verbose)
@@ -352,8 +385,7 @@ class Trainer:
             xa, ya, sw = xa[:rows], ya[:rows], None if sw is None else sw[:rows]
         batch = min(batch_size or 32, len(xa))
         n_steps = math.ceil(len(xa) / batch)
-        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
-                           epochs=1, steps=n_steps)
+        cbs = _call_callbacks(self, callbacks, verbose_level, n_steps)
         plan = self._get_plan(batch)
         cbs.on_test_begin()
 
@@ -397,7 +429,6 @@ class Trainer:
         >>> model.predict(np.ones((5, 2)), verbose=0).shape
         (5, 3)
         """
-        from cnn.callbacks import CallbackList
         verbose_level = _check_verbose(verbose)
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
@@ -408,8 +439,7 @@ class Trainer:
         n_steps = math.ceil(len(xa) / batch)
         if verbose == "auto" and n_steps == 1:
             verbose_level = 0  # no "1/1" bar on every small predict (a Keras annoyance)
-        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
-                           epochs=1, steps=n_steps)
+        cbs = _call_callbacks(self, callbacks, verbose_level, n_steps)
         cbs.on_predict_begin()
 
         def progress(k, s):

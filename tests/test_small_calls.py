@@ -50,3 +50,33 @@ def test_silent_calls_without_callbacks_match_calls_with_an_empty_list():
                                          on_predict_end=lambda logs: seen.append("end"))
     m.predict(x, verbose=0, callbacks=[probe])
     assert seen == ["begin", "end"]  # a callback still gets its hooks on a silent call
+
+
+@pytest.mark.parametrize("tail", [(4,), (2, 3)])
+def test_float_rows_shortcut_equals_the_full_conversion(tail):
+    x = np.random.default_rng(1).normal(size=(6,) + tail).astype(np.float32)
+    for given in (x, x[::2], np.asfortranarray(x)):
+        fast = trainer._float_rows(given, tail)
+        full = _data.as_features(given, tail).reshape(len(given), -1)
+        assert fast.dtype == np.float32 and fast.flags.c_contiguous and not np.shares_memory(fast, given)
+        assert np.array_equal(fast, full)
+
+
+@pytest.mark.parametrize("x", [np.array([[1.0, np.nan, 0, 0]], np.float32), np.array([[1e39, 0, 0, 0]]),
+                               np.ones((2, 4)), np.ones((2, 4), np.float16), np.ones((2, 5), np.float32),
+                               np.ones(4, np.float32), np.ones((0, 4), np.float32), np.ones((2, 4), dtype=int),
+                               [[1.0, 2, 3, 4]]])
+def test_float_rows_shortcut_leaves_everything_else_to_the_full_conversion(x):
+    assert trainer._float_rows(x, (4,)) is None
+
+
+def test_bad_features_get_the_full_message():
+    m = _model()
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
+        m.predict(np.array([[1.0, np.inf, 0, 0]]), verbose=0)
+    with pytest.warns(RuntimeWarning, match="overflow") as warned:  # once, as before the shortcut
+        with pytest.raises(ValueError, match="contains NaN or infinity"):
+            m.predict_on_batch(np.array([[1e39, 0, 0, 0]]))
+    assert len(warned) == 1
+    with pytest.raises(ValueError, match=r"has shape \(1, 5\), but the model expects \(n, 4\)"):
+        m(np.ones((1, 5)))

@@ -8,12 +8,11 @@ describes itself again and the plan is rebuilt only if that description differs;
 """
 import threading
 
-from cnn import _watched
+from cnn import _watched, utils
 
 
 def _stamp():
-    from cnn.utils import _global_seed
-    return _watched.changes(), _global_seed()
+    return _watched.changes(), utils._global_seed()
 
 
 class _Entry:

@@ -316,12 +316,12 @@ class Sequential(Trainer):
 
     def _prepare_compiled(self, y_shape):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
-        from cnn import metrics as metrics_module
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
         y_key = (len(y_shape), y_shape[-1] if len(y_shape) > 1 else 1)
         if self._metrics_key == y_key and self._metric_objects is not None:
             return
+        from cnn import metrics as metrics_module
         self._loss_obj = self._resolve_loss(y_shape)
         objs = [metrics_module.get(m, y_shape, self.output_shape) for m in self._metric_specs]
         sparse = self._loss_obj.c_record()[0] == 6

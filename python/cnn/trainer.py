@@ -76,11 +76,24 @@ def _class_ids(y, n, output_shape):
     return y.astype(np.float32).reshape(n, 1)
 
 
+def _float_rows(x, tail):
+    """A float32 array already shaped (n,) + tail, as a private (n, size) copy checked finite in one
+    pass; None for anything else (then _data.as_features converts it, warns on overflow, or explains)."""
+    if type(x) is not np.ndarray or x.dtype != np.float32 or x.shape[1:] != tail or not len(x):
+        return None
+    out = np.array(x.reshape(len(x), -1), order="C")
+    return out if np.isfinite(out).all() else None
+
+
 class Trainer:
     """Mixed into Sequential: everything that runs data through the model."""
 
     # ------------------------------------------------------------------ data
     def _features(self, x, name="x"):
+        if self.built:
+            xa = _float_rows(x, self.input_shape[1:])
+            if xa is not None:
+                return xa
         xa = _data.as_features(x, self.input_shape[1:] if self.input_shape else None, name)
         if not self.built:
             self.build((None,) + xa.shape[1:])
@@ -263,7 +276,7 @@ class Trainer:
                 if batch_hooks:
                     cbs.on_train_batch_end(done - 1, self._logs(sums))
             logs = self._logs(sums)
-            if not warned_nan and not np.isfinite(logs["loss"]):
+            if not warned_nan and not math.isfinite(logs["loss"]):
                 warned_nan = True
                 warnings.warn(f"The loss became NaN or infinite in epoch {epoch + 1}: the weights are no longer "
                               "usable. Try a smaller learning rate or scaled inputs. (Training goes on, as in "
@@ -492,7 +505,7 @@ class Trainer:
         sums, self.optimizer.iterations = plan.train(
             xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._step_schedule(), None, 0.0)
         logs = self._logs(sums)
-        if not np.isfinite(logs["loss"]):
+        if not math.isfinite(logs["loss"]):
             warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,
                           stacklevel=2)
         return self._results(logs, return_dict)

@@ -154,3 +154,29 @@ def test_copies_get_their_own_plans_and_lock():
         assert np.array_equal(clone.predict(x, verbose=0), want)
         clone.train_on_batch(x, y)
         assert np.array_equal(m.predict(x, verbose=0), want)  # the original is untouched
+
+
+def test_assigning_another_optimizer_rebuilds(builds):
+    m = _model()
+    x, y = _data()
+    m.train_on_batch(x, y)
+    builds[0] = 0
+    m.optimizer = cnn.optimizers.SGD(learning_rate=0.0)
+    before = m.get_weights()
+    m.train_on_batch(x, y)
+    assert builds[0] == 1
+    for a, b in zip(before, m.get_weights()):
+        assert np.array_equal(a, b)
+
+
+def test_pickle_from_before_the_plan_cache_still_loads():
+    m = _model()
+    x, y = _data()
+    m.train_on_batch(x, y)
+    state = pickle.loads(pickle.dumps(m.__getstate__()))  # a copy, as an old pickle would hold
+    state.pop("_plans")
+    state["optimizer"] = state.pop("_optimizer")
+    old = cnn.Sequential.__new__(cnn.Sequential)
+    old.__setstate__(state)
+    assert np.array_equal(old.predict(x, verbose=0), m.predict(x, verbose=0))
+    assert old.train_on_batch(x, y) == m.train_on_batch(x, y)

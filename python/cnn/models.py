@@ -37,6 +37,7 @@ class Sequential(Trainer):
     """
 
     def __init__(self, layers=None, trainable=True, name=None):
+        self._plans = PlanCache()
         self.name = name or _unique_name("sequential")
         self._input = None
         self._layers = []
@@ -58,7 +59,6 @@ class Sequential(Trainer):
         self._n_trainable = 0
         self._slots = None
         self._slots_layout = None
-        self._plans = PlanCache()
         self._trainable = bool(trainable)
         if layers is not None:
             if isinstance(layers, Layer):
@@ -175,6 +175,15 @@ class Sequential(Trainer):
             raise ValueError(f"This model has not yet been built, so {what} is not available. Build it by "
                              "calling model.build((None, n_features)), by starting it with cnn.Input(shape=...), "
                              "or by calling fit/predict on data.")
+
+    @property
+    def optimizer(self):
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, value):
+        self._optimizer = value
+        self._plans.invalidate()  # the plan holds the optimizer's record
 
     @property
     def trainable(self):
@@ -478,6 +487,8 @@ class Sequential(Trainer):
         from cnn import saving
         state = dict(state)
         state.setdefault("_plans", PlanCache())  # pickled before the plan cache existed
+        if "optimizer" in state:                 # ... or before `optimizer` became a property
+            state["_optimizer"] = state.pop("optimizer")
         saving.model_setstate(self, state)
         self._drop_stale_plan_fields()
 

@@ -167,3 +167,30 @@ def test_callback_may_predict_and_evaluate_on_the_model_it_trains():
 
     m.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[Probe()])  # must not deadlock
     assert results.count((8, 4)) == 4 and len(results) == 6
+
+
+def test_weights_read_during_fit_are_whole_snapshots():
+    x, y = _data(12, n=512)
+    m = _model()
+    boundaries = [[w.copy() for w in m.get_weights()]]  # the weights between calls into the core
+
+    class Record(cnn.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            boundaries.append(self.model.get_weights())
+
+    snapshots = []
+    done = threading.Event()
+
+    def reader():
+        while not done.is_set():
+            snapshots.append(m.get_weights())
+
+    def trainer():
+        try:
+            m.fit(x, y, batch_size=8, epochs=6, verbose=0, shuffle=False, callbacks=[Record()])
+        finally:
+            done.set()
+
+    _run_threads([trainer, reader])
+    for snap in snapshots:
+        assert any(all(np.array_equal(a, b) for a, b in zip(snap, seen)) for seen in boundaries)

@@ -7,7 +7,7 @@ from cnn import _core
 from cnn._plan import PlanCache
 from cnn.layers.base import Layer, _unique_name
 from cnn.layers.core import InputLayer
-from cnn.trainer import Trainer
+from cnn.trainer import Trainer, _locked
 from cnn.variables import assign_all
 
 _warned_input_shape = [False]
@@ -216,9 +216,11 @@ class Sequential(Trainer):
     def variables(self):
         return self.weights
 
+    @_locked  # a whole snapshot: never half of a step another thread is running
     def get_weights(self):
         return [v.numpy() for v in self.weights]
 
+    @_locked
     def set_weights(self, weights):
         self._require_built("set_weights")
         assign_all(self.weights, weights, f"model '{self.name}'")
@@ -462,14 +464,17 @@ class Sequential(Trainer):
         return f"<Sequential name={self.name}, built={self.built}>"
 
     # ------------------------------------------------------------------ saving, pickle, copy (cnn/saving.py)
+    @_locked
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         from cnn import saving
         saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    @_locked
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         from cnn import saving
         saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
+    @_locked
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         from cnn import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)

@@ -180,3 +180,18 @@ def test_pickle_from_before_the_plan_cache_still_loads():
     old.__setstate__(state)
     assert np.array_equal(old.predict(x, verbose=0), m.predict(x, verbose=0))
     assert old.train_on_batch(x, y) == m.train_on_batch(x, y)
+
+
+def test_metric_change_rebuilds(builds):
+    cnn.utils.set_random_seed(4)
+    acc = cnn.metrics.BinaryAccuracy(threshold=0.5)
+    m = cnn.Sequential([cnn.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[acc])
+    x, _ = _data(64)
+    y = np.ones(64)
+    _, at_half = m.evaluate(x, y, verbose=0)
+    builds[0] = 0
+    acc.threshold = 1.0  # no sigmoid output reaches 1: every prediction becomes 0
+    _, at_one = m.evaluate(x, y, verbose=0)
+    assert builds[0] == 1
+    assert at_one == 0.0 < at_half

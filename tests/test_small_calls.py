@@ -74,9 +74,9 @@ def test_bad_features_get_the_full_message():
     m = _model()
     with pytest.raises(ValueError, match="contains NaN or infinity"):
         m.predict(np.array([[1.0, np.inf, 0, 0]]), verbose=0)
-    with pytest.warns(RuntimeWarning, match="overflow") as warned:  # once, as before the shortcut
-        with pytest.raises(ValueError, match="contains NaN or infinity"):
-            m.predict_on_batch(np.array([[1e39, 0, 0, 0]]))
+    with pytest.warns(RuntimeWarning, match="overflow") as warned, \
+            pytest.raises(ValueError, match="contains NaN or infinity"):
+        m.predict_on_batch(np.array([[1e39, 0, 0, 0]]))  # one warning, as before the shortcut
     assert len(warned) == 1
     with pytest.raises(ValueError, match=r"has shape \(1, 5\), but the model expects \(n, 4\)"):
         m(np.ones((1, 5)))

@@ -194,3 +194,24 @@ def test_weights_read_during_fit_are_whole_snapshots():
     _run_threads([trainer, reader])
     for snap in snapshots:
         assert any(all(np.array_equal(a, b) for a, b in zip(snap, seen)) for seen in boundaries)
+
+
+def test_callbacks_run_under_the_lock_may_call_the_model_again():
+    # evaluate and predict hold the model's lock while their callbacks run: it must be re-entrant
+    x, y = _data(21, n=96)
+    m = _model()
+    got = []
+
+    class Nested(cnn.callbacks.Callback):
+        def on_test_end(self, logs=None):
+            got.append(self.model.predict(x[:4], verbose=0).shape)
+
+        def on_predict_end(self, logs=None):
+            got.append(self.model.test_on_batch(x, y)[1] <= 1)
+
+    worker = threading.Thread(target=lambda: (m.evaluate(x, y, verbose=0, callbacks=[Nested()]),
+                                              m.predict(x, verbose=0, callbacks=[Nested()])), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "deadlock: a callback could not call its own model"
+    assert got == [(4, 4), True]

@@ -23,8 +23,9 @@ class _Entry:
 
 
 class PlanCache:
-    """One per model. Hold `lock` while a plan runs (an RLock, so a callback inside fit may call
-    predict or evaluate on the same model). Pickles and deep-copies as a new, empty cache."""
+    """One per model. Hold `lock` while a plan runs; it is an RLock, so a callback run under it (by
+    evaluate, predict or fit) may call the same model again. Pickles and deep-copies as a new,
+    empty cache, so no lock ever enters a saved state."""
 
     def __init__(self):
         self.lock = threading.RLock()

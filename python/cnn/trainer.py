@@ -38,7 +38,7 @@ def _require_compiled(model):
 
 def _locked(method):
     """Runs the method holding the model's lock: its C plans' buffers serve one caller at a time
-    (the kernels run without the GIL). An RLock, so a callback inside fit may call it too."""
+    (the kernels run without the GIL). An RLock, so a callback run meanwhile may call the model too."""
     @functools.wraps(method)
     def run(self, *args, **kwargs):
         with self._plans.lock:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn import _data, layers, trainer
+from cnn import _data, _shortcuts, layers
 
 
 def _model():
@@ -17,18 +17,18 @@ def _model():
 @pytest.mark.parametrize("shape", [(5,), (5, 1)])
 def test_class_ids_shortcut_equals_the_full_conversion(dtype, shape):
     y = np.array([0, 2, 1, 1, 0], dtype=dtype).reshape(shape)
-    fast = trainer._class_ids(y, 5, (None, 3))
+    fast = _shortcuts.class_ids(y, 5, (None, 3))
     full = _data.as_targets(y, 5, (None, 3), True)
     assert fast.dtype == full.dtype and fast.shape == full.shape and fast.flags.c_contiguous
     assert np.array_equal(fast, full)
     strided = np.arange(10, dtype=dtype)[::2] % 3
-    assert np.array_equal(trainer._class_ids(strided, 5, (None, 3)), _data.as_targets(strided, 5, (None, 3), True))
+    assert np.array_equal(_shortcuts.class_ids(strided, 5, (None, 3)), _data.as_targets(strided, 5, (None, 3), True))
 
 
 @pytest.mark.parametrize("y", [np.array([0, 3]), np.array([-1, 0]), np.array([0.0, 1.0]), [0, 1],
                                np.array([[1, 0], [0, 1]]), np.array([True, False])])
 def test_class_ids_shortcut_leaves_everything_else_to_the_full_conversion(y):
-    assert trainer._class_ids(y, 2, (None, 3)) is None
+    assert _shortcuts.class_ids(y, 2, (None, 3)) is None
 
 
 def test_out_of_range_ids_get_the_full_message():
@@ -56,7 +56,7 @@ def test_silent_calls_without_callbacks_match_calls_with_an_empty_list():
 def test_float_rows_shortcut_equals_the_full_conversion(tail):
     x = np.random.default_rng(1).normal(size=(6,) + tail).astype(np.float32)
     for given in (x, x[::2], np.asfortranarray(x)):
-        fast = trainer._float_rows(given, tail)
+        fast = _shortcuts.float_rows(given, tail)
         full = _data.as_features(given, tail).reshape(len(given), -1)
         assert fast.dtype == np.float32 and fast.flags.c_contiguous and not np.shares_memory(fast, given)
         assert np.array_equal(fast, full)
@@ -67,7 +67,7 @@ def test_float_rows_shortcut_equals_the_full_conversion(tail):
                                np.ones(4, np.float32), np.ones((0, 4), np.float32), np.ones((2, 4), dtype=int),
                                [[1.0, 2, 3, 4]]])
 def test_float_rows_shortcut_leaves_everything_else_to_the_full_conversion(x):
-    assert trainer._float_rows(x, (4,)) is None
+    assert _shortcuts.float_rows(x, (4,)) is None
 
 
 def test_bad_features_get_the_full_message():

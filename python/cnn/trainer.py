@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from cnn import _core, _data
+from cnn._shortcuts import call_callbacks, class_ids, float_rows
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 _PROGRESS_INTERVAL = 0.05
@@ -46,52 +47,13 @@ def _locked(method):
     return run
 
 
-class _NoCallbacks:
-    """Stands for the empty CallbackList of a silent evaluate or predict without callbacks: every hook
-    does nothing, and building it costs nothing (a few rows predicted in a loop)."""
-    _progbar = None
-
-    def __getattr__(self, name):
-        return _ignore
-
-
-def _ignore(*args, **kwargs):
-    return None
-
-
-def _call_callbacks(model, callbacks, verbose_level, steps):
-    from cnn.callbacks import CallbackList
-    if callbacks is None and verbose_level == 0:
-        return _NoCallbacks()
-    return CallbackList(callbacks, add_progbar=verbose_level != 0, model=model, verbose=verbose_level,
-                        epochs=1, steps=steps)
-
-
-def _class_ids(y, n, output_shape):
-    """Integer class ids in range for a (n, classes) output, as the core takes them, checked with two
-    reductions; None for anything else (then _data.as_targets converts it or explains what is wrong)."""
-    if (type(y) is not np.ndarray or y.dtype.kind not in "iu" or len(output_shape) != 2
-            or y.shape not in ((n,), (n, 1)) or y.min() < 0 or y.max() >= output_shape[1]):
-        return None
-    return y.astype(np.float32).reshape(n, 1)
-
-
-def _float_rows(x, tail):
-    """A float32 array already shaped (n,) + tail, as a private (n, size) copy checked finite in one
-    pass; None for anything else (then _data.as_features converts it, warns on overflow, or explains)."""
-    if type(x) is not np.ndarray or x.dtype != np.float32 or x.shape[1:] != tail or not len(x):
-        return None
-    out = np.array(x.reshape(len(x), -1), order="C")
-    return out if np.isfinite(out).all() else None
-
-
 class Trainer:
     """Mixed into Sequential: everything that runs data through the model."""
 
     # ------------------------------------------------------------------ data
     def _features(self, x, name="x"):
         if self.built:
-            xa = _float_rows(x, self.input_shape[1:])
+            xa = float_rows(x, self.input_shape[1:])
             if xa is not None:
                 return xa
         xa = _data.as_features(x, self.input_shape[1:] if self.input_shape else None, name)
@@ -105,7 +67,7 @@ class Trainer:
         y_shape = np.shape(y)
         self._prepare_compiled(y_shape)
         if self._is_sparse():
-            ids = _class_ids(y, len(xa), self.output_shape)
+            ids = class_ids(y, len(xa), self.output_shape)
             if ids is not None:
                 return ids
         return _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
@@ -398,7 +360,7 @@ class Trainer:
             xa, ya, sw = xa[:rows], ya[:rows], None if sw is None else sw[:rows]
         batch = min(batch_size or 32, len(xa))
         n_steps = math.ceil(len(xa) / batch)
-        cbs = _call_callbacks(self, callbacks, verbose_level, n_steps)
+        cbs = call_callbacks(self, callbacks, verbose_level, n_steps)
         plan = self._get_plan(batch)
         cbs.on_test_begin()
 
@@ -452,7 +414,7 @@ class Trainer:
         n_steps = math.ceil(len(xa) / batch)
         if verbose == "auto" and n_steps == 1:
             verbose_level = 0  # no "1/1" bar on every small predict (a Keras annoyance)
-        cbs = _call_callbacks(self, callbacks, verbose_level, n_steps)
+        cbs = call_callbacks(self, callbacks, verbose_level, n_steps)
         cbs.on_predict_begin()
 
         def progress(k, s):

@@ -1,7 +1,10 @@
 """One model shared between threads: concurrent calls give the sequential results bit for bit."""
+import os
+import signal
 import threading
 
 import numpy as np
+import pytest
 
 import cnn
 from cnn import layers
@@ -215,3 +218,32 @@ def test_callbacks_run_under_the_lock_may_call_the_model_again():
     worker.join(timeout=30)
     assert not worker.is_alive(), "deadlock: a callback could not call its own model"
     assert got == [(4, 4), True]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_another_thread_holds_the_model():
+    m = _model()
+    x = _data(30, n=8)[0]
+    want = m.predict(x, verbose=0)
+    holding, release = threading.Event(), threading.Event()
+
+    def holder():  # stands for a thread inside predict when the fork happens
+        with m._plans.lock:
+            holding.set()
+            release.wait(30)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    holding.wait(30)
+    pid = os.fork()
+    if pid == 0:  # the child: the holder thread does not exist here
+        ok = False
+        try:
+            signal.alarm(20)  # a deadlock ends the child instead of hanging the test
+            ok = np.array_equal(m.predict(x, verbose=0), want)
+        finally:
+            os._exit(0 if ok else 1)
+    release.set()
+    t.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -6,9 +6,25 @@ the global seed (the dropout and noise streams) are unchanged. When the stamp mo
 describes itself again and the plan is rebuilt only if that description differs; the model calls
 `invalidate()` for what the stamp cannot see (compile, add, pop, a new weights layout or slots).
 """
+import os
 import threading
+import weakref
 
 from cnn import _watched, utils
+
+_live = weakref.WeakSet()  # every PlanCache, so a forked child can unlock them
+
+
+def _unlock_after_fork():
+    """In a child process only the forking thread survives: a lock another thread held at the fork
+    would stay held forever, so each model gets a new lock (the forking thread's own `with` blocks
+    still release the lock object they took)."""
+    for cache in list(_live):
+        cache.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_after_fork)
 
 
 def _stamp():
@@ -30,6 +46,7 @@ class PlanCache:
     def __init__(self):
         self.lock = threading.RLock()
         self._entries = {}
+        _live.add(self)
 
     def invalidate(self):
         self._entries.clear()

@@ -101,7 +101,7 @@ def test_compile_and_layer_arguments():
         m.compile(optimizer="adam", loss="mse", metrics="accuracy")
     with pytest.raises(ValueError):
         m.compile(optimizer="adam", loss="mse", metrics=["no_such_metric"])
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model"):
         m.fit(X, Y, verbose=0)
     for bad in (0, -1, 2.5, "10", None):
         with pytest.raises((ValueError, TypeError)):

@@ -8,6 +8,7 @@ axis raises ValueError. ``c_record() -> None`` means "run ``__call__`` in Python
 import numpy as np
 
 from cnn._registry import Registry
+from cnn._watched import Watched
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg",
            "unit_norm", "min_max_norm", "serialize", "deserialize", "get"]
@@ -71,7 +72,7 @@ def _apply(record, w, rows, cols):
     return w
 
 
-class Constraint:
+class Constraint(Watched):
     """Base class: ``__call__(w)`` returns the projected weights (here: unchanged)."""
 
     _kind = None

@@ -25,6 +25,7 @@ import numpy as np
 from . import _core
 from ._naming import to_snake_case
 from ._registry import Registry
+from ._watched import Watched
 
 
 class LossKind(enum.IntEnum):
@@ -295,7 +296,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 # ------------------------------------------------------------------------------ classes
 
-class Loss:
+class Loss(Watched):
     """Base class. Subclass it and implement `call(y_true, y_pred)` returning per-sample values
     (NumPy); `__call__` applies `sample_weight` and the reduction.
 

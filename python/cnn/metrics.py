@@ -5,14 +5,16 @@ import numpy as np
 from cnn import _core
 from cnn._naming import to_snake_case
 from cnn._registry import Registry
+from cnn._watched import Watched
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
 
 
-class Metric:
+class Metric(Watched):
     """A mean of per-sample values: total / count (weighted by sample_weight)."""
     _kind = None
     _direction = "up"
+    _unwatched = frozenset({"_total", "_count"})  # running sums, not part of the C plan
 
     def __init__(self, name=None, dtype=None):
         self.name = name or _default_name(type(self))

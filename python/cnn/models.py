@@ -4,18 +4,40 @@ import warnings
 import numpy as np
 
 from cnn import _core
+from cnn._plan import PlanCache
 from cnn.layers.base import Layer, _unique_name
 from cnn.layers.core import InputLayer
-from cnn.trainer import Trainer
+from cnn.trainer import Trainer, _locked
 from cnn.variables import assign_all
 
 _warned_input_shape = [False]
 
 
 class Sequential(Trainer):
-    """A linear stack of layers (keras.Sequential)."""
+    """A linear stack of layers, each feeding the next (`keras.Sequential`).
+
+    Start with `cnn.Input(shape=...)` and the model is built at once; without it, the weights are
+    created by the first `fit`, `predict` or `build((None, n_features))`. Training runs in the C
+    core. One model may be used from several threads: calls that run it take turns.
+
+    Args:
+        layers: optional list of layers (an `Input` first, then layers) to add in order.
+        trainable: whether `fit` may update the weights.
+        name: the model's name (default "sequential", "sequential_1", ...).
+
+    Example:
+
+    >>> import cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(8, activation="relu")])
+    >>> model.add(cnn.layers.Dense(3, activation="softmax"))
+    >>> model.output_shape
+    (None, 3)
+    >>> [w.shape for w in model.weights]
+    [(4, 8), (8,), (8, 3), (3,)]
+    """
 
     def __init__(self, layers=None, trainable=True, name=None):
+        self._plans = PlanCache()
         self.name = name or _unique_name("sequential")
         self._input = None
         self._layers = []
@@ -23,6 +45,12 @@ class Sequential(Trainer):
         self.compiled = False
         self.optimizer = self.loss = None
         self._compile_args = None
+        self._metric_specs = []
+        self._metric_objects = None     # resolved against the targets' shape on first use
+        self._metrics_key = None
+        self._loss_obj = None
+        self._ema = None
+        self._warned_step = False
         self.stop_training = False
         self.history = None
         self._params = np.zeros(0, np.float32)
@@ -31,8 +59,6 @@ class Sequential(Trainer):
         self._n_trainable = 0
         self._slots = None
         self._slots_layout = None
-        self._plan = None
-        self._plan_key = None
         self._trainable = bool(trainable)
         if layers is not None:
             if isinstance(layers, Layer):
@@ -62,7 +88,7 @@ class Sequential(Trainer):
                                   UserWarning, stacklevel=3)
                 self._input = InputLayer(shape=layer._input_shape_arg)
             self._layers.append(layer)
-        self._plan = None
+        self._plans.invalidate()
         if rebuild:
             self._maybe_build()
 
@@ -83,7 +109,7 @@ class Sequential(Trainer):
         if not self._layers:
             raise ValueError("There are no layers in the model to pop")
         layer = self._layers.pop()
-        self._plan = None
+        self._plans.invalidate()
         self.built = False
         if rebuild:
             self._maybe_build()
@@ -154,7 +180,7 @@ class Sequential(Trainer):
         self._params = params
         self._layout = layout
         self._n_trainable = sum(int(np.prod(v.shape)) for v in trainable)
-        self._plan = None
+        self._plans.invalidate()
 
     # ------------------------------------------------------------------ weights
     def _require_built(self, what):
@@ -164,12 +190,22 @@ class Sequential(Trainer):
                              "or by calling fit/predict on data.")
 
     @property
+    def optimizer(self):
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, value):
+        self._optimizer = value
+        self._plans.invalidate()  # the plan holds the optimizer's record
+
+    @property
     def trainable(self):
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        self._plans.invalidate()
         for layer in self._layers:
             layer.trainable = value
 
@@ -193,9 +229,11 @@ class Sequential(Trainer):
     def variables(self):
         return self.weights
 
+    @_locked  # a whole snapshot: never half of a step another thread is running
     def get_weights(self):
         return [v.numpy() for v in self.weights]
 
+    @_locked
     def set_weights(self, weights):
         self._require_built("set_weights")
         assign_all(self.weights, weights, f"model '{self.name}'")
@@ -220,6 +258,31 @@ class Sequential(Trainer):
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training: its optimizer, loss and metrics.
+
+        Compiling again replaces all three (and the optimizer's state); the weights stay.
+
+        Args:
+            optimizer: a name ("adam", "sgd", "rmsprop", ...) or a `cnn.optimizers` instance.
+            loss: a name ("mse", "sparse_categorical_crossentropy", "crossentropy", ...) or a
+                `cnn.losses` instance. Required.
+            loss_weights: only `None` or 1 (a Sequential model has one output).
+            metrics: a list of names ("accuracy", "mae", ...) or `cnn.metrics` instances.
+                "accuracy" picks binary, categorical or sparse accuracy from the targets' shape,
+                as Keras does.
+            weighted_metrics: not supported (pass them as `metrics`).
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for Keras
+                compatibility; they change nothing here.
+
+        Example:
+
+        >>> import cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(3, activation="softmax")])
+        >>> model.compile(optimizer=cnn.optimizers.Adam(learning_rate=1e-3),
+        ...               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> model.metrics_names
+        ['loss', 'accuracy']
+        """
         from cnn import losses, optimizers
         if optimizer is None:
             raise ValueError("compile() needs an optimizer, e.g. optimizer='adam'; got None")
@@ -246,14 +309,14 @@ class Sequential(Trainer):
         self.compiled = True
         self._metric_objects = None
         self._metrics_key = None
-        self._plan = None
+        self._plans.invalidate()
         self._slots = None
         self._slots_layout = None
 
     @property
     def metrics_names(self):
         names = ["loss"]
-        if getattr(self, "_metric_objects", None):
+        if self._metric_objects:
             names += [m.name for m in self._metric_objects]
         elif self.compiled:
             names += [m if isinstance(m, str) else getattr(m, "name", str(m)) for m in self._metric_specs]
@@ -284,12 +347,12 @@ class Sequential(Trainer):
 
     def _prepare_compiled(self, y_shape, with_metrics=True):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
-        from cnn import metrics as metrics_module
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model for training or evaluation.")
+            raise ValueError("You must call `compile()` before using the model.")
         y_key = (len(y_shape), y_shape[-1] if len(y_shape) > 1 else 1)
         if self._metrics_key == y_key and self._metric_objects is not None:
             return
+        from cnn import metrics as metrics_module
         self._loss_obj = self._resolve_loss(y_shape)
         if not with_metrics:
             return
@@ -303,30 +366,35 @@ class Sequential(Trainer):
                                  "'sparse_categorical_accuracy' needs integer labels and a sparse loss"))
         self._metric_objects = objs
         self._metrics_key = y_key
-        self._plan = None
+        self._plans.invalidate()
 
     def _get_plan(self, batch_max):
-        """The C plan for the current weights layout, loss, metrics and optimizer (rebuilt only on change)."""
+        """The C plan for training and evaluation (cached, see cnn/_plan.py); hold self._plans.lock."""
+        return self._plans.get("train", batch_max, self._describe_training, self._new_training_plan)
+
+    def _describe_training(self):
+        """The training plan's inputs as the core takes them, and a key that changes when they do."""
         self._pack_weights()
         opt_rec = tuple(float(v) for v in self.optimizer._c_record())
         descs = [layer._c_layer(self._offsets) for layer in self._layers]
-        # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
-        key = (repr(descs), opt_rec, tuple(self._clipping().items()), getattr(self.optimizer, "use_ema", False))
-        if self._plan is not None and self._plan_key == key and self._plan.batch_max() >= batch_max:
-            return self._plan
         if self._slots is None or self._slots_layout != (self._layout, opt_rec):
             size = _core.opt_slot_count(opt_rec) * self._n_trainable + _core.opt_state_count(opt_rec)
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
-        if self._plan is not None:
-            batch_max = max(batch_max, self._plan.batch_max())
-        self._plan = _core.Plan(descs, tuple(float(v) for v in self._loss_obj.c_record()),
-                                [tuple(float(v) for v in m.c_record()) for m in self._metric_objects],
-                                opt_rec, self._params, self._n_trainable, self._slots, int(batch_max),
-                                **self._clipping(), **self._ema_args())
-        self._plan_key = key
-        return self._plan
+        records = (descs, tuple(float(v) for v in self._loss_obj.c_record()),
+                   [tuple(float(v) for v in m.c_record()) for m in self._metric_objects], opt_rec)
+        options = {**self._clipping(), **self._ema_args()}
+        # buffers by identity (the cached plan holds them, so an id is not reused while it lives);
+        # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
+        key = (repr(records), tuple((k, id(v) if isinstance(v, np.ndarray) else v) for k, v in options.items()),
+               id(self._params), id(self._slots))
+        return key, (records, options)
+
+    def _new_training_plan(self, described, batch_max):
+        (descs, loss_rec, metric_recs, opt_rec), options = described
+        return _core.Plan(descs, loss_rec, metric_recs, opt_rec, self._params, self._n_trainable, self._slots,
+                          int(batch_max), **options)
 
     def _ema_args(self):
         """Keras's use_ema: a moving average of the trainable weights, swapped in at the end of fit."""
@@ -334,13 +402,13 @@ class Sequential(Trainer):
         if not getattr(opt, "use_ema", False):
             self._ema = None
             return {}
-        if getattr(self, "_ema", None) is None or len(self._ema) != max(self._n_trainable, 1):
+        if self._ema is None or len(self._ema) != max(self._n_trainable, 1):
             self._ema = np.zeros(max(self._n_trainable, 1), np.float32)
         return {"ema": self._ema, "ema_momentum": float(opt.ema_momentum),
                 "ema_overwrite_frequency": int(opt.ema_overwrite_frequency or 0)}
 
     def _finalize_ema(self):
-        if getattr(self.optimizer, "use_ema", False) and getattr(self, "_ema", None) is not None \
+        if getattr(self.optimizer, "use_ema", False) and self._ema is not None \
                 and self.optimizer.iterations > 0:
             self._params[:self._n_trainable] = self._ema[:self._n_trainable]
 
@@ -349,21 +417,43 @@ class Sequential(Trainer):
         return {name: float(getattr(opt, name, None) or 0.0) for name in ("clipnorm", "clipvalue", "global_clipnorm")}
 
     def _inference_plan(self, batch_max):
-        """A plan for predict: no loss needed, so a placeholder MSE and SGD (never stepped)."""
+        """The C plan for predict (cached, see cnn/_plan.py); hold self._plans.lock."""
+        return self._plans.get("predict", batch_max, self._describe_inference, self._new_inference_plan)
+
+    def _describe_inference(self):
         self._pack_weights()
-        key = ("predict", self._layout, tuple(l.trainable for l in self._layers))
-        plan = getattr(self, "_predict_plan", None)
-        if plan is not None and self._predict_key == key and plan.batch_max() >= batch_max:
-            return plan
         descs = [layer._c_layer(self._offsets) for layer in self._layers]
-        self._predict_plan = _core.Plan(descs, (0.0, 0.0, 0.0, 1.0), [], (0.0,) * 10, self._params, 0,
-                                        np.zeros(1, np.float32), int(batch_max))
-        self._predict_key = key
-        return self._predict_plan
+        return (repr(descs), id(self._params)), descs
+
+    def _new_inference_plan(self, descs, batch_max):
+        """No loss needed, so a placeholder MSE and SGD (never stepped)."""
+        return _core.Plan(descs, (0.0, 0.0, 0.0, 1.0), [], (0.0,) * 10, self._params, 0,
+                          np.zeros(1, np.float32), int(batch_max))
+
+    @property
+    def _plan(self):
+        return None
+
+    @_plan.setter
+    def _plan(self, value):
+        """saving.py says `model._plan = None` when it replaced the optimizer slots: rebuild."""
+        if value is None:
+            self._plans.invalidate()
 
     # ------------------------------------------------------------------ display
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Prints a table of the layers, their output shapes and parameter counts (Keras 3's layout).
+
+        Args:
+            line_length: total width of the table (default 88, less on a narrow terminal, as Keras).
+            print_fn: called with the table's text instead of printing it.
+            positions, expand_nested, show_trainable, layer_range: accepted for Keras
+                compatibility; they change nothing here.
+
+        Returns:
+            None.
+        """
         from cnn.summary import print_summary
         rows = []
         for layer in self._layers:
@@ -396,14 +486,17 @@ class Sequential(Trainer):
         return f"<Sequential name={self.name}, built={self.built}>"
 
     # ------------------------------------------------------------------ saving, pickle, copy (cnn/saving.py)
+    @_locked
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         from cnn import saving
         saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    @_locked
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         from cnn import saving
         saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
+    @_locked
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         from cnn import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
@@ -419,19 +512,64 @@ class Sequential(Trainer):
 
     def __setstate__(self, state):
         from cnn import saving
+        state = dict(state)
+        state.setdefault("_plans", PlanCache())  # pickled before the plan cache existed
+        if "optimizer" in state:                 # ... or before `optimizer` became a property
+            state["_optimizer"] = state.pop("optimizer")
         saving.model_setstate(self, state)
+        self._drop_stale_plan_fields()
 
     def __deepcopy__(self, memo):
         from cnn import saving
-        return saving.model_deepcopy(self, memo)
+        new = saving.model_deepcopy(self, memo)
+        new._drop_stale_plan_fields()
+        return new
+
+    def _drop_stale_plan_fields(self):
+        """saving.model_setstate resets fields the plan cache replaced; they mean nothing now."""
+        for name in ("_predict_plan", "_plan_key", "_predict_key"):
+            self.__dict__.pop(name, None)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved with model.save() (or Keras 3's .keras files of the layers cnn runs)."""
+    """Loads a model saved with `model.save()`, or a Keras 3 `.keras` file of the layers cnn runs.
+
+    Args:
+        filepath: path (or binary file object) of a `.keras` file.
+        custom_objects: dict of name -> class or function for objects that are not built in.
+        compile: also restore the optimizer (with its state), loss and metrics, when saved.
+        safe_mode: accepted for Keras compatibility; cnn never runs code from a file.
+
+    Returns:
+        A `cnn.Sequential` model with the saved weights.
+
+    Example:
+
+    >>> import os, tempfile, cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(2)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> model.save(path)
+    >>> restored = cnn.models.load_model(path)
+    >>> all((a == b).all() for a, b in zip(model.get_weights(), restored.get_weights()))
+    True
+    """
     from cnn import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
-    """keras.models.save_model: the same as model.save(filepath)."""
+    """Saves a model to a `.keras` file (Keras 3's format); the same as `model.save(filepath)`.
+
+    The file holds the architecture, the weights and, when compiled, the compile arguments and
+    the optimizer's state, so `load_model` gives back a model that continues training exactly.
+
+    Args:
+        model: the `cnn.Sequential` model to save.
+        filepath: a path ending in `.keras`, or a binary file object.
+        overwrite: whether to replace an existing file without asking.
+        **kwargs: `zipped=True` and, as in Keras, `include_optimizer`, `save_format`.
+
+    Returns:
+        None.
+    """
     return model.save(filepath, overwrite=overwrite, **kwargs)

@@ -28,6 +28,7 @@ import numpy as np
 
 from cnn._naming import to_snake_case
 from cnn._registry import Registry
+from cnn._watched import Watched
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
@@ -83,7 +84,7 @@ def _one_minus(x):
     return 1.0 - float(x)
 
 
-class Optimizer:
+class Optimizer(Watched):
     """Base class: learning rate, iteration counter, legacy spellings, config.
 
     The update itself runs in the C core, over all the model's weights at once; `iterations` counts
@@ -117,6 +118,7 @@ class Optimizer:
     """
 
     _kind = None
+    _unwatched = frozenset({"iterations"})  # stepped on every call; not part of the C plan
     # Keras arguments kept in the config but not carried out by the C step (one warning each);
     # loss_scale_factor only matters for mixed precision, which cnn does not use.
     _NOT_APPLIED = ("gradient_accumulation_steps",)

@@ -12,7 +12,7 @@ Where the output goes and how:
 - The display is dynamic when the stream is a terminal, or (for the standard streams) inside a
   Jupyter/IPython kernel or PyCharm, which Keras also treats as dynamic. Otherwise (a file, a pipe,
   CI logs) nothing is written until the final update, which writes only the final line: no
-  backspaces, no carriage returns. Keras writes backspaces into files too; we do not.
+  backspaces, no carriage returns, no ANSI styles. Keras writes all three into files too; we do not.
 
 Values: `update(current, values)` takes (name, value) pairs (or a dict), shown in the order in
 which names first appear (the caller sorts). As in Keras, names in `stateful_metrics` (or not in
@@ -174,21 +174,22 @@ class Progbar:
         return f"%{digits}d/%d" % (current, self.target)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _bar_line(self, current, now, per_step, finalize):
-        """The verbose=1 line (with ANSI styles) and its width on screen."""
+    def _bar_line(self, current, now, per_step, finalize, styled):
+        """The verbose=1 line (with Keras's ANSI styles when `styled`) and its width on screen."""
+        bold, green, white, reset = (_BOLD, _GREEN, _WHITE, _RESET) if styled else ("",) * 4
         known = self.target is not None and self.target > 0
         if known:
             filled = int(self.width * (float(current) / self.target))
-            bar = f"{_BOLD}{self._counter(current)}{_RESET} "
+            bar = f"{bold}{self._counter(current)}{reset} "
             if filled > 0:
-                bar += f"{_GREEN}{_CELL * filled}{_RESET}"
-            bar += f"{_WHITE}{_CELL * (self.width - filled)}{_RESET}"
+                bar += f"{green}{_CELL * filled}{reset}"
+            bar += f"{white}{_CELL * (self.width - filled)}{reset}"
         else:
             bar = "%7d/Unknown" % current
         if known and not finalize:
-            info = f" {_BOLD}{_format_eta(per_step * (self.target - current))}{_RESET}"
+            info = f" {bold}{_format_eta(per_step * (self.target - current))}{reset}"
         else:
-            info = f" {_BOLD}{now - self._start:.0f}s{_RESET}"
+            info = f" {bold}{now - self._start:.0f}s{reset}"
         info += _format_time(per_step, self.unit_name) + self._metrics_text(use_abs=True)
         line = bar + info
         return line, len(_ANSI.sub("", line))
@@ -213,7 +214,7 @@ class Progbar:
             dynamic = self._is_dynamic(stream)
             if not dynamic and not finalize:
                 return  # a log file gets the final line only
-            line, width = self._bar_line(current, now, per_step, finalize)
+            line, width = self._bar_line(current, now, per_step, finalize, styled=dynamic)
             prev = self._prev_total_width if dynamic else 0
             head = "\b" * prev + "\r" if dynamic else ""
             tail = " " * (prev - width) if prev > width else ""

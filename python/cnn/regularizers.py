@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from cnn._registry import Registry
+from cnn._watched import Watched
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
            "orthogonal_regularizer", "serialize", "deserialize", "get"]
@@ -47,7 +48,7 @@ def _l1l2_value(w, l1, l2):
     return r
 
 
-class Regularizer:
+class Regularizer(Watched):
     """Base class: ``__call__(w)`` returns the penalty of weights ``w`` as a Python float."""
 
     def __call__(self, x):

@@ -1,11 +1,13 @@
 """fit, evaluate, predict and the *_on_batch methods: Python drives epochs and callbacks, the C
 core runs the steps (one call per epoch unless a callback asks for batch hooks)."""
+import functools
 import math
 import warnings
 
 import numpy as np
 
 from cnn import _core, _data
+from cnn._shortcuts import call_callbacks, class_ids, float_rows
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 _PROGRESS_INTERVAL = 0.05
@@ -34,11 +36,33 @@ def _f32(v):
     return float(np.float32(v))
 
 
+_NOT_COMPILED = "You must call `compile()` before using the model."  # Keras 3's words
+
+
+def _require_compiled(model):
+    if not model.compiled:
+        raise ValueError(_NOT_COMPILED)
+
+
+def _locked(method):
+    """Runs the method holding the model's lock: its C plans' buffers serve one caller at a time
+    (the kernels run without the GIL). An RLock, so a callback run meanwhile may call the model too."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._plans.lock:
+            return method(self, *args, **kwargs)
+    return run
+
+
 class Trainer:
     """Mixed into Sequential: everything that runs data through the model."""
 
     # ------------------------------------------------------------------ data
     def _features(self, x, name="x"):
+        if self.built:
+            xa = float_rows(x, self.input_shape[1:])
+            if xa is not None:
+                return xa
         xa = _data.as_features(x, self.input_shape[1:] if self.input_shape else None, name)
         if not self.built:
             self.build((None,) + xa.shape[1:])
@@ -49,8 +73,10 @@ class Trainer:
             raise ValueError(f"{name} is required to train or evaluate: the model needs targets")
         y_shape = np.shape(y)
         self._prepare_compiled(y_shape, with_metrics=False)
-        # the labels are checked against the loss first: its messages name the usual label mistakes
-        ya = _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
+        ya = class_ids(y, len(xa), self.output_shape) if self._is_sparse() else None  # the fast path
+        if ya is None:
+            # the labels are checked against the loss first: its messages name the usual label mistakes
+            ya = _data.as_targets(y, len(xa), self.output_shape, self._is_sparse(), name, self._broadcasts())
         self._prepare_compiled(y_shape)
         return ya
 
@@ -100,6 +126,45 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
             validation_freq=1, **kwargs):
+        """Trains the model for a number of epochs on NumPy (or pandas) data.
+
+        Args:
+            x: input data, shape (samples, features...).
+            y: targets: class ids for sparse losses, one row per sample otherwise.
+            batch_size: samples per gradient update (default 32).
+            epochs: index of the epoch to stop at (with `initial_epoch`, the number of epochs run is
+                `epochs - initial_epoch`).
+            verbose: "auto" or 1 (progress bar), 2 (one line per epoch) or 0 (silent).
+            callbacks: list of `cnn.callbacks.Callback` instances.
+            validation_split: fraction of the data, taken from the end before shuffling, to
+                evaluate on after each epoch instead of training on.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`.
+            shuffle: shuffle the samples before each epoch (True), not at all (False) or within
+                batch-sized chunks ("batch").
+            class_weight: dict class id -> weight, to weight the loss of each sample by its class.
+            sample_weight: one weight per sample.
+            initial_epoch: epoch at which to start (to resume a previous run).
+            steps_per_epoch: batches per epoch (default: the whole data).
+            validation_steps: batches of the validation data to evaluate.
+            validation_batch_size: batch size for validation (default `batch_size`).
+            validation_freq: validate every this many epochs, or at the epochs in a list.
+
+        Returns:
+            A `History` object: `history.history` maps "loss", each metric and their "val_"
+            versions to one value per epoch.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data or arguments.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> history = model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)
+        >>> len(history.history["loss"])
+        3
+        """
         from cnn.callbacks import CallbackList
         if "nb_epoch" in kwargs:
             epochs = kwargs.pop("nb_epoch")
@@ -122,32 +187,25 @@ class Trainer:
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `fit()`.")
-
-        xa = self._features(x)
-        ya = self._targets(xa, y)
-        sw = self._weights(len(xa), ya, sample_weight, class_weight)
-        val = None
-        if validation_data is not None:
-            val = self._validation_arrays(validation_data)
-        elif validation_split:
-            (xa, ya, sw), (xv, yv, swv) = _data.split_validation([xa, ya, sw], validation_split)
-            _data.warn_if_one_class(yv, self._is_sparse())
-            val = (np.ascontiguousarray(xv), np.ascontiguousarray(yv), swv)
-            xa, ya = np.ascontiguousarray(xa), np.ascontiguousarray(ya)
-        n = len(xa)
-        if batch_size is None:
-            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
-        batch_size = min(batch_size, n)
-        steps_full = math.ceil(n / batch_size)
-        steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
-        if val is not None and validation_steps is not None:  # Keras: only the first validation_steps batches
-            rows = _check_int("validation_steps", validation_steps, 1) * (validation_batch_size or batch_size)
-            val = tuple(None if a is None else a[:rows] for a in val)
-        val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
-        self._warn_if_step_activation()
-        plan = self._get_plan(max(batch_size, val_batch))
+        _require_compiled(self)
+        # the model's lock is held while preparing and during each call into the core, not between
+        # them, so another thread may predict or evaluate between epochs (or steps)
+        lock = self._plans.lock
+        with lock:
+            xa, ya, sw, val = self._fit_arrays(x, y, sample_weight, class_weight, validation_data,
+                                               validation_split)
+            n = len(xa)
+            if batch_size is None:
+                batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+            batch_size = min(batch_size, n)
+            steps_full = math.ceil(n / batch_size)
+            steps = min(steps_per_epoch, steps_full) if steps_per_epoch else steps_full
+            if val is not None and validation_steps is not None:  # Keras: the first validation_steps batches
+                rows = _check_int("validation_steps", validation_steps, 1) * (validation_batch_size or batch_size)
+                val = tuple(None if a is None else a[:rows] for a in val)
+            val_batch = min(validation_batch_size or batch_size, len(val[0])) if val is not None else 1
+            self._warn_if_step_activation()
+            plan = self._get_plan(max(batch_size, val_batch))
 
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose_level != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=steps)
@@ -181,33 +239,52 @@ class Trainer:
                         cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
                     return self.stop_training
 
-                part, self.optimizer.iterations = plan.train(
-                    xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations, self._step_schedule(),
-                    None if batch_hooks else progress, _PROGRESS_INTERVAL)
+                with lock:
+                    part, self.optimizer.iterations = plan.train(
+                        xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations,
+                        self._step_schedule(), None if batch_hooks else progress, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
                 position += chunk
                 done += chunk
                 if batch_hooks:
                     cbs.on_train_batch_end(done - 1, self._logs(sums))
             logs = self._logs(sums)
-            if not warned_nan and not np.isfinite(logs["loss"]):
+            if not warned_nan and not math.isfinite(logs["loss"]):
                 warned_nan = True
                 warnings.warn(f"The loss became NaN or infinite in epoch {epoch + 1}: the weights are no longer "
                               "usable. Try a smaller learning rate or scaled inputs. (Training goes on, as in "
                               "Keras; add cnn.callbacks.TerminateOnNaN() to stop it.)", RuntimeWarning, stacklevel=2)
             if val is not None and self._should_validate(epoch, validation_freq):
-                logs.update(self._logs(plan.evaluate(val[0], val[1], val[2], val_batch, None, 0), "val_"))
+                with lock:
+                    val_sums = plan.evaluate(val[0], val[1], val[2], val_batch, None, 0)
+                logs.update(self._logs(val_sums, "val_"))
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        self._finalize_ema()
+        with lock:
+            self._finalize_ema()
         cbs.on_train_end(logs)
         return self.history
+
+    def _fit_arrays(self, x, y, sample_weight, class_weight, validation_data, validation_split):
+        """fit's training arrays and its validation arrays (or None)."""
+        xa = self._features(x)
+        ya = self._targets(xa, y)
+        sw = self._weights(len(xa), ya, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            val = self._validation_arrays(validation_data)
+        elif validation_split:
+            (xa, ya, sw), (xv, yv, swv) = _data.split_validation([xa, ya, sw], validation_split)
+            _data.warn_if_one_class(yv, self._is_sparse())
+            val = (np.ascontiguousarray(xv), np.ascontiguousarray(yv), swv)
+            xa, ya = np.ascontiguousarray(xa), np.ascontiguousarray(ya)
+        return xa, ya, sw, val
 
     def _warn_if_step_activation(self):
         """The perceptron lesson's Heaviside step has a zero gradient: nothing below it can learn."""
         from cnn import activations
-        if not getattr(self, "_warned_step", False) and any(
+        if not self._warned_step and any(
                 getattr(l, "activation", None) is activations.step for l in self._layers):
             self._warned_step = True
             warnings.warn("The 'step' activation has a zero gradient, so gradient descent cannot train the "
@@ -250,16 +327,42 @@ class Trainer:
         return xv, yv, swv
 
     # ------------------------------------------------------------------ evaluate / predict
+    @_locked
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
-        from cnn.callbacks import CallbackList
+        """Returns the loss and metrics of the model on the given data (no weights change).
+
+        Args:
+            x: input data.
+            y: targets, as for `fit`.
+            batch_size: samples per batch (default 32); the results do not depend on it.
+            verbose: "auto" or 1 (progress bar), or 0 (silent).
+            sample_weight: one weight per sample.
+            steps: evaluate only the first `steps` batches.
+            callbacks: list of `cnn.callbacks.Callback` instances.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss as a float if the model has no metrics, else `[loss, metric, ...]` in
+            compile order, or a dict with `return_dict=True`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data or arguments.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile(optimizer="sgd", loss="mae", metrics=["mse"])
+        >>> model.evaluate(np.ones((4, 2)), np.zeros(4), verbose=0, return_dict=True)
+        {'loss': 2.0, 'mse': 4.0}
+        """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         verbose_level = _check_verbose(verbose)
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `evaluate()`.")
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = _data.as_sample_weight(sample_weight, len(xa))
@@ -268,8 +371,7 @@ class Trainer:
             xa, ya, sw = xa[:rows], ya[:rows], None if sw is None else sw[:rows]
         batch = min(batch_size or 32, len(xa))
         n_steps = math.ceil(len(xa) / batch)
-        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
-                           epochs=1, steps=n_steps)
+        cbs = call_callbacks(self, callbacks, verbose_level, n_steps)
         plan = self._get_plan(batch)
         cbs.on_test_begin()
 
@@ -289,8 +391,30 @@ class Trainer:
         values = [logs["loss"]] + [logs[m.name] for m in self._metric_objects]
         return values[0] if len(values) == 1 else values
 
+    @_locked
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        from cnn.callbacks import CallbackList
+        """Returns the model's outputs for the inputs `x`, computed batch by batch (inference mode).
+
+        It needs no `compile()`, as in Keras 3. For a few rows in a loop, `predict_on_batch` or
+        `model(x)` skip the batching and callbacks.
+
+        Args:
+            x: input data.
+            batch_size: samples per batch (default 32); the results do not depend on it.
+            verbose: "auto" (a progress bar, but none when the data fits one batch), 1, or 0.
+            steps: predict only the first `steps` batches.
+            callbacks: list of `cnn.callbacks.Callback` instances.
+
+        Returns:
+            A float32 NumPy array of shape (samples,) + `output_shape[1:]`.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(3)])
+        >>> model.predict(np.ones((5, 2)), verbose=0).shape
+        (5, 3)
+        """
         verbose_level = _check_verbose(verbose)
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
@@ -301,8 +425,7 @@ class Trainer:
         n_steps = math.ceil(len(xa) / batch)
         if verbose == "auto" and n_steps == 1:
             verbose_level = 0  # no "1/1" bar on every small predict (a Keras annoyance)
-        cbs = CallbackList(callbacks, add_progbar=verbose_level != 0, model=self, verbose=verbose_level,
-                           epochs=1, steps=n_steps)
+        cbs = call_callbacks(self, callbacks, verbose_level, n_steps)
         cbs.on_predict_begin()
 
         def progress(k, s):
@@ -314,12 +437,39 @@ class Trainer:
         return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
 
     def __call__(self, x, training=False):
+        """`model(x)`: the outputs for `x` as a NumPy array, as `predict_on_batch(x)`."""
         return self.predict_on_batch(x)
 
     # ------------------------------------------------------------------ single batches
+    @_locked
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `train_on_batch()`.")
+        """Runs one gradient update on a single batch of data.
+
+        Args:
+            x: input data: the whole batch.
+            y: targets, as for `fit`.
+            sample_weight: one weight per sample.
+            class_weight: dict class id -> weight.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss and metrics on this batch (computed before the update, as in Keras), in the
+            same form as `evaluate`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> model.train_on_batch(np.ones((4, 2)), np.zeros(4))
+        4.0
+        >>> model.optimizer.iterations
+        1
+        """
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = self._weights(len(xa), ya, sample_weight, class_weight)
@@ -328,21 +478,51 @@ class Trainer:
         sums, self.optimizer.iterations = plan.train(
             xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._step_schedule(), None, 0.0)
         logs = self._logs(sums)
-        if not np.isfinite(logs["loss"]):
+        if not math.isfinite(logs["loss"]):
             warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,
                           stacklevel=2)
         return self._results(logs, return_dict)
 
+    @_locked
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before calling `test_on_batch()`.")
+        """Returns the loss and metrics on a single batch of data (no weights change).
+
+        Args:
+            x: input data: the whole batch.
+            y: targets, as for `fit`.
+            sample_weight: one weight per sample.
+            return_dict: return a dict {name: value} instead of a list.
+
+        Returns:
+            The loss and metrics on this batch, in the same form as `evaluate`.
+
+        Raises:
+            ValueError: if the model is not compiled, or for malformed data.
+        """
+        _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = _data.as_sample_weight(sample_weight, len(xa))
         sums = self._get_plan(len(xa)).evaluate(xa, ya, sw, len(xa), None, 0)
         return self._results(self._logs(sums), return_dict)
 
+    @_locked
     def predict_on_batch(self, x):
+        """Returns the model's outputs for `x` as one batch: the quickest way to run a few rows.
+
+        Args:
+            x: input data: the whole batch.
+
+        Returns:
+            A float32 NumPy array of shape (samples,) + `output_shape[1:]`.
+
+        Example:
+
+        >>> import numpy as np, cnn
+        >>> model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.predict_on_batch(np.array([[1.0, 2.0]]))
+        array([[3.]], dtype=float32)
+        """
         xa = self._features(x)
         out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)
         return out.reshape((len(xa),) + tuple(self.output_shape[1:]))

@@ -1,8 +1,10 @@
 """Variable: a named weight, seen from Python as a NumPy view into the model's flat buffer."""
 import numpy as np
 
+from cnn._watched import Watched
 
-class Variable:
+
+class Variable(Watched):
     def __init__(self, value, name, trainable=True):
         self._value = np.asarray(value, dtype=np.float32)
         self.name = name

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from cnn._naming import to_snake_case
+from cnn._watched import Watched
 from cnn.variables import Variable, assign_all
 
 _name_counts = {}
@@ -34,7 +35,7 @@ def _shape_tuple(shape, what):
     return tuple(int(d) for d in shape)
 
 
-class Layer:
+class Layer(Watched):
     """Base class. Subclasses define build(input_shape), compute_output_shape and _c_layer."""
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,

@@ -3,6 +3,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <numpy/arrayobject.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -52,214 +53,15 @@ static int check_out(PyObject *obj, const char *name, int ndim, int typenum)
 static float *fdata(PyArrayObject *a) { return a ? (float *)PyArray_DATA(a) : NULL; }
 static long dim(PyArrayObject *a, int i) { return (long)PyArray_DIM(a, i); }
 
-/* A number field of a dict (missing: the default). */
-static int dget(PyObject *d, const char *key, double dflt, double *out)
-{
-    PyObject *v = PyDict_GetItemString(d, key);
-    if (!v) { *out = dflt; return 1; }
-    *out = PyFloat_AsDouble(v);
-    if (*out == -1.0 && PyErr_Occurred()) {
-        PyErr_Format(PyExc_TypeError, "field '%s' must be a number", key);
-        return 0;
-    }
-    return 1;
-}
-#define DGET(d, key, dflt, lvalue, type) \
-    do { double v_; if (!dget(d, key, dflt, &v_)) return 0; lvalue = (type)v_; } while (0)
-
-static int check_dict(PyObject *d, const char *what)
-{
-    if (!PyDict_Check(d)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a dict", what);
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_act(PyObject *t, cnn_act *a)
-{
-    double k, al, mx, th;
-    if (!PyArg_ParseTuple(t, "dddd", &k, &al, &mx, &th)) return 0;
-    a->kind = (int)k; a->alpha = (float)al; a->max_value = (float)mx; a->threshold = (float)th;
-    if (a->kind < 0 || a->kind >= CNN_ACT_COUNT) {
-        PyErr_Format(PyExc_ValueError, "unknown activation kind %d", a->kind);
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_loss(PyObject *t, cnn_loss *L)
-{
-    double k, fl, ls, de;
-    if (!PyArg_ParseTuple(t, "dddd", &k, &fl, &ls, &de)) return 0;
-    L->kind = (int)k; L->from_logits = (int)fl; L->label_smoothing = (float)ls; L->delta = (float)de;
-    if (L->kind < 0 || L->kind >= CNN_LOSS_COUNT) {
-        PyErr_Format(PyExc_ValueError, "unknown loss kind %d", L->kind);
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_metric(PyObject *t, cnn_metric *m)
-{
-    double k, th;
-    if (!PyArg_ParseTuple(t, "dd", &k, &th)) return 0;
-    m->kind = (int)k; m->threshold = (float)th;
-    if (m->kind < 0 || m->kind >= CNN_METRIC_COUNT) {
-        PyErr_Format(PyExc_ValueError, "unknown metric kind %d", m->kind);
-        return 0;
-    }
-    return 1;
-}
-
-/* The optimizer record, in cnn_opt field order (trailing fields may be left out: zero). */
-static int parse_opt(PyObject *t, cnn_opt *o)
-{
-    double f[19] = {0};
-    memset(o, 0, sizeof *o);
-    PyObject *seq = PySequence_Fast(t, "the optimizer record must be a tuple");
-    if (!seq) return 0;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    if (n < 1 || n > 19) {
-        Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError, "the optimizer record has %zd fields, expected 1..19", n);
-        return 0;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) f[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(seq, i));
-    Py_DECREF(seq);
-    if (PyErr_Occurred()) return 0;
-    o->kind = (int)f[0]; o->beta_1 = (float)f[1]; o->beta_2 = (float)f[2]; o->epsilon = (float)f[3];
-    o->momentum = (float)f[4]; o->rho = (float)f[5]; o->initial_accumulator_value = (float)f[6];
-    o->nesterov = (int)f[7]; o->amsgrad = (int)f[8]; o->centered = (int)f[9];
-    o->weight_decay = (float)f[10]; o->one_minus_beta_1 = (float)f[11]; o->one_minus_beta_2 = (float)f[12];
-    o->one_minus_rho = (float)f[13]; o->learning_rate_power = (float)f[14]; o->l1 = (float)f[15];
-    o->l2 = (float)f[16]; o->l2_shrinkage = (float)f[17]; o->beta = (float)f[18];
-    if (o->kind < 0 || o->kind >= CNN_OPT_COUNT) {
-        PyErr_Format(PyExc_ValueError, "unknown optimizer kind %d", o->kind);
-        return 0;
-    }
-    return 1;
-}
-
-/* Floats a slots buffer needs for n parameters. */
+/* Floats a slots buffer needs for n parameters, or -1 when that overflows. */
 static npy_intp slots_needed(const cnn_opt *o, long n)
 {
-    return (npy_intp)cnn_opt_slot_count(o) * n + cnn_opt_state_count(o);
+    npy_intp c = cnn_opt_slot_count(o), st = cnn_opt_state_count(o);
+    if (n < 0 || (c && n > (NPY_MAX_INTP - st) / c)) return -1;
+    return c * n + st;
 }
 
-static int parse_constraint(PyObject *d, const char *prefix, cnn_constraint *c)
-{
-    char key[64];
-    snprintf(key, sizeof key, "%s_constraint", prefix);
-    PyObject *t = PyDict_GetItemString(d, key);
-    memset(c, 0, sizeof *c);
-    if (!t || t == Py_None) return 1;
-    double k, mx, mn, rate;
-    if (!PyArg_ParseTuple(t, "dddd", &k, &mx, &mn, &rate)) return 0;
-    c->kind = (int)k; c->max_value = (float)mx; c->min_value = (float)mn; c->rate = (float)rate;
-    return 1;
-}
-
-static int parse_layer(PyObject *d, cnn_layer *L)
-{
-    memset(L, 0, sizeof *L);
-    if (!check_dict(d, "a layer description")) return 0;
-    DGET(d, "kind", -1, L->kind, int);
-    DGET(d, "in_size", 0, L->in_size, long);
-    DGET(d, "out_size", 0, L->out_size, long);
-    DGET(d, "in_cols", 0, L->in_cols, long);
-    DGET(d, "out_cols", 0, L->out_cols, long);
-    DGET(d, "w_off", -1, L->w_off, long);
-    DGET(d, "b_off", -1, L->b_off, long);
-    DGET(d, "mm_off", -1, L->mm_off, long);
-    DGET(d, "mv_off", -1, L->mv_off, long);
-    DGET(d, "rate", 0, L->rate, float);
-    DGET(d, "momentum", 0.99, L->momentum, float);
-    DGET(d, "epsilon", 1e-3, L->epsilon, float);
-    DGET(d, "stddev", 0, L->stddev, float);
-    DGET(d, "alpha_dropout", 0, L->alpha_dropout, int);
-    DGET(d, "multiplicative", 0, L->multiplicative, int);
-    DGET(d, "kernel_l1", 0, L->kernel_l1, float);
-    DGET(d, "kernel_l2", 0, L->kernel_l2, float);
-    DGET(d, "bias_l1", 0, L->bias_l1, float);
-    DGET(d, "bias_l2", 0, L->bias_l2, float);
-    DGET(d, "activity_l1", 0, L->activity_l1, float);
-    DGET(d, "activity_l2", 0, L->activity_l2, float);
-    DGET(d, "trainable", 1, L->trainable, int);
-    PyObject *seed = PyDict_GetItemString(d, "seed");
-    if (seed) {
-        L->seed = PyLong_AsUnsignedLongLongMask(seed);
-        if (PyErr_Occurred()) return 0;
-    }
-    PyObject *map = PyDict_GetItemString(d, "noise_map");
-    if (map && map != Py_None) {  /* freed by free_layers once the plan has its own copy */
-        PyObject *seq = PySequence_Fast(map, "noise_map must be a sequence of ints");
-        if (!seq) return 0;
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-        if (n != L->in_size) {
-            Py_DECREF(seq);
-            PyErr_SetString(PyExc_ValueError, "noise_map needs one entry per input element");
-            return 0;
-        }
-        L->noise_map = PyMem_Malloc(sizeof(int64_t) * (n ? n : 1));
-        if (!L->noise_map) { Py_DECREF(seq); PyErr_NoMemory(); return 0; }
-        for (Py_ssize_t i = 0; i < n; i++) L->noise_map[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
-        Py_DECREF(seq);
-        if (PyErr_Occurred()) return 0;
-        DGET(d, "noise_size", 0, L->noise_size, long);
-        DGET(d, "noise_batch_shared", 0, L->noise_batch_shared, int);
-    }
-    PyObject *act = PyDict_GetItemString(d, "act");
-    L->act.max_value = INFINITY;
-    if (act && !parse_act(act, &L->act)) return 0;
-    return parse_constraint(d, "kernel", &L->kernel_constraint)
-           && parse_constraint(d, "bias", &L->bias_constraint);
-}
-
-static int parse_schedule(PyObject *d, cnn_schedule *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!check_dict(d, "the learning-rate schedule")) return 0;
-    DGET(d, "kind", 0, s->kind, int);
-    DGET(d, "lr", 0.001, s->lr, double);
-    DGET(d, "decay", 0, s->decay, double);
-    DGET(d, "decay_steps", 1, s->decay_steps, double);
-    DGET(d, "decay_rate", 0, s->decay_rate, double);
-    DGET(d, "end_lr", 0, s->end_lr, double);
-    DGET(d, "power", 1, s->power, double);
-    DGET(d, "alpha", 0, s->alpha, double);
-    DGET(d, "warmup_target", NAN, s->warmup_target, double);
-    DGET(d, "warmup_steps", 0, s->warmup_steps, double);
-    DGET(d, "t_mul", 2, s->t_mul, double);
-    DGET(d, "m_mul", 1, s->m_mul, double);
-    DGET(d, "staircase", 0, s->staircase, int);
-    DGET(d, "cycle", 0, s->cycle, int);
-    PyObject *b = PyDict_GetItemString(d, "boundaries"), *v = PyDict_GetItemString(d, "values");
-    if (s->kind == CNN_SCHED_PIECEWISE) {
-        if (!b || !v) {
-            PyErr_SetString(PyExc_ValueError, "a piecewise schedule needs boundaries and values");
-            return 0;
-        }
-        PyObject *bs = PySequence_Fast(b, "boundaries must be a sequence");
-        PyObject *vs = bs ? PySequence_Fast(v, "values must be a sequence") : NULL;
-        if (!vs) { Py_XDECREF(bs); return 0; }
-        Py_ssize_t nb = PySequence_Fast_GET_SIZE(bs), nv = PySequence_Fast_GET_SIZE(vs);
-        int ok = nv == nb + 1 && nv <= CNN_SCHED_MAX_PIECES;
-        for (Py_ssize_t i = 0; ok && i < nv; i++) {
-            s->values[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(vs, i));
-            if (i < nb) s->boundaries[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(bs, i));
-        }
-        s->npieces = (int)nv;
-        Py_DECREF(bs); Py_DECREF(vs);
-        if (!ok) {
-            PyErr_Format(PyExc_ValueError, "a piecewise schedule takes up to %d values, one more than "
-                         "its boundaries", CNN_SCHED_MAX_PIECES);
-            return 0;
-        }
-        if (PyErr_Occurred()) return 0;
-    }
-    return 1;
-}
+#include "records.h"
 
 /* ------------------------------------------------------------------ progress and Ctrl-C */
 
@@ -368,35 +170,55 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     PyObject *ls = PySequence_Fast(layers, "layers must be a sequence of dicts");
     PyObject *ms = ls ? PySequence_Fast(metrics, "metrics must be a sequence") : NULL;
     if (!ms) { Py_XDECREF(ls); return -1; }
-    Py_ssize_t nl = PySequence_Fast_GET_SIZE(ls), nm = PySequence_Fast_GET_SIZE(ms);
-    cnn_layer *L = PyMem_Calloc(nl ? nl : 1, sizeof(cnn_layer));
+    Py_ssize_t nl = PySequence_Fast_GET_SIZE(ls), nm = PySequence_Fast_GET_SIZE(ms), parsed = 0;
+    cnn_layer *L = nl <= INT_MAX ? PyMem_Calloc(nl ? nl : 1, sizeof(cnn_layer)) : NULL;
     cnn_metric M[CNN_MAX_METRICS];
     cnn_loss loss;
     cnn_opt opt;
-    int ok = L != NULL && nm <= CNN_MAX_METRICS;
-    if (!ok && !PyErr_Occurred())
-        PyErr_Format(PyExc_ValueError, "at most %d metrics are supported", CNN_MAX_METRICS);
-    for (Py_ssize_t i = 0; ok && i < nl; i++) ok = parse_layer(PySequence_Fast_GET_ITEM(ls, i), &L[i]);
-    for (Py_ssize_t i = 0; ok && i < nm; i++) ok = parse_metric(PySequence_Fast_GET_ITEM(ms, i), &M[i]);
-    ok = ok && parse_loss(loss_t, &loss) && parse_opt(opt_t, &opt);
-    long n_params = (long)PyArray_SIZE((PyArrayObject *)params);
-    if (ok && PyArray_SIZE((PyArrayObject *)slots) < slots_needed(&opt, n_trainable)) {
-        PyErr_SetString(PyExc_ValueError, "slots is smaller than the optimizer needs");
-        ok = 0;
-    }
     cnn_plan *plan = NULL;
-    if (ok) {
-        int status;
-        plan = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params),
-                               n_params, n_trainable, fdata((PyArrayObject *)slots), batch_max, &status);
-        if (!plan) {
-            if (status == CNN_ERR_NOMEM) PyErr_NoMemory();
-            else PyErr_SetString(PyExc_ValueError, "the layer descriptions do not form a valid model "
-                                 "(sizes, offsets or kinds are inconsistent)");
-            ok = 0;
-        }
+    int ok = 0;
+    if (!L) {
+        if (nl > INT_MAX) PyErr_SetString(PyExc_ValueError, "too many layers");
+        else PyErr_NoMemory();
+        goto done;
     }
-    for (Py_ssize_t i = 0; L && i < nl; i++) PyMem_Free(L[i].noise_map);
+    if (nm > CNN_MAX_METRICS) {
+        PyErr_Format(PyExc_ValueError, "at most %d metrics are supported, got %zd", CNN_MAX_METRICS, nm);
+        goto done;
+    }
+    for (; parsed < nl; parsed++)
+        if (!parse_layer(PySequence_Fast_GET_ITEM(ls, parsed), &L[parsed])) goto done;
+    for (Py_ssize_t i = 0; i < nm; i++)
+        if (!conv_metric(PySequence_Fast_GET_ITEM(ms, i), &M[i])) goto done;
+    if (!conv_loss(loss_t, &loss) || !conv_opt(opt_t, &opt)) goto done;
+    long n_params = (long)PyArray_SIZE((PyArrayObject *)params);
+    npy_intp need = slots_needed(&opt, n_trainable);
+    if (need < 0 || PyArray_SIZE((PyArrayObject *)slots) < need) {
+        PyErr_SetString(PyExc_ValueError, "slots is smaller than the optimizer needs");
+        goto done;
+    }
+    int status;
+    cnn_diag diag;
+    Py_BEGIN_ALLOW_THREADS
+    plan = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params), n_params,
+                           n_trainable, fdata((PyArrayObject *)slots), batch_max, &status, &diag);
+    Py_END_ALLOW_THREADS
+    if (!plan) {
+        if (status == CNN_ERR_NOMEM) PyErr_NoMemory();
+        else if (diag.layer >= 0)
+            PyErr_Format(PyExc_ValueError, "layer %d (%s): field '%s' is inconsistent (sizes, offsets or "
+                         "kind do not form a valid model)", diag.layer,
+                         L[diag.layer].kind >= 0 && L[diag.layer].kind < cnn_layer_kind_count()
+                             ? cnn_layer_kinds.names[L[diag.layer].kind] : "?", diag.field);
+        else
+            PyErr_Format(PyExc_ValueError, "invalid plan argument '%s'", diag.field ? diag.field : "?");
+        goto done;
+    }
+    ok = 1;
+done:
+    for (Py_ssize_t i = 0; L && i < parsed; i++) free_layer(&L[i]);
+    long in_size = ok ? cnn_shape_size(&L[0].in) : 0, out_size = ok ? cnn_shape_size(&L[nl - 1].out) : 0;
+    long out_cols = ok ? L[nl - 1].out.dim[L[nl - 1].out.ndim - 1] : 1;
     PyMem_Free(L);
     Py_DECREF(ls); Py_DECREF(ms);
     if (!ok) return -1;
@@ -409,13 +231,9 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     Py_INCREF(slots); self->slots = (PyArrayObject *)slots;
     Py_XDECREF(self->ema);
     Py_INCREF(ema); self->ema = ema;
-    PyObject *first = PySequence_GetItem(layers, 0), *last = PySequence_GetItem(layers, nl - 1);
-    double v;
-    dget(first, "in_size", 0, &v); self->in_size = (long)v;
-    dget(last, "out_size", 0, &v); self->out_size = (long)v;
-    double oc; dget(last, "out_cols", 1, &oc);
-    self->y_size = loss.kind == CNN_LOSS_SCCE ? self->out_size / (long)oc : self->out_size;
-    Py_XDECREF(first); Py_XDECREF(last);
+    self->in_size = in_size;
+    self->out_size = out_size;
+    self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
     self->nmetrics = (int)nm;
     return 0;
 }
@@ -457,23 +275,22 @@ static int check_data(PlanObject *self, PyObject *X, PyObject *Y, PyObject *SW, 
 
 static PyObject *Plan_train(PlanObject *self, PyObject *args)
 {
-    PyObject *X, *Y, *SW, *perm, *sched_d, *cb;
+    PyObject *X, *Y, *SW, *perm, *cb;
     long batch, first, nsteps, iteration;
     double interval;
-    if (!PyArg_ParseTuple(args, "OOOOllllOOd", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
-                          &iteration, &sched_d, &cb, &interval))
+    cnn_schedule sched;
+    if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
+                          &iteration, conv_schedule, &sched, &cb, &interval))
         return NULL;
     long n;
-    cnn_schedule sched;
-    if (!check_plan(self) || !check_data(self, X, Y, SW, &n) || !check_out(perm, "perm", 1, NPY_INT64)
-        || !parse_schedule(sched_d, &sched))
+    if (!check_plan(self) || !check_data(self, X, Y, SW, &n) || !check_out(perm, "perm", 1, NPY_INT64))
         return NULL;
     if (dim((PyArrayObject *)perm, 0) != n) {
         PyErr_SetString(PyExc_ValueError, "perm must have one index per sample");
         return NULL;
     }
     if (batch <= 0 || batch > cnn_plan_batch_max(self->plan) || first < 0 || nsteps < 0
-        || (nsteps > 0 && (first + nsteps - 1) * batch >= n)) {
+        || (nsteps > 0 && (n <= 0 || first > (n - 1) / batch || nsteps - 1 > (n - 1) / batch - first))) {
         PyErr_Format(PyExc_ValueError, "steps %ld..%ld of batch %ld do not fit %ld samples", first,
                      first + nsteps, batch, n);
         return NULL;
@@ -596,6 +413,10 @@ PyMODINIT_FUNC PyInit__core(void)
     Py_INCREF(&PlanType);
     if (PyModule_AddObject(m, "Plan", (PyObject *)&PlanType) < 0) {
         Py_DECREF(&PlanType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (!export_records(m)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -153,7 +153,7 @@ static PyObject *k_act_forward(PyObject *self, PyObject *args)
 {
     PyObject *rec, *xo;
     cnn_act a;
-    if (!PyArg_ParseTuple(args, "OO", &rec, &xo) || !parse_act(rec, &a)) return NULL;
+    if (!PyArg_ParseTuple(args, "OO", &rec, &xo) || !conv_act(rec, &a)) return NULL;
     PyArrayObject *x = as_f32(xo, "x", 2);
     if (!x) return NULL;
     PyObject *y = new_like(x);
@@ -166,7 +166,7 @@ static PyObject *k_act_backward(PyObject *self, PyObject *args)
 {
     PyObject *rec, *dyo, *xo, *yo;
     cnn_act a;
-    if (!PyArg_ParseTuple(args, "OOOO", &rec, &dyo, &xo, &yo) || !parse_act(rec, &a)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOO", &rec, &dyo, &xo, &yo) || !conv_act(rec, &a)) return NULL;
     PyArrayObject *dy = as_f32(dyo, "dy", 2), *x = dy ? as_f32(xo, "x", 2) : NULL;
     PyArrayObject *y = x ? as_f32(yo, "y", 2) : NULL;
     PyObject *dx = NULL;
@@ -186,6 +186,10 @@ done:
 static int check_targets(PyArrayObject *yp, PyArrayObject *yt, const cnn_loss *L)
 {
     int sparse = L && L->kind == CNN_LOSS_SCCE;
+    if (dim(yp, 1) < 1) {   /* a row of no columns has no loss value: refused, not left uninitialised */
+        PyErr_SetString(PyExc_ValueError, "y_pred must have at least one column");
+        return 0;
+    }
     if (sparse ? (PyArray_SIZE(yt) != dim(yp, 0)) : !PyArray_SAMESHAPE(yp, yt)) {
         PyErr_SetString(PyExc_ValueError, "y_true does not match y_pred's shape");
         return 0;
@@ -197,7 +201,7 @@ static PyObject *k_loss_forward(PyObject *self, PyObject *args)
 {
     PyObject *rec, *ypo, *yto;
     cnn_loss L;
-    if (!PyArg_ParseTuple(args, "OOO", &rec, &ypo, &yto) || !parse_loss(rec, &L)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOO", &rec, &ypo, &yto) || !conv_loss(rec, &L)) return NULL;
     PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL;
     PyObject *out = NULL;
     if (!yt || !check_targets(yp, yt, &L)) goto done;
@@ -214,10 +218,12 @@ static PyObject *k_loss_backward(PyObject *self, PyObject *args)
 {
     PyObject *rec, *ypo, *yto, *wo;
     double scale;
-    int fused;
+    const char *fused_name;
     cnn_loss L;
-    if (!PyArg_ParseTuple(args, "OOOOdi", &rec, &ypo, &yto, &wo, &scale, &fused) || !parse_loss(rec, &L))
+    if (!PyArg_ParseTuple(args, "OOOOds", &rec, &ypo, &yto, &wo, &scale, &fused_name) || !conv_loss(rec, &L))
         return NULL;
+    int fused = cnn_enum_value(&cnn_act_kinds, fused_name);
+    if (fused < 0) return PyErr_Format(PyExc_ValueError, "unknown activation '%s' to fuse", fused_name);
     PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL, *w = NULL;
     PyObject *g = NULL;
     if (!yt || !check_targets(yp, yt, &L)) goto done;
@@ -240,11 +246,15 @@ static PyObject *k_metric_update(PyObject *self, PyObject *args)
 {
     PyObject *rec, *ypo, *yto, *wo;
     cnn_metric m;
-    if (!PyArg_ParseTuple(args, "OOOO", &rec, &ypo, &yto, &wo) || !parse_metric(rec, &m)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOO", &rec, &ypo, &yto, &wo) || !conv_metric(rec, &m)) return NULL;
     PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL, *w = NULL;
     PyObject *ret = NULL;
     int sparse = m.kind == CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY;
     if (!yt) goto done;
+    if (dim(yp, 1) < 1) {
+        PyErr_SetString(PyExc_ValueError, "y_pred must have at least one column");
+        goto done;
+    }
     if (sparse ? PyArray_SIZE(yt) != dim(yp, 0) : !PyArray_SAMESHAPE(yp, yt)) {
         PyErr_SetString(PyExc_ValueError, "y_true does not match y_pred's shape");
         goto done;
@@ -264,13 +274,13 @@ done:
 static PyObject *k_opt_slot_count(PyObject *self, PyObject *rec)
 {
     cnn_opt o;
-    return parse_opt(rec, &o) ? PyLong_FromLong(cnn_opt_slot_count(&o)) : NULL;
+    return conv_opt(rec, &o) ? PyLong_FromLong(cnn_opt_slot_count(&o)) : NULL;
 }
 
 static PyObject *k_opt_state_count(PyObject *self, PyObject *rec)
 {
     cnn_opt o;
-    return parse_opt(rec, &o) ? PyLong_FromLong(cnn_opt_state_count(&o)) : NULL;
+    return conv_opt(rec, &o) ? PyLong_FromLong(cnn_opt_state_count(&o)) : NULL;
 }
 
 /* init_slots(record, slots, n): slots holds slot_count * n + state_count floats. */
@@ -279,13 +289,13 @@ static PyObject *k_opt_init_slots(PyObject *self, PyObject *args)
     PyObject *rec, *slots;
     long n = -1;
     cnn_opt o;
-    if (!PyArg_ParseTuple(args, "OO|l", &rec, &slots, &n) || !parse_opt(rec, &o)
+    if (!PyArg_ParseTuple(args, "OO|l", &rec, &slots, &n) || !conv_opt(rec, &o)
         || !check_out(slots, "slots", 1, NPY_FLOAT32))
         return NULL;
     long c = cnn_opt_slot_count(&o), st = cnn_opt_state_count(&o);
     long size = (long)PyArray_SIZE((PyArrayObject *)slots);
     if (n < 0) n = c ? (size - st) / c : 0;
-    if (n < 0 || slots_needed(&o, n) > size)
+    if (n < 0 || slots_needed(&o, n) < 0 || slots_needed(&o, n) > size)
         return PyErr_Format(PyExc_ValueError, "slots has %ld floats; %ld parameters need %ld", size, n,
                             (long)slots_needed(&o, n));
     cnn_opt_init_slots(fdata((PyArrayObject *)slots), n, &o);
@@ -298,13 +308,14 @@ static PyObject *k_opt_step(PyObject *self, PyObject *args)
     long t;
     double lr;
     cnn_opt o;
-    if (!PyArg_ParseTuple(args, "OOOOld", &rec, &params, &slots, &go, &t, &lr) || !parse_opt(rec, &o)
+    if (!PyArg_ParseTuple(args, "OOOOld", &rec, &params, &slots, &go, &t, &lr) || !conv_opt(rec, &o)
         || !check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32))
         return NULL;
     PyArrayObject *g = as_f32(go, "grads", 1);
     if (!g) return NULL;
     long n = (long)PyArray_SIZE((PyArrayObject *)params);
-    if (dim(g, 0) != n || PyArray_SIZE((PyArrayObject *)slots) < slots_needed(&o, n) || t < 1) {
+    if (dim(g, 0) != n || slots_needed(&o, n) < 0 || PyArray_SIZE((PyArrayObject *)slots) < slots_needed(&o, n)
+        || t < 1) {
         Py_DECREF(g);
         return PyErr_Format(PyExc_ValueError, "opt_step: grads must match params (%ld), slots need %ld "
                             "floats, t >= 1", n, (long)slots_needed(&o, n));
@@ -314,6 +325,14 @@ static PyObject *k_opt_step(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     Py_DECREF(g);
     Py_RETURN_NONE;
+}
+
+static PyObject *k_schedule_lr(PyObject *self, PyObject *args)
+{
+    cnn_schedule s;
+    long step;
+    if (!PyArg_ParseTuple(args, "O&l", conv_schedule, &s, &step)) return NULL;
+    return PyFloat_FromDouble(cnn_schedule_lr(&s, step));
 }
 
 static PyObject *k_rng_key(PyObject *self, PyObject *args)
@@ -410,6 +429,7 @@ static PyObject *k_get_isa(PyObject *self, PyObject *unused) { return PyLong_Fro
     {"opt_state_count", k_opt_state_count, METH_O, "scalars kept after the slots"}, \
     {"opt_init_slots", k_opt_init_slots, METH_VARARGS, "initial slot values: (record, slots[, n])"}, \
     {"opt_step", k_opt_step, METH_VARARGS, "one optimizer update"}, \
+    {"schedule_lr", k_schedule_lr, METH_VARARGS, "the learning rate of a schedule record at a step"}, \
     {"rng_key", k_rng_key, METH_VARARGS, "stream key from (seed, purpose, a, b)"}, \
     {"rng_uniform", k_rng_uniform, METH_VARARGS, "uniform floats of a stream"}, \
     {"rng_normal", k_rng_normal, METH_VARARGS, "normal floats of a stream"}, \

@@ -1,15 +1,9 @@
-/* plan.c - builds a plan: copies the model description and allocates every buffer once. */
-#include <math.h>
+/* plan.c - builds a plan: checks and copies the model description, asks each layer's kind for its
+ * buffer sizes and allocates every buffer once. No kind is named here: the layer table decides. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan_internal.h"
-
-int cnn_act_is_plain_relu(const cnn_act *a)
-{
-    return a->kind == CNN_ACT_RELU && a->alpha == 0.0f && a->threshold == 0.0f && isinf(a->max_value)
-           && a->max_value > 0;
-}
 
 static void *zalloc(size_t n, size_t size, int *failed)
 {
@@ -19,62 +13,93 @@ static void *zalloc(size_t n, size_t size, int *failed)
     return p;
 }
 
-/* Checks that the layers chain and their weights fit in the parameter buffer. */
-static int layers_valid(const cnn_layer *layers, int nlayers, long n_params)
+/* a * b for buffer sizes, or -1 when it overflows (then the plan is refused) */
+static long mul(long a, long b)
 {
-    for (int l = 0; l < nlayers; l++) {
-        const cnn_layer *L = &layers[l];
-        if (L->kind < 0 || L->kind >= CNN_LAYER_COUNT) return 0;
-        if (L->in_size <= 0 || L->out_size <= 0 || L->in_cols <= 0 || L->out_cols <= 0) return 0;
-        if (L->in_size % L->in_cols || L->out_size % L->out_cols) return 0;
-        if (l > 0 && layers[l - 1].out_size != L->in_size) return 0;
-        if (L->kind == CNN_LAYER_DENSE) {
-            if (L->in_size / L->in_cols != L->out_size / L->out_cols) return 0;
-            if (L->w_off < 0 || L->w_off + L->in_cols * L->out_cols > n_params) return 0;
-            if (L->b_off >= 0 && L->b_off + L->out_cols > n_params) return 0;
-        } else if (L->kind == CNN_LAYER_BATCHNORM) {
-            long c = L->in_cols;
-            if (L->in_size != L->out_size || L->in_cols != L->out_cols) return 0;
-            if (L->mm_off < 0 || L->mm_off + c > n_params || L->mv_off < 0 || L->mv_off + c > n_params)
-                return 0;
-            if ((L->w_off >= 0 && L->w_off + c > n_params) || (L->b_off >= 0 && L->b_off + c > n_params))
-                return 0;
-        } else if (L->kind != CNN_LAYER_RESHAPE) {
-            if (L->in_size != L->out_size || L->in_cols != L->out_cols) return 0;
-        }
-        if ((L->kind == CNN_LAYER_DENSE || L->kind == CNN_LAYER_ACTIVATION)
-            && (L->act.kind < 0 || L->act.kind >= CNN_ACT_COUNT))
-            return 0;
+    long r;
+    return a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) ? -1 : r;
+}
+
+/* The generic checks of a layer (its kind, shapes chaining, weight spans inside params), then its
+ * kind's own: NULL if fine, else the bad field's name. */
+static const char *layer_invalid(const cnn_layer *L, const cnn_layer *prev, long n_params)
+{
+    static const char *const off_names[CNN_MAX_WEIGHTS] = {"w_off", "b_off", "mm_off", "mv_off"};
+    static const char *const len_names[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_len", "mv_len"};
+    const cnn_layer_ops *ops = cnn_layer_kind(L->kind);
+    if (!ops) return "kind";
+    if (!cnn_shape_size(&L->in)) return "in_shape";
+    if (!cnn_shape_size(&L->out)) return "out_shape";
+    if (prev && cnn_shape_size(&prev->out) != cnn_shape_size(&L->in)) return "in_shape";
+    for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {
+        const cnn_span *w = &L->w[s];
+        if (w->off == -1) continue;
+        if (w->off < 0 || w->off > n_params) return off_names[s];
+        if (w->len < 0 || w->len > n_params - w->off) return len_names[s];
     }
-    return 1;
+    return ops->check ? ops->check(L) : NULL;
 }
 
 /* Which activation, if any, the loss backward can take over from the last layer. */
-static int fusable_activation(const cnn_layer *last, const cnn_loss *loss)
+static int fusable_activation(const cnn_layer *last, const cnn_layer_ops *ops, const cnn_loss *loss)
 {
-    if (loss->from_logits) return CNN_ACT_LINEAR;
-    if (last->kind != CNN_LAYER_DENSE && last->kind != CNN_LAYER_ACTIVATION) return CNN_ACT_LINEAR;
-    int k = last->act.kind;
+    if (loss->from_logits || !ops->final_act) return CNN_ACT_LINEAR;
+    int k = ops->final_act(last);
     if (k == CNN_ACT_SIGMOID && loss->kind == CNN_LOSS_BCE) return k;
     if (k == CNN_ACT_SOFTMAX && (loss->kind == CNN_LOSS_CCE || loss->kind == CNN_LOSS_SCCE)) return k;
     return CNN_ACT_LINEAR;
 }
 
+static cnn_plan *fail(cnn_plan *p, int *status, int code)
+{
+    cnn_plan_free(p);
+    *status = code;
+    return NULL;
+}
+
+/* Allocates layer l's buffers as its kind asks; 0 when a size overflows. */
+static int alloc_layer(cnn_plan *p, int l, int *failed)
+{
+    cnn_layer_sizes s = {0, 0, 0, 0, 0};
+    p->ops[l]->sizes(&p->layers[l], &s);
+    long rows = cnn_layer_in_size(&p->layers[l]) / cnn_layer_in_cols(&p->layers[l]);
+    long out = mul(p->batch_max, s.out), scratch = mul(p->batch_max, s.scratch);
+    long mask = mul(p->batch_max, s.mask), per_row = mul(mul(p->batch_max, rows), s.cache_per_row);
+    long cache = per_row < 0 || s.cache < 0 ? -1 : s.cache + per_row;
+    if (out < 0 || scratch < 0 || mask < 0 || cache < 0 || cache < per_row) return 0;
+    cnn_layer_bufs *B = &p->bufs[l];
+    if (out) B->out = zalloc((size_t)out, sizeof(float), failed);
+    if (scratch) B->scratch = zalloc((size_t)scratch, sizeof(float), failed);
+    if (mask) B->mask = zalloc((size_t)mask, sizeof(uint8_t), failed);
+    if (cache) B->cache = zalloc((size_t)cache, sizeof(float), failed);
+    return 1;
+}
+
 cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
                           const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
                           float *params, long n_params, long n_trainable, float *slots,
-                          long batch_max, int *status)
+                          long batch_max, int *status, cnn_diag *diag)
 {
     *status = CNN_ERR_ARG;
-    if (nlayers <= 0 || nmetrics < 0 || nmetrics > CNN_MAX_METRICS || batch_max <= 0 || n_params < 0
-        || n_trainable < 0 || n_trainable > n_params || (n_params > 0 && !params)
-        || !layers_valid(layers, nlayers, n_params) || !loss || loss->kind < 0
-        || loss->kind >= CNN_LOSS_COUNT || !opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT)
+    diag->layer = -1;
+    diag->field = NULL;
+    if (nlayers <= 0) { diag->field = "layers"; return NULL; }
+    if (nmetrics < 0 || nmetrics > CNN_MAX_METRICS) { diag->field = "metrics"; return NULL; }
+    if (batch_max <= 0) { diag->field = "batch_max"; return NULL; }
+    if (n_params < 0 || n_trainable < 0 || n_trainable > n_params || (n_params > 0 && !params)) {
+        diag->field = "n_trainable";
         return NULL;
+    }
+    if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) { diag->field = "loss"; return NULL; }
+    if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) { diag->field = "optimizer"; return NULL; }
+    for (int l = 0; l < nlayers; l++)
+        if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
+            diag->layer = l;
+            return NULL;
+        }
     int failed = 0;
     cnn_plan *p = zalloc(1, sizeof *p, &failed);
-    if (!p) { *status = CNN_ERR_NOMEM; return NULL; }
-    p->nlayers = nlayers;
+    if (!p) return fail(NULL, status, CNN_ERR_NOMEM);
     p->loss = *loss;
     p->nmetrics = nmetrics;
     if (nmetrics) memcpy(p->metrics, metrics, sizeof(cnn_metric) * nmetrics);
@@ -84,78 +109,46 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->n_params = n_params;
     p->n_trainable = n_trainable;
     p->batch_max = batch_max;
-    p->in_size = layers[0].in_size;
-    p->out_size = layers[nlayers - 1].out_size;
-    p->out_cols = layers[nlayers - 1].out_cols;
+    const cnn_layer *last = &layers[nlayers - 1];
+    p->in_size = cnn_layer_in_size(&layers[0]);
+    p->out_size = cnn_layer_out_size(last);
+    p->out_cols = cnn_layer_out_cols(last);
     p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
-    p->fused_act = fusable_activation(&layers[nlayers - 1], loss);
+    p->fused_act = fusable_activation(last, cnn_layer_kind(last->kind), loss);
 
     p->layers = zalloc(nlayers, sizeof(cnn_layer), &failed);
+    p->ops = zalloc(nlayers, sizeof(cnn_layer_ops *), &failed);
+    p->bufs = zalloc(nlayers, sizeof(cnn_layer_bufs), &failed);
     p->out = zalloc(nlayers, sizeof(float *), &failed);
-    p->buf = zalloc(nlayers, sizeof(float *), &failed);
-    p->pre = zalloc(nlayers, sizeof(float *), &failed);
-    p->keep = zalloc(nlayers, sizeof(uint8_t *), &failed);
-    p->noise = zalloc(nlayers, sizeof(float *), &failed);
-    p->bn_mean = zalloc(nlayers, sizeof(float *), &failed);
-    p->bn_inv_std = zalloc(nlayers, sizeof(float *), &failed);
-    p->relu_fused = zalloc(nlayers, sizeof(int), &failed);
-    if (failed) { cnn_plan_free(p); *status = CNN_ERR_NOMEM; return NULL; }
+    if (failed) return fail(p, status, CNN_ERR_NOMEM);
     memcpy(p->layers, layers, sizeof(cnn_layer) * nlayers);
-    for (int l = 0; l < nlayers; l++) p->layers[l].noise_map = NULL;  /* owned copies, made below */
-    for (int l = 0; l < nlayers && !failed; l++) {
-        const cnn_layer *L = &layers[l];
-        if (L->kind != CNN_LAYER_DROPOUT || !L->noise_map) continue;
-        for (long e = 0; e < L->in_size; e++)
-            if (L->noise_map[e] < 0 || L->noise_map[e] >= L->noise_size) {
-                cnn_plan_free(p);
-                return NULL;
-            }
-        p->layers[l].noise_map = zalloc(L->in_size, sizeof(int64_t), &failed);
-        if (!failed) memcpy(p->layers[l].noise_map, L->noise_map, sizeof(int64_t) * L->in_size);
+    p->nlayers = nlayers;   /* from here cnn_plan_free releases what the kinds own */
+    for (int l = 0; l < nlayers; l++) {
+        p->ops[l] = cnn_layer_kind(layers[l].kind);
+        if (p->ops[l]->own && !p->ops[l]->own(&p->layers[l])) {
+            for (int k = l; k < nlayers; k++) p->ops[k] = NULL;   /* not owned: never released */
+            return fail(p, status, CNN_ERR_NOMEM);
+        }
     }
 
     long widest = p->in_size;
     for (int l = 0; l < nlayers && !failed; l++) {
-        const cnn_layer *L = &layers[l];
-        long n = batch_max * L->out_size;
-        if (L->out_size > widest) widest = L->out_size;
-        switch (L->kind) {
-        case CNN_LAYER_DENSE:
-            p->relu_fused[l] = cnn_act_is_plain_relu(&L->act);
-            p->buf[l] = zalloc(n, sizeof(float), &failed);
-            if (L->act.kind != CNN_ACT_LINEAR && !p->relu_fused[l])
-                p->pre[l] = zalloc(n, sizeof(float), &failed);
-            break;
-        case CNN_LAYER_ACTIVATION:
-            p->buf[l] = zalloc(n, sizeof(float), &failed);
-            break;
-        case CNN_LAYER_DROPOUT:
-            p->buf[l] = zalloc(n, sizeof(float), &failed);
-            p->keep[l] = zalloc(n, sizeof(uint8_t), &failed);
-            break;
-        case CNN_LAYER_NOISE:
-            p->buf[l] = zalloc(n, sizeof(float), &failed);
-            p->noise[l] = zalloc(n, sizeof(float), &failed);
-            break;
-        case CNN_LAYER_BATCHNORM:
-            p->buf[l] = zalloc(n, sizeof(float), &failed);
-            p->bn_mean[l] = zalloc(L->in_cols, sizeof(float), &failed);
-            p->bn_inv_std[l] = zalloc(L->in_cols, sizeof(float), &failed);
-            break;
-        default: /* RESHAPE aliases its input */
-            break;
-        }
+        if (!alloc_layer(p, l, &failed)) { diag->layer = l; diag->field = "batch_max"; return fail(p, status, CNN_ERR_ARG); }
+        long size = cnn_layer_out_size(&p->layers[l]);
+        if (size > widest) widest = size;
     }
-    long rows_max = batch_max * (p->out_size / p->out_cols);
-    p->grads = zalloc(n_params, sizeof(float), &failed);
-    p->grad_a = zalloc(batch_max * widest, sizeof(float), &failed);
-    p->grad_b = zalloc(batch_max * widest, sizeof(float), &failed);
-    p->xbatch = zalloc(batch_max * p->in_size, sizeof(float), &failed);
-    p->ybatch = zalloc(batch_max * p->y_size, sizeof(float), &failed);
-    p->wbatch = zalloc(batch_max, sizeof(float), &failed);
-    p->wrows = zalloc(rows_max, sizeof(float), &failed);
-    p->per_row = zalloc(rows_max, sizeof(double), &failed);
-    if (failed) { cnn_plan_free(p); *status = CNN_ERR_NOMEM; return NULL; }
+    long rows_max = mul(batch_max, p->out_size / p->out_cols), grad = mul(batch_max, widest);
+    long xb = mul(batch_max, p->in_size), yb = mul(batch_max, p->y_size);
+    if (rows_max < 0 || grad < 0 || xb < 0 || yb < 0) { diag->field = "batch_max"; return fail(p, status, CNN_ERR_ARG); }
+    p->grads = zalloc((size_t)n_params, sizeof(float), &failed);
+    p->grad_a = zalloc((size_t)grad, sizeof(float), &failed);
+    p->grad_b = zalloc((size_t)grad, sizeof(float), &failed);
+    p->xbatch = zalloc((size_t)xb, sizeof(float), &failed);
+    p->ybatch = zalloc((size_t)yb, sizeof(float), &failed);
+    p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
+    p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
+    p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
+    if (failed) return fail(p, status, CNN_ERR_NOMEM);
     *status = CNN_OK;
     return p;
 }
@@ -164,16 +157,12 @@ void cnn_plan_free(cnn_plan *p)
 {
     if (!p) return;
     for (int l = 0; l < p->nlayers; l++) {
-        if (p->layers) free(p->layers[l].noise_map);
-        if (p->buf) free(p->buf[l]);
-        if (p->pre) free(p->pre[l]);
-        if (p->keep) free(p->keep[l]);
-        if (p->noise) free(p->noise[l]);
-        if (p->bn_mean) free(p->bn_mean[l]);
-        if (p->bn_inv_std) free(p->bn_inv_std[l]);
+        if (p->ops && p->ops[l] && p->ops[l]->release) p->ops[l]->release(&p->layers[l]);
+        if (p->bufs) {
+            free(p->bufs[l].out); free(p->bufs[l].scratch); free(p->bufs[l].mask); free(p->bufs[l].cache);
+        }
     }
-    free(p->layers); free(p->out); free(p->buf); free(p->pre); free(p->keep); free(p->noise);
-    free(p->bn_mean); free(p->bn_inv_std); free(p->relu_fused);
+    free(p->layers); free(p->ops); free(p->bufs); free(p->out);
     free(p->grads); free(p->grad_a); free(p->grad_b);
     free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row);
     free(p);

@@ -4,7 +4,9 @@ import numpy as np
 
 from cnn import _core
 
-BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
+# the C core's metric names (cnn._core.enums["metric"])
+BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = (
+    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mae", "mse")
 
 
 class Metric:
@@ -21,7 +23,7 @@ class Metric:
         self._count = 0.0
 
     def c_record(self):
-        return (self._kind, getattr(self, "threshold", 0.5))
+        return {"kind": self._kind, "threshold": float(getattr(self, "threshold", 0.5))}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = np.asarray(y_pred, dtype=np.float32)

@@ -257,10 +257,12 @@ class Sequential(Trainer):
 
     def _broadcasts(self):
         """Element-wise losses broadcast one target per sample over the outputs; crossentropy does not."""
-        return self._loss_obj.c_record()[0] not in (5, 6)  # CNN_LOSS_CCE, CNN_LOSS_SCCE
+        from cnn.losses import LossKind
+        return self._loss_obj.c_record()["kind"] not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
-        return self._loss_obj.c_record()[0] == 6  # CNN_LOSS_SCCE
+        from cnn.losses import LossKind
+        return self._loss_obj.c_record()["kind"] == LossKind.SCCE
 
     def _prepare_compiled(self, y_shape):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
@@ -272,7 +274,7 @@ class Sequential(Trainer):
             return
         self._loss_obj = self._resolve_loss(y_shape)
         objs = [metrics_module.get(m, y_shape, self.output_shape) for m in self._metric_specs]
-        sparse = self._loss_obj.c_record()[0] == 6
+        sparse = self._is_sparse()
         for m in objs:  # the targets are either class ids or one row per output: metrics must agree
             if (m._kind == metrics_module.SPARSE_CATEGORICAL_ACCURACY) != sparse:
                 raise ValueError(f"metric '{m.name}' cannot be computed with the loss "
@@ -286,7 +288,7 @@ class Sequential(Trainer):
     def _get_plan(self, batch_max):
         """The C plan for the current weights layout, loss, metrics and optimizer (rebuilt only on change)."""
         self._pack_weights()
-        opt_rec = tuple(float(v) for v in self.optimizer._c_record())
+        opt_rec = self.optimizer._c_record()
         descs = [layer._c_layer(self._offsets) for layer in self._layers]
         # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
         key = (repr(descs), opt_rec, tuple(self._clipping().items()), getattr(self.optimizer, "use_ema", False))
@@ -299,8 +301,7 @@ class Sequential(Trainer):
             self._slots_layout = (self._layout, opt_rec)
         if self._plan is not None:
             batch_max = max(batch_max, self._plan.batch_max())
-        self._plan = _core.Plan(descs, tuple(float(v) for v in self._loss_obj.c_record()),
-                                [tuple(float(v) for v in m.c_record()) for m in self._metric_objects],
+        self._plan = _core.Plan(descs, self._loss_obj.c_record(), [m.c_record() for m in self._metric_objects],
                                 opt_rec, self._params, self._n_trainable, self._slots, int(batch_max),
                                 **self._clipping(), **self._ema_args())
         self._plan_key = key
@@ -328,13 +329,15 @@ class Sequential(Trainer):
 
     def _inference_plan(self, batch_max):
         """A plan for predict: no loss needed, so a placeholder MSE and SGD (never stepped)."""
+        from cnn.losses import LossKind
+        from cnn.optimizers import KIND_SGD
         self._pack_weights()
         key = ("predict", self._layout, tuple(l.trainable for l in self._layers))
         plan = getattr(self, "_predict_plan", None)
         if plan is not None and self._predict_key == key and plan.batch_max() >= batch_max:
             return plan
         descs = [layer._c_layer(self._offsets) for layer in self._layers]
-        self._predict_plan = _core.Plan(descs, (0.0, 0.0, 0.0, 1.0), [], (0.0,) * 10, self._params, 0,
+        self._predict_plan = _core.Plan(descs, {"kind": LossKind.MSE}, [], {"kind": KIND_SGD}, self._params, 0,
                                         np.zeros(1, np.float32), int(batch_max))
         self._predict_key = key
         return self._predict_plan
@@ -355,7 +358,7 @@ class Sequential(Trainer):
             trainable = frozen = 0
         opt_count = None
         if self.compiled and self._slots is not None and self.optimizer is not None:
-            opt_count = int(_core.opt_slot_count(tuple(float(v) for v in self.optimizer._c_record()))
+            opt_count = int(_core.opt_slot_count(self.optimizer._c_record())
                             * self._n_trainable) + 2
         print_summary(self.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
                       print_fn=print_fn)

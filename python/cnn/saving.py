@@ -470,7 +470,7 @@ def _trainable_vars(model):
 def _slot_groups(rec):
     """Keras's optimizer variables after [iteration, learning_rate]: a list of groups, each a list of
     cnn slot indices interleaved per trainable variable (from csrc/optim.c's slot meaning)."""
-    kind, momentum, amsgrad, centered = int(rec[0]), rec[4], rec[8], rec[9]
+    kind, momentum, amsgrad, centered = _core.enums["opt"][rec["kind"]], rec["momentum"], rec["amsgrad"], rec["centered"]
     if kind == 0:                       # SGD: momentum
         return [[0]] if np.float32(momentum) != 0 else []
     if kind == 1:                       # Adam/AdamW: (m, v), then v_hat
@@ -499,7 +499,7 @@ def _optimizer_entries(model):
     """[(what, shape)] of Keras's optimizer variables for this model, with what = 'iteration', 'lr',
     ('slot', s, variable) or ('state', k)."""
     opt = model.optimizer
-    rec = tuple(float(v) for v in opt._c_record())
+    rec = opt._c_record()
     entries = [("iteration", ())]
     if _has_lr_variable(opt):
         entries.append(("lr", ()))

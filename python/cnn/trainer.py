@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from cnn import _core, _data
+from cnn import _core, _data, schedules
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 _PROGRESS_INTERVAL = 0.05
@@ -75,14 +75,14 @@ class Trainer:
         if callable(lr):
             return None
         if opt.decay:
-            return {"kind": 1, "lr": float(lr), "decay": float(opt.decay)}
-        return {"kind": 0, "lr": float(lr)}
+            return schedules.legacy_decay_c_record(float(lr), float(opt.decay))
+        return schedules.constant_c_record(float(lr))
 
     def _step_schedule(self):
         """The schedule for the next call; a Python-only rate is evaluated for the next step."""
         record = self._schedule()
         if record is None:
-            return {"kind": 0, "lr": self.optimizer._lr_at(self.optimizer.iterations)}
+            return schedules.constant_c_record(self.optimizer._lr_at(self.optimizer.iterations))
         return record
 
     # ------------------------------------------------------------------ fit

@@ -1,8 +1,6 @@
 """BatchNormalization (keras.layers.BatchNormalization) over the last axis."""
-from cnn.layers.base import Layer, _rows_cols
+from cnn.layers.base import Layer, _c_record, _c_span
 from cnn.layers.core import _add_penalties
-
-_LAYER_BATCHNORM = 3
 
 
 class BatchNormalization(Layer):
@@ -52,12 +50,10 @@ class BatchNormalization(Layer):
         self.built = True
 
     def _c_layer(self, offsets):
-        size, cols = _rows_cols(self.input_shape)
-        d = {"kind": _LAYER_BATCHNORM, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
-             "w_off": offsets[id(self.gamma)] if self.gamma is not None else -1,
-             "b_off": offsets[id(self.beta)] if self.beta is not None else -1,
-             "mm_off": offsets[id(self.moving_mean)], "mv_off": offsets[id(self.moving_variance)],
-             "momentum": self.momentum, "epsilon": self.epsilon, "trainable": int(self.trainable)}
+        d = _c_record(self, "batchnorm", momentum=self.momentum, epsilon=self.epsilon,
+                      trainable=int(self.trainable), **_c_span(offsets, self.gamma, "w"),
+                      **_c_span(offsets, self.beta, "b"), **_c_span(offsets, self.moving_mean, "mm"),
+                      **_c_span(offsets, self.moving_variance, "mv"))
         _add_penalties(d, self)
         return d
 

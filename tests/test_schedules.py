@@ -7,10 +7,9 @@ import ctypes
 import math
 
 import pytest
-
+from c_library import build_lib  # tests/ is on sys.path
 from cnn import _core
 from cnn import schedules as S
-from c_library import build_lib  # tests/ is on sys.path
 
 MAXP = 16
 
@@ -182,7 +181,7 @@ def test_shrinking_restart_periods(lib):
 def test_private_math_is_accurate(lib):
     lib.cnn_schedule_math.restype = ctypes.c_double
     lib.cnn_schedule_math.argtypes = [ctypes.c_char_p, ctypes.c_double, ctypes.c_double]
-    _log = lambda x: lib.cnn_schedule_math(b"log", x, 0.0)   # schedule.c's own functions  # noqa: E731
+    _log = lambda x: lib.cnn_schedule_math(b"log", x, 0.0)   # schedule.c's own functions
     _exp = lambda x: lib.cnn_schedule_math(b"exp", x, 0.0)
     _cospi = lambda x: lib.cnn_schedule_math(b"cospi", x, 0.0)
     _pow = lambda x, y: lib.cnn_schedule_math(b"pow", x, y)

@@ -15,8 +15,8 @@ depends on the data's shapes: `get()` returns an `AutoCrossentropy` marker, and 
 shapes, as Keras's `compile_utils.get_loss` does; `resolve` also wraps plain functions in
 `LossFunctionWrapper`, so the model always gets a `Loss` object back.
 """
-import inspect
 import enum
+import inspect
 import math
 import re
 import warnings

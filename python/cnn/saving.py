@@ -194,7 +194,7 @@ def _layer_classes():
     from cnn import layers
     return {name: getattr(layers, name) for name in (
         "InputLayer", "Dense", "Dropout", "BatchNormalization", "Activation", "Flatten", "Reshape",
-        "ReLU", "LeakyReLU", "ELU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout")}
+        "ReLU", "LeakyReLU", "ELU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout", "LayerNormalization")}
 
 
 # Keras config keys cnn's layers do not take, with the value meaning "feature off".

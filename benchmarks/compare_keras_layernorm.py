@@ -13,8 +13,8 @@ import tempfile
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
-from compare_keras import failed, print_header, print_table, record  # noqa: E402
+import numpy as np
+from compare_keras import failed, print_header, print_table, record
 
 CASES = {   # name: (per-sample input shape, LayerNormalization kwargs)
     "default": ((11,), {}),
@@ -108,9 +108,8 @@ def compare_files(keras, cnn):
 
 
 def main():
-    import keras
-
     import cnn
+    import keras
     print_header(keras, cnn)
     compare(keras, cnn)
     compare_files(keras, cnn)

@@ -12,46 +12,7 @@
 
 /* ------------------------------------------------------------------ argument helpers */
 
-/* A read-only float32 C-contiguous view or copy of any array-like, with the given rank (-1: any). */
-static PyArrayObject *as_f32(PyObject *obj, const char *name, int ndim)
-{
-    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(obj, NPY_FLOAT32, 0, 0,
-                                                        NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
-                                                            | NPY_ARRAY_FORCECAST);
-    if (!a) return NULL;
-    if (ndim >= 0 && PyArray_NDIM(a) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s must be %d-dimensional, got %d dimensions", name, ndim,
-                     PyArray_NDIM(a));
-        Py_DECREF(a);
-        return NULL;
-    }
-    return a;
-}
-
-/* An output the caller owns: must already be float32, C-contiguous, writable. */
-static int check_out(PyObject *obj, const char *name, int ndim, int typenum)
-{
-    if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a NumPy array", name);
-        return 0;
-    }
-    PyArrayObject *a = (PyArrayObject *)obj;
-    if (PyArray_TYPE(a) != typenum || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISWRITEABLE(a)
-        || !PyArray_ISALIGNED(a)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a writable C-contiguous %s array", name,
-                     typenum == NPY_FLOAT32 ? "float32" : "int64");
-        return 0;
-    }
-    if (ndim >= 0 && PyArray_NDIM(a) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s must be %d-dimensional, got %d dimensions", name, ndim,
-                     PyArray_NDIM(a));
-        return 0;
-    }
-    return 1;
-}
-
-static float *fdata(PyArrayObject *a) { return a ? (float *)PyArray_DATA(a) : NULL; }
-static long dim(PyArrayObject *a, int i) { return (long)PyArray_DIM(a, i); }
+#include "convert.h"
 
 /* Floats a slots buffer needs for n parameters, or -1 when that overflows. */
 static npy_intp slots_needed(const cnn_opt *o, long n)
@@ -84,10 +45,12 @@ static double now_seconds(void)
 static PyObject *sums_list(const cnn_sums *s, int nmetrics)
 {
     PyObject *l = PyList_New(2 + 2 * nmetrics);
-    if (!l) return NULL;
-    PyList_SET_ITEM(l, 0, PyFloat_FromDouble(s ? s->loss_sum : 0.0));
-    PyList_SET_ITEM(l, 1, PyFloat_FromDouble(s ? s->count : 0.0));
-    for (int i = 0; i < 2 * nmetrics; i++) PyList_SET_ITEM(l, 2 + i, PyFloat_FromDouble(s ? s->metric[i] : 0.0));
+    for (int i = 0; l && i < 2 + 2 * nmetrics; i++) {
+        double v = !s ? 0.0 : i == 0 ? s->loss_sum : i == 1 ? s->count : s->metric[i - 2];
+        PyObject *f = PyFloat_FromDouble(v);
+        if (!f) { Py_CLEAR(l); break; }
+        PyList_SET_ITEM(l, i, f);
+    }
     return l;
 }
 
@@ -109,8 +72,9 @@ static int progress_hook(void *vctx, long done, const cnn_sums *sums)
         PyObject *l = sums_list(sums, c->nmetrics);
         PyObject *r = l ? PyObject_CallFunction(c->callback, "lO", done, l) : NULL;
         Py_XDECREF(l);
-        if (!r) status = CNN_ERR_CALLBACK;
-        else if (PyObject_IsTrue(r)) status = CNN_ERR_INTERRUPT;
+        int stop = r ? PyObject_IsTrue(r) : -1;
+        if (stop < 0) status = CNN_ERR_CALLBACK;
+        else if (stop) status = CNN_ERR_INTERRUPT;
         Py_XDECREF(r);
     }
     c->tstate = PyEval_SaveThread();

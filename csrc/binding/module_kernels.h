@@ -1,51 +1,42 @@
 /* module_kernels.h - part of the binding (included by module.c only): the single kernels, exposed so
- * the tests can check each against a NumPy reference. Every function copies its inputs to float32
- * C-contiguous arrays (never modifying the caller's), and writes only arrays it returns or the
- * outputs the caller passes explicitly. */
+ * the tests can check each against a NumPy reference. Arguments come through the converters of
+ * convert.h (inputs: float32 C-contiguous views or copies, never the caller's array modified; outputs:
+ * the caller's arrays, checked) and the record parsers of records.h; each function has one cleanup
+ * label and runs its kernel without the GIL. */
 
-static PyObject *new_like(PyArrayObject *a)
+/* A new array shaped like a (its float32 output), or NULL with MemoryError set. */
+static PyArrayObject *new_like(PyArrayObject *a)
 {
-    return PyArray_NewLikeArray(a, NPY_CORDER, NULL, 0);
+    return (PyArrayObject *)PyArray_NewLikeArray(a, NPY_CORDER, NULL, 0);
+}
+
+static PyObject *shape_error(const char *fn, const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "%s: %s", fn, what);
+    return NULL;
 }
 
 static PyObject *k_gemm(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *names[] = {"A", "B", "C", "trans_a", "trans_b", "accumulate", "bias", "relu", "mask", NULL};
-    PyObject *Ao, *Bo, *Co, *biaso = Py_None, *masko = Py_None;
+    PyArrayObject *A = NULL, *B = NULL, *C = NULL, *bias = NULL, *mask = NULL;
     int ta, tb, acc, relu = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOppp|OpO", names, &Ao, &Bo, &Co, &ta, &tb, &acc,
-                                     &biaso, &relu, &masko))
-        return NULL;
-    if (!check_out(Co, "C", 2, NPY_FLOAT32)) return NULL;
-    PyArrayObject *A = as_f32(Ao, "A", 2), *B = A ? as_f32(Bo, "B", 2) : NULL;
-    PyArrayObject *bias = NULL, *mask = NULL;
     PyObject *ret = NULL;
-    if (!B) goto done;
-    long M = dim((PyArrayObject *)Co, 0), N = dim((PyArrayObject *)Co, 1);
-    long K = ta ? dim(A, 0) : dim(A, 1);
-    if ((ta ? dim(A, 1) : dim(A, 0)) != M || (tb ? dim(B, 1) : dim(B, 0)) != K
-        || (tb ? dim(B, 0) : dim(B, 1)) != N) {
-        PyErr_SetString(PyExc_ValueError, "gemm: the shapes of A, B and C do not agree");
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&ppp|O&pO&", names, in_2d, &A, in_2d, &B, out_2d, &C, &ta,
+                                     &tb, &acc, in_1d_or_none, &bias, &relu, in_2d_or_none, &mask))
+        goto done;
+    long M = dim(C, 0), N = dim(C, 1), K = ta ? dim(A, 0) : dim(A, 1);
+    if ((ta ? dim(A, 1) : dim(A, 0)) != M || (tb ? dim(B, 1) : dim(B, 0)) != K || (tb ? dim(B, 0) : dim(B, 1)) != N) {
+        shape_error("gemm", "the shapes of A, B and C do not agree");
         goto done;
     }
-    if (biaso != Py_None) {
-        if (!(bias = as_f32(biaso, "bias", 1))) goto done;
-        if (dim(bias, 0) != N) { PyErr_SetString(PyExc_ValueError, "bias must have N entries"); goto done; }
-    }
-    if (masko != Py_None) {
-        if (!(mask = as_f32(masko, "mask", 2))) goto done;
-        if (dim(mask, 0) != M || dim(mask, 1) != N) {
-            PyErr_SetString(PyExc_ValueError, "mask must have the shape of C");
-            goto done;
-        }
-    }
+    if (bias && dim(bias, 0) != N) { shape_error("gemm", "bias must have N entries"); goto done; }
+    if (mask && (dim(mask, 0) != M || dim(mask, 1) != N)) { shape_error("gemm", "mask must have the shape of C"); goto done; }
     cnn_epilogue ep = {fdata(bias), relu, fdata(mask), N};
     Py_BEGIN_ALLOW_THREADS
-    cnn_gemm(ta, tb, M, N, K, fdata(A), dim(A, 1), fdata(B), dim(B, 1), fdata((PyArrayObject *)Co), N,
-             acc, &ep);
+    cnn_gemm(ta, tb, M, N, K, fdata(A), dim(A, 1), fdata(B), dim(B, 1), fdata(C), N, acc, &ep);
     Py_END_ALLOW_THREADS
-    ret = Py_None;
-    Py_INCREF(ret);
+    ret = Py_NewRef(Py_None);
 done:
     Py_XDECREF(A); Py_XDECREF(B); Py_XDECREF(bias); Py_XDECREF(mask);
     return ret;
@@ -53,56 +44,46 @@ done:
 
 static PyObject *k_dense_forward(PyObject *self, PyObject *args)
 {
-    PyObject *xo, *wo, *bo;
+    PyArrayObject *x = NULL, *w = NULL, *b = NULL, *y = NULL;
     int relu;
-    if (!PyArg_ParseTuple(args, "OOOp", &xo, &wo, &bo, &relu)) return NULL;
-    PyArrayObject *x = as_f32(xo, "x", 2), *w = x ? as_f32(wo, "w", 2) : NULL, *b = NULL;
-    PyObject *y = NULL;
-    if (!w) goto done;
-    if (bo != Py_None && !(b = as_f32(bo, "b", 1))) goto done;
+    if (!PyArg_ParseTuple(args, "O&O&O&p", in_2d, &x, in_2d, &w, in_1d_or_none, &b, &relu)) goto done;
     if (dim(x, 1) != dim(w, 0) || (b && dim(b, 0) != dim(w, 1))) {
-        PyErr_SetString(PyExc_ValueError, "dense_forward: shapes of x, w and b do not agree");
+        shape_error("dense_forward", "shapes of x, w and b do not agree");
         goto done;
     }
     npy_intp dims[2] = {dim(x, 0), dim(w, 1)};
-    if (!(y = PyArray_SimpleNew(2, dims, NPY_FLOAT32))) goto done;
-    cnn_dense_forward(fdata((PyArrayObject *)y), fdata(x), fdata(w), fdata(b), dim(x, 0), dim(x, 1),
-                      dim(w, 1), relu);
+    if (!(y = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32))) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_dense_forward(fdata(y), fdata(x), fdata(w), fdata(b), dim(x, 0), dim(x, 1), dim(w, 1), relu);
+    Py_END_ALLOW_THREADS
 done:
     Py_XDECREF(x); Py_XDECREF(w); Py_XDECREF(b);
-    return y;
+    return (PyObject *)y;
 }
 
 static PyObject *k_dense_backward(PyObject *self, PyObject *args)
 {
-    PyObject *dyo, *xo, *wo, *masko, *dw, *db;
+    PyArrayObject *dy = NULL, *x = NULL, *w = NULL, *mask = NULL, *dw = NULL, *db = NULL, *dx = NULL;
     int need_dx;
-    if (!PyArg_ParseTuple(args, "OOOOOOp", &dyo, &xo, &wo, &masko, &dw, &db, &need_dx)) return NULL;
-    if (!check_out(dw, "dw", 2, NPY_FLOAT32) || (db != Py_None && !check_out(db, "db", 1, NPY_FLOAT32)))
-        return NULL;
-    PyArrayObject *dy = as_f32(dyo, "dy", 2), *x = dy ? as_f32(xo, "x", 2) : NULL;
-    PyArrayObject *w = x ? as_f32(wo, "w", 2) : NULL, *mask = NULL;
-    PyObject *dx = NULL, *ret = NULL;
-    if (!w) goto done;
+    PyObject *ret = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&O&O&O&O&p", in_2d, &dy, in_2d, &x, in_2d, &w, in_2d_or_none, &mask, out_2d,
+                          &dw, out_1d_or_none, &db, &need_dx))
+        goto done;
     long rows = dim(x, 0), in = dim(x, 1), out = dim(w, 1);
-    if (dim(w, 0) != in || dim(dy, 0) != rows || dim(dy, 1) != out || dim((PyArrayObject *)dw, 0) != in
-        || dim((PyArrayObject *)dw, 1) != out || (db != Py_None && dim((PyArrayObject *)db, 0) != out)) {
-        PyErr_SetString(PyExc_ValueError, "dense_backward: shapes do not agree");
+    if (dim(w, 0) != in || dim(dy, 0) != rows || dim(dy, 1) != out || dim(dw, 0) != in || dim(dw, 1) != out
+        || (db && dim(db, 0) != out)) {
+        shape_error("dense_backward", "shapes do not agree");
         goto done;
     }
-    if (masko != Py_None) {
-        if (!(mask = as_f32(masko, "dx_mask", 2))) goto done;
-        if (dim(mask, 0) != rows || dim(mask, 1) != in) {
-            PyErr_SetString(PyExc_ValueError, "dx_mask must have the shape of x");
-            goto done;
-        }
+    if (mask && (dim(mask, 0) != rows || dim(mask, 1) != in)) {
+        shape_error("dense_backward", "dx_mask must have the shape of x");
+        goto done;
     }
     if (need_dx && !(dx = new_like(x))) goto done;
-    cnn_dense_backward(dx ? fdata((PyArrayObject *)dx) : NULL, fdata((PyArrayObject *)dw),
-                       db == Py_None ? NULL : fdata((PyArrayObject *)db), fdata(dy), fdata(x), fdata(w),
-                       fdata(mask), rows, in, out);
-    ret = dx ? dx : Py_None;
-    if (!dx) Py_INCREF(Py_None);
+    Py_BEGIN_ALLOW_THREADS
+    cnn_dense_backward(fdata(dx), fdata(dw), fdata(db), fdata(dy), fdata(x), fdata(w), fdata(mask), rows, in, out);
+    Py_END_ALLOW_THREADS
+    ret = dx ? (PyObject *)dx : Py_NewRef(Py_None);
 done:
     Py_XDECREF(dy); Py_XDECREF(x); Py_XDECREF(w); Py_XDECREF(mask);
     return ret;
@@ -110,82 +91,81 @@ done:
 
 static PyObject *k_colsum_accumulate(PyObject *self, PyObject *args)
 {
-    PyObject *outo, *mo;
-    if (!PyArg_ParseTuple(args, "OO", &outo, &mo)) return NULL;
-    if (!check_out(outo, "out", 1, NPY_FLOAT32)) return NULL;
-    PyArrayObject *m = as_f32(mo, "m", 2);
-    if (!m) return NULL;
-    if (dim(m, 1) != dim((PyArrayObject *)outo, 0)) {
-        Py_DECREF(m);
-        PyErr_SetString(PyExc_ValueError, "out must have one entry per column of m");
-        return NULL;
+    PyArrayObject *out = NULL, *m = NULL;
+    PyObject *ret = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&", out_1d, &out, in_2d, &m)) goto done;
+    if (dim(m, 1) != dim(out, 0)) {
+        shape_error("colsum_accumulate", "out must have one entry per column of m");
+        goto done;
     }
-    cnn_colsum_accumulate(fdata((PyArrayObject *)outo), fdata(m), dim(m, 0), dim(m, 1));
-    Py_DECREF(m);
-    Py_RETURN_NONE;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_colsum_accumulate(fdata(out), fdata(m), dim(m, 0), dim(m, 1));
+    Py_END_ALLOW_THREADS
+    ret = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(m);
+    return ret;
 }
 
 static PyObject *k_mathf(PyObject *self, PyObject *args)
 {
-    const char *name;
-    PyObject *xo;
-    if (!PyArg_ParseTuple(args, "sO", &name, &xo)) return NULL;
-    float (*fn)(float) = NULL;
     static const struct { const char *name; float (*fn)(float); } table[] = {
         {"exp", cnn_expf}, {"expm1", cnn_expm1f}, {"log", cnn_logf}, {"log1p", cnn_log1pf}, {"tanh", cnn_tanhf},
         {"erf", cnn_erff}, {"sin", cnn_sinf}, {"cos", cnn_cosf}, {"sqrt", cnn_sqrtf},
     };
+    const char *name;
+    PyArrayObject *x = NULL, *y = NULL;
+    float (*fn)(float) = NULL;
+    if (!PyArg_ParseTuple(args, "sO&", &name, in_any, &x)) goto done;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(name, table[i].name)) fn = table[i].fn;
-    if (!fn) return PyErr_Format(PyExc_ValueError, "unknown function '%s'", name);
-    PyArrayObject *x = as_f32(xo, "x", -1);
-    if (!x) return NULL;
-    PyObject *y = new_like(x);
-    if (y) {
-        float *xd = fdata(x), *yd = fdata((PyArrayObject *)y);
-        for (npy_intp i = 0, n = PyArray_SIZE(x); i < n; i++) yd[i] = fn(xd[i]);
-    }
-    Py_DECREF(x);
-    return y;
+    if (!fn) { PyErr_Format(PyExc_ValueError, "unknown function '%s'", name); goto done; }
+    if (!(y = new_like(x))) goto done;
+    const float *xd = fdata(x);
+    float *yd = fdata(y);
+    npy_intp n = PyArray_SIZE(x);
+    Py_BEGIN_ALLOW_THREADS
+    for (npy_intp i = 0; i < n; i++) yd[i] = fn(xd[i]);
+    Py_END_ALLOW_THREADS
+done:
+    Py_XDECREF(x);
+    return (PyObject *)y;
 }
 
 static PyObject *k_act_forward(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *xo;
     cnn_act a;
-    if (!PyArg_ParseTuple(args, "OO", &rec, &xo) || !conv_act(rec, &a)) return NULL;
-    PyArrayObject *x = as_f32(xo, "x", 2);
-    if (!x) return NULL;
-    PyObject *y = new_like(x);
-    if (y) cnn_act_forward(fdata((PyArrayObject *)y), fdata(x), dim(x, 0), dim(x, 1), &a);
-    Py_DECREF(x);
-    return y;
+    PyArrayObject *x = NULL, *y = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&", conv_act, &a, in_2d, &x) || !(y = new_like(x))) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_act_forward(fdata(y), fdata(x), dim(x, 0), dim(x, 1), &a);
+    Py_END_ALLOW_THREADS
+done:
+    Py_XDECREF(x);
+    return (PyObject *)y;
 }
 
 static PyObject *k_act_backward(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *dyo, *xo, *yo;
     cnn_act a;
-    if (!PyArg_ParseTuple(args, "OOOO", &rec, &dyo, &xo, &yo) || !conv_act(rec, &a)) return NULL;
-    PyArrayObject *dy = as_f32(dyo, "dy", 2), *x = dy ? as_f32(xo, "x", 2) : NULL;
-    PyArrayObject *y = x ? as_f32(yo, "y", 2) : NULL;
-    PyObject *dx = NULL;
-    if (!y) goto done;
+    PyArrayObject *dy = NULL, *x = NULL, *y = NULL, *dx = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&O&O&", conv_act, &a, in_2d, &dy, in_2d, &x, in_2d, &y)) goto done;
     if (!PyArray_SAMESHAPE(dy, x) || !PyArray_SAMESHAPE(dy, y)) {
-        PyErr_SetString(PyExc_ValueError, "act_backward: dy, x and y must have one shape");
+        shape_error("act_backward", "dy, x and y must have one shape");
         goto done;
     }
-    if ((dx = new_like(dy)))
-        cnn_act_backward(fdata((PyArrayObject *)dx), fdata(dy), fdata(x), fdata(y), dim(dy, 0), dim(dy, 1), &a);
+    if (!(dx = new_like(dy))) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_act_backward(fdata(dx), fdata(dy), fdata(x), fdata(y), dim(dy, 0), dim(dy, 1), &a);
+    Py_END_ALLOW_THREADS
 done:
     Py_XDECREF(dy); Py_XDECREF(x); Py_XDECREF(y);
-    return dx;
+    return (PyObject *)dx;
 }
 
-/* y_true must be (rows, cols), or (rows,) ids for SCCE. */
-static int check_targets(PyArrayObject *yp, PyArrayObject *yt, const cnn_loss *L)
+/* y_pred must have columns; y_true must be (rows, cols), or (rows,) ids when sparse. */
+static int check_targets(PyArrayObject *yp, PyArrayObject *yt, int sparse)
 {
-    int sparse = L && L->kind == CNN_LOSS_SCCE;
     if (dim(yp, 1) < 1) {   /* a row of no columns has no loss value: refused, not left uninitialised */
         PyErr_SetString(PyExc_ValueError, "y_pred must have at least one column");
         return 0;
@@ -197,74 +177,72 @@ static int check_targets(PyArrayObject *yp, PyArrayObject *yt, const cnn_loss *L
     return 1;
 }
 
+/* weights: None or one per row of y_pred */
+static int check_weights(PyArrayObject *w, PyArrayObject *yp)
+{
+    if (w && dim(w, 0) != dim(yp, 0)) {
+        PyErr_SetString(PyExc_ValueError, "one weight per row");
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *k_loss_forward(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *ypo, *yto;
     cnn_loss L;
-    if (!PyArg_ParseTuple(args, "OOO", &rec, &ypo, &yto) || !conv_loss(rec, &L)) return NULL;
-    PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL;
-    PyObject *out = NULL;
-    if (!yt || !check_targets(yp, yt, &L)) goto done;
+    PyArrayObject *yp = NULL, *yt = NULL, *out = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&O&", conv_loss, &L, in_2d, &yp, in_any, &yt)
+        || !check_targets(yp, yt, L.kind == CNN_LOSS_SCCE))
+        goto done;
     npy_intp n = dim(yp, 0);
-    if ((out = PyArray_SimpleNew(1, &n, NPY_FLOAT64)))
-        cnn_loss_forward((double *)PyArray_DATA((PyArrayObject *)out), fdata(yp), fdata(yt), dim(yp, 0),
-                         dim(yp, 1), &L);
+    if (!(out = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64))) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_loss_forward((double *)PyArray_DATA(out), fdata(yp), fdata(yt), dim(yp, 0), dim(yp, 1), &L);
+    Py_END_ALLOW_THREADS
 done:
     Py_XDECREF(yp); Py_XDECREF(yt);
-    return out;
+    return (PyObject *)out;
 }
 
 static PyObject *k_loss_backward(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *ypo, *yto, *wo;
+    cnn_loss L;
+    PyArrayObject *yp = NULL, *yt = NULL, *w = NULL, *g = NULL;
     double scale;
     const char *fused_name;
-    cnn_loss L;
-    if (!PyArg_ParseTuple(args, "OOOOds", &rec, &ypo, &yto, &wo, &scale, &fused_name) || !conv_loss(rec, &L))
-        return NULL;
+    int status;
+    if (!PyArg_ParseTuple(args, "O&O&O&O&ds", conv_loss, &L, in_2d, &yp, in_any, &yt, in_1d_or_none, &w, &scale,
+                          &fused_name)
+        || !check_targets(yp, yt, L.kind == CNN_LOSS_SCCE) || !check_weights(w, yp))
+        goto done;
     int fused = cnn_enum_value(&cnn_act_kinds, fused_name);
-    if (fused < 0) return PyErr_Format(PyExc_ValueError, "unknown activation '%s' to fuse", fused_name);
-    PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL, *w = NULL;
-    PyObject *g = NULL;
-    if (!yt || !check_targets(yp, yt, &L)) goto done;
-    if (wo != Py_None) {
-        if (!(w = as_f32(wo, "weights", 1))) goto done;
-        if (dim(w, 0) != dim(yp, 0)) { PyErr_SetString(PyExc_ValueError, "one weight per row"); goto done; }
-    }
+    if (fused < 0) { PyErr_Format(PyExc_ValueError, "unknown activation '%s' to fuse", fused_name); goto done; }
     if (!(g = new_like(yp))) goto done;
-    if (cnn_loss_backward(fdata((PyArrayObject *)g), fdata(yp), fdata(yt), fdata(w), dim(yp, 0), dim(yp, 1),
-                          (float)scale, fused, &L) != CNN_OK) {
+    Py_BEGIN_ALLOW_THREADS
+    status = cnn_loss_backward(fdata(g), fdata(yp), fdata(yt), fdata(w), dim(yp, 0), dim(yp, 1), (float)scale,
+                               fused, &L);
+    Py_END_ALLOW_THREADS
+    if (status != CNN_OK) {
         Py_CLEAR(g);
         PyErr_SetString(PyExc_ValueError, "this loss cannot be fused with that activation");
     }
 done:
     Py_XDECREF(yp); Py_XDECREF(yt); Py_XDECREF(w);
-    return g;
+    return (PyObject *)g;
 }
 
 static PyObject *k_metric_update(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *ypo, *yto, *wo;
     cnn_metric m;
-    if (!PyArg_ParseTuple(args, "OOOO", &rec, &ypo, &yto, &wo) || !conv_metric(rec, &m)) return NULL;
-    PyArrayObject *yp = as_f32(ypo, "y_pred", 2), *yt = yp ? as_f32(yto, "y_true", -1) : NULL, *w = NULL;
+    PyArrayObject *yp = NULL, *yt = NULL, *w = NULL;
     PyObject *ret = NULL;
-    int sparse = m.kind == CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY;
-    if (!yt) goto done;
-    if (dim(yp, 1) < 1) {
-        PyErr_SetString(PyExc_ValueError, "y_pred must have at least one column");
+    if (!PyArg_ParseTuple(args, "O&O&O&O&", conv_metric, &m, in_2d, &yp, in_any, &yt, in_1d_or_none, &w)
+        || !check_targets(yp, yt, m.kind == CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY) || !check_weights(w, yp))
         goto done;
-    }
-    if (sparse ? PyArray_SIZE(yt) != dim(yp, 0) : !PyArray_SAMESHAPE(yp, yt)) {
-        PyErr_SetString(PyExc_ValueError, "y_true does not match y_pred's shape");
-        goto done;
-    }
-    if (wo != Py_None) {
-        if (!(w = as_f32(wo, "weights", 1))) goto done;
-        if (dim(w, 0) != dim(yp, 0)) { PyErr_SetString(PyExc_ValueError, "one weight per row"); goto done; }
-    }
     double state[2] = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
     cnn_metric_update(state, fdata(yp), fdata(yt), fdata(w), dim(yp, 0), dim(yp, 1), &m);
+    Py_END_ALLOW_THREADS
     ret = Py_BuildValue("dd", state[0], state[1]);
 done:
     Py_XDECREF(yp); Py_XDECREF(yt); Py_XDECREF(w);
@@ -283,48 +261,49 @@ static PyObject *k_opt_state_count(PyObject *self, PyObject *rec)
     return conv_opt(rec, &o) ? PyLong_FromLong(cnn_opt_state_count(&o)) : NULL;
 }
 
-/* init_slots(record, slots, n): slots holds slot_count * n + state_count floats. */
+/* init_slots(record, slots[, n]): slots holds slot_count * n + state_count floats (n: as many as fit). */
 static PyObject *k_opt_init_slots(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *slots;
-    long n = -1;
     cnn_opt o;
-    if (!PyArg_ParseTuple(args, "OO|l", &rec, &slots, &n) || !conv_opt(rec, &o)
-        || !check_out(slots, "slots", 1, NPY_FLOAT32))
-        return NULL;
+    PyArrayObject *slots = NULL;
+    long n = -1;
+    if (!PyArg_ParseTuple(args, "O&O&|l", conv_opt, &o, out_1d, &slots, &n)) return NULL;
     long c = cnn_opt_slot_count(&o), st = cnn_opt_state_count(&o);
-    long size = (long)PyArray_SIZE((PyArrayObject *)slots);
+    long size = (long)PyArray_SIZE(slots);
     if (n < 0) n = c ? (size - st) / c : 0;
-    if (n < 0 || slots_needed(&o, n) < 0 || slots_needed(&o, n) > size)
-        return PyErr_Format(PyExc_ValueError, "slots has %ld floats; %ld parameters need %ld", size, n,
-                            (long)slots_needed(&o, n));
-    cnn_opt_init_slots(fdata((PyArrayObject *)slots), n, &o);
+    npy_intp need = slots_needed(&o, n);
+    if (n < 0 || need < 0 || need > size)
+        return PyErr_Format(PyExc_ValueError, "slots has %ld floats; %ld parameters need %s", size, n,
+                            need < 0 ? "more than fit in memory" : "more");
+    Py_BEGIN_ALLOW_THREADS
+    cnn_opt_init_slots(fdata(slots), n, &o);
+    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
 static PyObject *k_opt_step(PyObject *self, PyObject *args)
 {
-    PyObject *rec, *params, *slots, *go;
+    cnn_opt o;
+    PyArrayObject *params = NULL, *slots = NULL, *g = NULL;
     long t;
     double lr;
-    cnn_opt o;
-    if (!PyArg_ParseTuple(args, "OOOOld", &rec, &params, &slots, &go, &t, &lr) || !conv_opt(rec, &o)
-        || !check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32))
-        return NULL;
-    PyArrayObject *g = as_f32(go, "grads", 1);
-    if (!g) return NULL;
-    long n = (long)PyArray_SIZE((PyArrayObject *)params);
-    if (dim(g, 0) != n || slots_needed(&o, n) < 0 || PyArray_SIZE((PyArrayObject *)slots) < slots_needed(&o, n)
-        || t < 1) {
-        Py_DECREF(g);
-        return PyErr_Format(PyExc_ValueError, "opt_step: grads must match params (%ld), slots need %ld "
-                            "floats, t >= 1", n, (long)slots_needed(&o, n));
+    PyObject *ret = NULL;
+    if (!PyArg_ParseTuple(args, "O&O&O&O&ld", conv_opt, &o, out_1d, &params, out_1d, &slots, in_1d, &g, &t, &lr))
+        goto done;
+    long n = (long)PyArray_SIZE(params);
+    npy_intp need = slots_needed(&o, n);
+    if (dim(g, 0) != n || need < 0 || PyArray_SIZE(slots) < need || t < 1) {
+        PyErr_Format(PyExc_ValueError, "opt_step: grads must match params (%ld), slots need %ld floats, t >= 1",
+                     n, (long)need);
+        goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    cnn_opt_step(fdata((PyArrayObject *)params), fdata((PyArrayObject *)slots), fdata(g), n, &o, t, (float)lr);
+    cnn_opt_step(fdata(params), fdata(slots), fdata(g), n, &o, t, (float)lr);
     Py_END_ALLOW_THREADS
-    Py_DECREF(g);
-    Py_RETURN_NONE;
+    ret = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(g);
+    return ret;
 }
 
 static PyObject *k_schedule_lr(PyObject *self, PyObject *args)
@@ -348,12 +327,14 @@ static PyObject *k_rng_uniform(PyObject *self, PyObject *args)
     long n;
     unsigned long long key;
     double lo, hi;
-    if (!PyArg_ParseTuple(args, "lKdd", &n, &key, &lo, &hi)) return NULL;
-    if (n < 0) return PyErr_Format(PyExc_ValueError, "n must be >= 0, got %ld", n);
+    if (!PyArg_ParseTuple(args, "O&Kdd", size_arg, &n, &key, &lo, &hi)) return NULL;
     npy_intp d = n;
-    PyObject *out = PyArray_SimpleNew(1, &d, NPY_FLOAT32);
-    if (out) cnn_rng_uniform(fdata((PyArrayObject *)out), n, key, (float)lo, (float)hi);
-    return out;
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &d, NPY_FLOAT32);
+    if (!out) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_rng_uniform(fdata(out), n, key, (float)lo, (float)hi);
+    Py_END_ALLOW_THREADS
+    return (PyObject *)out;
 }
 
 static PyObject *k_rng_normal(PyObject *self, PyObject *args)
@@ -362,24 +343,28 @@ static PyObject *k_rng_normal(PyObject *self, PyObject *args)
     unsigned long long key;
     double mean, sd;
     int trunc;
-    if (!PyArg_ParseTuple(args, "lKddp", &n, &key, &mean, &sd, &trunc)) return NULL;
-    if (n < 0) return PyErr_Format(PyExc_ValueError, "n must be >= 0, got %ld", n);
+    if (!PyArg_ParseTuple(args, "O&Kddp", size_arg, &n, &key, &mean, &sd, &trunc)) return NULL;
     npy_intp d = n;
-    PyObject *out = PyArray_SimpleNew(1, &d, NPY_FLOAT32);
-    if (out) cnn_rng_normal(fdata((PyArrayObject *)out), n, key, (float)mean, (float)sd, trunc);
-    return out;
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &d, NPY_FLOAT32);
+    if (!out) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_rng_normal(fdata(out), n, key, (float)mean, (float)sd, trunc);
+    Py_END_ALLOW_THREADS
+    return (PyObject *)out;
 }
 
 static PyObject *k_permutation(PyObject *self, PyObject *args)
 {
     long n;
     unsigned long long key;
-    if (!PyArg_ParseTuple(args, "lK", &n, &key)) return NULL;
-    if (n < 0) return PyErr_Format(PyExc_ValueError, "n must be >= 0, got %ld", n);
+    if (!PyArg_ParseTuple(args, "O&K", size_arg, &n, &key)) return NULL;
     npy_intp d = n;
-    PyObject *out = PyArray_SimpleNew(1, &d, NPY_INT64);
-    if (out) cnn_rng_permutation((int64_t *)PyArray_DATA((PyArrayObject *)out), n, key);
-    return out;
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &d, NPY_INT64);
+    if (!out) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    cnn_rng_permutation((int64_t *)PyArray_DATA(out), n, key);
+    Py_END_ALLOW_THREADS
+    return (PyObject *)out;
 }
 
 static PyObject *k_philox(PyObject *self, PyObject *args)

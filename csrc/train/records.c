@@ -111,7 +111,7 @@ void cnn_record_defaults(const cnn_record_desc *d, void *rec)
 const cnn_field *cnn_record_field(const cnn_record_desc *d, const char *name)
 {
     for (int i = 0; d && i < d->nfields; i++)
-        if (!strcmp(d->fields[i].name, name)) return &d->fields[i];
+        if (d->fields[i].name[0] == name[0] && !strcmp(d->fields[i].name, name)) return &d->fields[i];
     return NULL;
 }
 

@@ -29,13 +29,13 @@ def _record(kind, lr, **fields):
 
 
 def constant_c_record(lr):
-    """The record of a fixed learning rate."""
-    return _record(CONSTANT, lr)
+    """The record of a fixed learning rate (built once per training call: only the fields it uses)."""
+    return {"kind": CONSTANT, "lr": float(lr)}
 
 
 def legacy_decay_c_record(lr, decay):
     """tf.keras 2 ``decay=``: lr / (1 + decay * iterations)."""
-    return _record(LEGACY_DECAY, lr, decay=float(decay))
+    return {"kind": LEGACY_DECAY, "lr": float(lr), "decay": float(decay)}
 
 
 def evaluate_record(rec, step):

@@ -35,6 +35,7 @@ def test_enums_and_fields_are_exported():
     assert set(_core.fields["layer_params"]) == set(_core.enums["layer"])
     assert _core.fields["layer_params"]["dense"] == ("act",)
     assert "beta_1" in _core.fields["opt"] and "label_smoothing" in _core.fields["loss"]
+    assert set(_core.enums["rng"]) == {"init", "shuffle", "dropout", "noise"}
 
 
 def test_python_names_are_the_cores():

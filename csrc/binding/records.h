@@ -275,6 +275,16 @@ static int export_records(PyObject *m)
     int ok = enums && fields && params;
     for (size_t i = 0; ok && i < sizeof all / sizeof all[0]; i++)
         ok = put(enums, all[i].name, enum_dict(all[i].e)) && put(fields, all[i].name, field_names(all[i].r));
+    /* the random streams' purposes (cnn_rng_key's second argument) */
+    static const struct { const char *name; int value; } purposes[] = {
+        {"init", CNN_RNG_INIT}, {"shuffle", CNN_RNG_SHUFFLE}, {"dropout", CNN_RNG_DROPOUT}, {"noise", CNN_RNG_NOISE},
+    };
+    PyObject *rng = ok ? PyDict_New() : NULL;
+    int rng_ok = rng != NULL;
+    for (size_t i = 0; rng_ok && i < sizeof purposes / sizeof purposes[0]; i++)
+        rng_ok = put(rng, purposes[i].name, PyLong_FromLong(purposes[i].value));
+    if (rng_ok) ok = ok && put(enums, "rng", rng);   /* put consumes rng */
+    else { Py_XDECREF(rng); ok = 0; }
     for (int k = 0; ok && k < cnn_layer_kind_count(); k++)
         ok = put(params, cnn_layer_kinds.names[k], field_names(cnn_layer_params_desc(k)));
     if (ok) {

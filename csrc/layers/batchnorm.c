@@ -162,15 +162,16 @@ static const cnn_field batchnorm_fields[] = {
 };
 static const cnn_record_desc batchnorm_desc = {"batchnorm", sizeof(batchnorm_params), 2, batchnorm_fields, NULL};
 
+/* gamma and beta are optional, the moving statistics are not; each spans the channels */
 static const char *batchnorm_check(const cnn_layer *L)
 {
-    static const char *const off[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_off", "mv_off"};
-    long cols = cnn_layer_in_cols(L);
+    static const char *const off[CNN_MAX_WEIGHTS] = {"w_off", "b_off", "mm_off", "mv_off"};
+    static const char *const len[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_len", "mv_len"};
     const char *bad = cnn_layer_check_same(L);
     if (bad) return bad;
-    for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {   /* gamma, beta optional; moving statistics not */
+    for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {
         if (L->w[s].off < 0 && s >= CNN_W_STATE0) return off[s];
-        if (L->w[s].off >= 0 && L->w[s].len != cols) return s >= CNN_W_STATE0 ? (s == CNN_W_STATE0 ? "mm_len" : "mv_len") : off[s];
+        if (L->w[s].off >= 0 && L->w[s].len != cnn_layer_in_cols(L)) return len[s];
     }
     return NULL;
 }

@@ -104,5 +104,4 @@ static inline float *cnn_layer_weight(float *base, const cnn_layer *L, int slot)
 /* A plain ReLU (no slope, threshold or cap): fusable into GEMM epilogues and masks. */
 int cnn_act_is_plain_relu(const cnn_act *a);
 
-
 #endif

@@ -217,12 +217,13 @@ class Trainer:
         from cnn.utils import _global_seed
         if not shuffle:
             return np.arange(n, dtype=np.int64)
-        key = _core.rng_key(_global_seed(), 2, epoch, 0)  # purpose 2: shuffling
+        shuffle_stream = _core.enums["rng"]["shuffle"]
+        key = _core.rng_key(_global_seed(), shuffle_stream, epoch, 0)
         if shuffle == "batch":  # Keras: shuffle within batch-sized chunks only
             perm = np.arange(n, dtype=np.int64)
             for i in range(0, n, batch_size):
                 size = min(batch_size, n - i)
-                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), 2, epoch, i + 1))
+                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), shuffle_stream, epoch, i + 1))
             return perm
         perm = _core.permutation(n, key)
         return np.ascontiguousarray(perm, dtype=np.int64)

@@ -160,12 +160,6 @@ def _warn_input_shape(layer):
                   UserWarning, stacklevel=4)
 
 
-def _rows_cols(shape):
-    """(floats per sample, last-axis length) of a shape with its batch axis."""
-    size = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-    return size, (shape[-1] if len(shape) > 1 else 1)
-
-
 def _c_shape(shape):
     """A per-sample shape for the C core (shape has its batch axis): at most four axes, the leading
     ones merged when there are more (every kind acts on the last axis)."""

@@ -26,6 +26,7 @@ def build_lib(tmpdir, sources):
         pytest.skip("no C compiler")
     out = pathlib.Path(tmpdir) / "libcnn_test.so"
     cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-           "-D_GNU_SOURCE", "-I", str(CSRC)] + [f"-I{d}" for d in sorted(CSRC.glob("*/"))] + [str(_find(s)) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
+           "-D_GNU_SOURCE", "-I", str(CSRC)] + [f"-I{d}" for d in sorted(CSRC.glob("*/"))]
+    cmd += [str(_find(s)) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
     subprocess.run(cmd, check=True, capture_output=True)
     return ctypes.CDLL(str(out))

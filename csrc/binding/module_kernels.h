@@ -31,7 +31,10 @@ static PyObject *k_gemm(PyObject *self, PyObject *args, PyObject *kw)
         goto done;
     }
     if (bias && dim(bias, 0) != N) { shape_error("gemm", "bias must have N entries"); goto done; }
-    if (mask && (dim(mask, 0) != M || dim(mask, 1) != N)) { shape_error("gemm", "mask must have the shape of C"); goto done; }
+    if (mask && (dim(mask, 0) != M || dim(mask, 1) != N)) {
+        shape_error("gemm", "mask must have the shape of C");
+        goto done;
+    }
     cnn_epilogue ep = {fdata(bias), relu, fdata(mask), N};
     Py_BEGIN_ALLOW_THREADS
     cnn_gemm(ta, tb, M, N, K, fdata(A), dim(A, 1), fdata(B), dim(B, 1), fdata(C), N, acc, &ep);

@@ -156,9 +156,10 @@ void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float 
 
 /* ------------------------------------------------------------------ the layer kind */
 typedef struct { float momentum, epsilon; } batchnorm_params;
+#define ANY -__builtin_inf(), __builtin_inf()   /* the Python layer checks these; the core takes any */
 static const cnn_field batchnorm_fields[] = {
-    {"momentum", CNN_FIELD_F32, offsetof(batchnorm_params, momentum), 0.99, -__builtin_inf(), __builtin_inf(), NULL, 0, 0, 0},
-    {"epsilon", CNN_FIELD_F32, offsetof(batchnorm_params, epsilon), 1e-3, -__builtin_inf(), __builtin_inf(), NULL, 0, 0, 0},
+    {"momentum", CNN_FIELD_F32, offsetof(batchnorm_params, momentum), 0.99, ANY, NULL, 0, 0, 0},
+    {"epsilon", CNN_FIELD_F32, offsetof(batchnorm_params, epsilon), 1e-3, ANY, NULL, 0, 0, 0},
 };
 static const cnn_record_desc batchnorm_desc = {"batchnorm", sizeof(batchnorm_params), 2, batchnorm_fields, NULL};
 
@@ -187,7 +188,8 @@ static const float *batchnorm_layer_forward(const cnn_layer_ctx *c, const float 
     const cnn_layer *L = c->L;
     const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
-    const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL), *beta = cnn_layer_weight(c->params, L, CNN_W_BIAS);
+    const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
+    const float *beta = cnn_layer_weight(c->params, L, CNN_W_BIAS);
     float *mm = cnn_layer_weight(c->params, L, CNN_W_STATE0), *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
     if (training && L->trainable)
         cnn_batchnorm_forward_train(c->B->out, c->B->cache, c->B->cache + cols, mm, mv, x, gamma, beta, rows,
@@ -205,7 +207,8 @@ static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
     const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
     if (L->trainable) {
-        cnn_batchnorm_backward(gx, cnn_layer_weight(c->grads, L, CNN_W_KERNEL), cnn_layer_weight(c->grads, L, CNN_W_BIAS),
+        cnn_batchnorm_backward(gx, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
+                               cnn_layer_weight(c->grads, L, CNN_W_BIAS),
                                g, x, c->B->cache, c->B->cache + cols, gamma, rows, cols);
     } else {  /* frozen: inference normalisation, a per-column scale */
         const float *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);

@@ -133,13 +133,20 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
 
     long widest = p->in_size;
     for (int l = 0; l < nlayers && !failed; l++) {
-        if (!alloc_layer(p, l, &failed)) { diag->layer = l; diag->field = "batch_max"; return fail(p, status, CNN_ERR_ARG); }
+        if (!alloc_layer(p, l, &failed)) {   /* a buffer size overflows */
+            diag->layer = l;
+            diag->field = "batch_max";
+            return fail(p, status, CNN_ERR_ARG);
+        }
         long size = cnn_layer_out_size(&p->layers[l]);
         if (size > widest) widest = size;
     }
     long rows_max = mul(batch_max, p->out_size / p->out_cols), grad = mul(batch_max, widest);
     long xb = mul(batch_max, p->in_size), yb = mul(batch_max, p->y_size);
-    if (rows_max < 0 || grad < 0 || xb < 0 || yb < 0) { diag->field = "batch_max"; return fail(p, status, CNN_ERR_ARG); }
+    if (rows_max < 0 || grad < 0 || xb < 0 || yb < 0) {
+        diag->field = "batch_max";
+        return fail(p, status, CNN_ERR_ARG);
+    }
     p->grads = zalloc((size_t)n_params, sizeof(float), &failed);
     p->grad_a = zalloc((size_t)grad, sizeof(float), &failed);
     p->grad_b = zalloc((size_t)grad, sizeof(float), &failed);

@@ -1,4 +1,4 @@
-"""Builds the C core, cnn._core, from csrc/*.c. Metadata lives in pyproject.toml."""
+"""Builds the C core, cnn._core, from csrc/**/*.c (one folder per part). Metadata lives in pyproject.toml."""
 import glob
 import os
 
@@ -16,8 +16,9 @@ if os.environ.get("CNN_SANITIZE"):  # the sanitizer build used by the tests in C
 
 core = Extension(
     "cnn._core",
-    sources=sorted(glob.glob("csrc/*.c")),
-    include_dirs=["csrc", numpy.get_include()],
+    sources=sorted(glob.glob("csrc/**/*.c", recursive=True)),
+    # every part's folder is on the include path, so a file includes "cnn.h" or "plan_internal.h" by name
+    include_dirs=["csrc"] + sorted(os.path.dirname(h) for h in glob.glob("csrc/*/")) + [numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_20_API_VERSION"), ("_GNU_SOURCE", None)],
     extra_compile_args=flags,
     extra_link_args=["-pthread"] + (["-fsanitize=address,undefined"] if os.environ.get("CNN_SANITIZE") else []),

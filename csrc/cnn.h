@@ -241,47 +241,96 @@ typedef struct {
     double lr;              /* the initial / constant learning rate */
     double decay;           /* LEGACY_DECAY: lr / (1 + decay * step) */
     double decay_steps, decay_rate, end_lr, power, alpha, warmup_target, warmup_steps, t_mul, m_mul;
-    int staircase, cycle, npieces;  /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int staircase, cycle, npieces, nboundaries;  /* PIECEWISE: npieces values, npieces - 1 boundaries */
     double boundaries[CNN_SCHED_MAX_PIECES], values[CNN_SCHED_MAX_PIECES];
 } cnn_schedule;
 /* The learning rate for the update at `step` (0-based optimizer iteration), Keras section 9. */
 double cnn_schedule_lr(const cnn_schedule *s, long step);
+/* The schedule's private double maths (exp, log, cospi, pow) by name, for tests. */
+double cnn_schedule_math(const char *name, double x, double y);
 
-/* ---------------------------------------------------------------- the plan (plan.c, train.c) */
-/* A model as the core sees it: a chain of layers over flat buffers. Sizes are floats per sample;
- * Dense, BatchNormalization and softmax act on the last axis (cols), the other axes are rows. */
-enum cnn_layer_kind { CNN_LAYER_DENSE = 0, CNN_LAYER_ACTIVATION, CNN_LAYER_DROPOUT,
-                      CNN_LAYER_BATCHNORM, CNN_LAYER_RESHAPE, CNN_LAYER_NOISE, CNN_LAYER_COUNT };
+/* ---------------------------------------------------------------- records (train/records.c, layers/table.c) */
+/* Every struct that crosses the binding is described ONCE here, as a table of fields (name, type,
+ * offset, default, allowed range). The binding parses Python dicts keyed by these names generically;
+ * the core checks every value it stores (cnn_field_set_*), so no unchecked cast happens anywhere. */
+enum cnn_field_type {
+    CNN_FIELD_F32 = 0, CNN_FIELD_F64, CNN_FIELD_INT, CNN_FIELD_BOOL, CNN_FIELD_LONG, CNN_FIELD_U64,
+    CNN_FIELD_ENUM,      /* an int given by name: sub is the cnn_enum_desc */
+    CNN_FIELD_SHAPE,     /* a cnn_shape given as a sequence of positive sizes */
+    CNN_FIELD_RECORD,    /* a nested record: sub is its cnn_record_desc */
+    CNN_FIELD_F64_ARRAY, /* double[capacity] inline; the count goes to the int at count_offset */
+    CNN_FIELD_I64_LIST,  /* int64_t * owned by whoever parsed it; count to the long at count_offset */
+};
+typedef struct { const char *name; int count; const char *const *names; } cnn_enum_desc;
+typedef struct cnn_record_desc cnn_record_desc;
 typedef struct {
-    int kind;
-    long in_size, out_size;       /* floats per sample */
-    long in_cols, out_cols;       /* last-axis lengths */
-    cnn_act act;                  /* DENSE, ACTIVATION */
-    long w_off, b_off;            /* DENSE kernel [in_cols, out_cols] / bias; BATCHNORM gamma / beta; -1 none */
-    long mm_off, mv_off;          /* BATCHNORM moving mean / variance (non-trainable part of params) */
-    float rate;                   /* DROPOUT */
-    uint64_t seed;                /* DROPOUT: the layer's stream */
-    int64_t *noise_map;           /* DROPOUT with noise_shape: mask entry of each element, or NULL */
-    long noise_size;              /*   mask entries per sample */
-    int noise_batch_shared;       /*   one mask for the whole batch */
-    int alpha_dropout;            /* DROPOUT as AlphaDropout: y = a * (keep ? x : alpha_p) + b */
-    float momentum, epsilon;      /* BATCHNORM */
-    float stddev;                 /* NOISE: training adds N(0, stddev) (GaussianNoise), or with */
-    int multiplicative;           /*   multiplicative multiplies by N(1, stddev) (GaussianDropout) */
+    const char *name;
+    int type;
+    size_t offset;
+    double dflt, lo, hi;       /* default and inclusive range of a number */
+    const void *sub;           /* ENUM: cnn_enum_desc; RECORD: cnn_record_desc */
+    size_t count_offset;       /* arrays and lists */
+    long capacity;             /* F64_ARRAY */
+    int required;
+} cnn_field;
+struct cnn_record_desc {
+    const char *name;          /* "opt", "loss", ... as _core.fields names it */
+    size_t size;
+    int nfields;
+    const cnn_field *fields;
+    const char *(*check)(const void *rec);   /* cross-field rules: the bad field's name, or NULL */
+};
+/* The descriptions of the records: optimizer, loss, metric, activation, schedule, constraint, and
+ * the layer's common part (its kind's parameters: cnn_layer_params_desc). */
+extern const cnn_record_desc cnn_opt_desc, cnn_loss_desc, cnn_metric_desc, cnn_act_desc,
+    cnn_schedule_desc, cnn_constraint_desc, cnn_layer_desc;
+extern const cnn_enum_desc cnn_opt_kinds, cnn_loss_kinds, cnn_metric_kinds, cnn_act_kinds,
+    cnn_schedule_kinds, cnn_constraint_kinds, cnn_layer_kinds;
+void cnn_record_defaults(const cnn_record_desc *d, void *rec);
+const cnn_field *cnn_record_field(const cnn_record_desc *d, const char *name);
+int cnn_enum_value(const cnn_enum_desc *e, const char *name);   /* -1: not a name of e */
+/* Store v into field f of rec: CNN_ERR_ARG for NaN/inf where an integer is expected, a fraction, or a
+ * value outside [lo, hi]. Integers with no exact double (seeds) go through cnn_field_set_int. */
+int cnn_field_set_number(const cnn_field *f, void *rec, double v);
+int cnn_field_set_int(const cnn_field *f, void *rec, long long v, int is_unsigned);
+
+/* ---------------------------------------------------------------- the plan (plan.c, train.c, layers/) */
+/* A model as the core sees it: a chain of layers over flat buffers. Each layer has N-dimensional
+ * per-sample shapes (up to three spatial axes, then channels); Dense, the normalizations and softmax
+ * act on the last axis (cols), the other axes are rows. Kinds live in layers/<kind>.c, registered in
+ * layers/table.c; train.c and plan.c loop over that table and never switch on a kind. */
+#define CNN_MAX_DIMS 4
+typedef struct { int ndim; long dim[CNN_MAX_DIMS]; } cnn_shape;
+long cnn_shape_size(const cnn_shape *s);   /* product of the sizes; 0 for a bad or overflowing shape */
+/* A layer's weight tensors are spans of the parameter buffer (off = -1: absent). */
+enum cnn_weight_slot { CNN_W_KERNEL = 0, /* kernel, gamma */ CNN_W_BIAS, /* bias, beta */
+                       CNN_W_STATE0, CNN_W_STATE1, /* moving mean / variance */ CNN_MAX_WEIGHTS };
+typedef struct { long off, len; } cnn_span;
+#define CNN_LAYER_PARAMS_SIZE 64
+typedef struct {
+    int kind;                     /* position in the layer table (_core.enums["layer"]) */
+    cnn_shape in, out;            /* per sample */
+    cnn_span w[CNN_MAX_WEIGHTS];
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;
     int trainable;
+    /* the kind's own parameters (its struct, described by cnn_layer_params_desc(kind)) */
+    union { double align_; uint64_t u_; unsigned char bytes[CNN_LAYER_PARAMS_SIZE]; } p;
 } cnn_layer;
+int cnn_layer_kind_count(void);
+const cnn_record_desc *cnn_layer_params_desc(int kind);
 
 #define CNN_MAX_METRICS 16
 typedef struct cnn_plan cnn_plan;   /* opaque: plan.c */
 /* params[n_params] (trainable first: [0, n_trainable)) and slots are owned by the caller and must
  * outlive the plan. Copies the layer, loss, metric and optimizer descriptions. Sizes the buffers for
- * batches of up to batch_max samples. NULL on bad arguments or no memory. */
+ * batches of up to batch_max samples. NULL on bad arguments or no memory; then, for bad arguments,
+ * *diag names the layer (-1: none) and the field at fault. */
+typedef struct { int layer; const char *field; } cnn_diag;
 cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
                           const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
                           float *params, long n_params, long n_trainable, float *slots,
-                          long batch_max, int *status);
+                          long batch_max, int *status, cnn_diag *diag);
 void cnn_plan_free(cnn_plan *p);
 /* Gradient clipping before each update, Keras's rules (0 = off; at most one is set): clipnorm per
  * weight tensor g * c / max(|g|, c), global_clipnorm over all trainable gradients, clipvalue clip(g). */

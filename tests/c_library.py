@@ -11,13 +11,22 @@ import pytest
 CSRC = pathlib.Path(__file__).resolve().parents[1] / "csrc"
 
 
+def _find(name):
+    """csrc/**/<name>: sources are named by file name, whichever part's folder holds them."""
+    found = sorted(CSRC.rglob(name))
+    if len(found) != 1:
+        raise FileNotFoundError(f"expected one csrc/**/{name}, found {found}")
+    return found[0]
+
+
 def build_lib(tmpdir, sources):
-    """csrc/<sources> compiled with the extension's numeric flags into tmpdir; skips without a compiler."""
+    """csrc/**/<sources> compiled with the extension's numeric flags into tmpdir; skips without a compiler."""
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler")
     out = pathlib.Path(tmpdir) / "libcnn_test.so"
     cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-           "-D_GNU_SOURCE", "-I", str(CSRC)] + [str(CSRC / s) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
+           "-D_GNU_SOURCE", "-I", str(CSRC)] + [f"-I{d}" for d in sorted(CSRC.glob("*/"))]
+    cmd += [str(_find(s)) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
     subprocess.run(cmd, check=True, capture_output=True)
     return ctypes.CDLL(str(out))

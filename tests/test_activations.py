@@ -123,12 +123,22 @@ SMOOTH = {"linear", "elu", "elu_0.5", "selu", "gelu", "gelu_tanh", "sigmoid", "t
           "softsign", "silu", "exponential", "mish"}
 
 
+def tup(record):
+    """A keyed activation record's values in field order, for compact asserts."""
+    return tuple(record.values())
+
+
+def as_record(rec):
+    """(kind, alpha, max_value, threshold) written compactly here -> the keyed record the core takes."""
+    return rec if isinstance(rec, dict) else dict(zip(_core.fields["act"], rec))
+
+
 def forward(rec, x):
-    return _core.act_forward(tuple(float(v) for v in rec), np.ascontiguousarray(x, np.float32))
+    return _core.act_forward(as_record(rec), np.ascontiguousarray(x, np.float32))
 
 
 def backward(rec, dy, x, y):
-    rec = tuple(float(v) for v in rec)
+    rec = as_record(rec)
     return _core.act_backward(rec, np.ascontiguousarray(dy, np.float32), np.ascontiguousarray(x, np.float32),
                               np.ascontiguousarray(y, np.float32))
 
@@ -346,9 +356,9 @@ def test_kinds_match_the_c_header():
     for value, cname in enumerate(names):
         attr = cname.replace("CNN_ACT_", "")
         if attr == "COUNT":
-            assert A.KIND_COUNT == value
+            assert len(_core.enums["act"]) == value
         else:
-            assert getattr(A, attr) == value, cname
+            assert _core.enums["act"][getattr(A, attr)] == value, cname
 
 
 # --------------------------------------------------------------------------- the Python module
@@ -426,24 +436,24 @@ def test_get_serialize_deserialize():
     assert A.deserialize("mine", custom_objects={"mine": custom}) is custom
     # tf.keras 2 also resolved the advanced-activation layer names, with the layers' defaults
     lrelu = A.get("LeakyReLU")
-    assert A.c_record(lrelu) == (A.LEAKY_RELU, 0.3, INF, 0.0)
+    assert tup(A.c_record(lrelu)) == (A.LEAKY_RELU, 0.3, INF, 0.0)
     np.testing.assert_allclose(lrelu(np.float32([-1.0, 2.0])), [-0.3, 2.0], rtol=1e-6)
     assert A.get(A.serialize(lrelu)) is lrelu
-    assert A.c_record("ThresholdedReLU") == (A.RELU, 0.0, INF, 1.0)
+    assert tup(A.c_record("ThresholdedReLU")) == (A.RELU, 0.0, INF, 1.0)
 
 
 def test_c_record():
-    assert A.c_record("relu") == (A.RELU, 0.0, INF, 0.0)
-    assert A.c_record(A.relu, max_value=6, negative_slope=0.1, threshold=0.5) == (A.RELU, 0.1, 6.0, 0.5)
-    assert A.c_record("relu", alpha=0.2)[1] == 0.2                 # tf.keras 2 spelling
-    assert A.c_record("leaky_relu") == (A.LEAKY_RELU, 0.2, INF, 0.0)
-    assert A.c_record("leaky_relu", negative_slope=0.3)[1] == 0.3
-    assert A.c_record("elu", alpha=0.7)[:2] == (A.ELU, 0.7)
-    assert A.c_record("gelu")[0] == A.GELU and A.c_record("gelu", approximate=True)[0] == A.GELU_TANH
-    assert A.c_record("relu6") == (A.RELU6, 0.0, 6.0, 0.0)
-    assert A.c_record(None)[0] == A.LINEAR and A.c_record("swish")[0] == A.SILU
+    assert tup(A.c_record("relu")) == (A.RELU, 0.0, INF, 0.0)
+    assert tup(A.c_record(A.relu, max_value=6, negative_slope=0.1, threshold=0.5)) == (A.RELU, 0.1, 6.0, 0.5)
+    assert tup(A.c_record("relu", alpha=0.2))[1] == 0.2                 # tf.keras 2 spelling
+    assert tup(A.c_record("leaky_relu")) == (A.LEAKY_RELU, 0.2, INF, 0.0)
+    assert tup(A.c_record("leaky_relu", negative_slope=0.3))[1] == 0.3
+    assert tup(A.c_record("elu", alpha=0.7))[:2] == (A.ELU, 0.7)
+    assert tup(A.c_record("gelu"))[0] == A.GELU and tup(A.c_record("gelu", approximate=True))[0] == A.GELU_TANH
+    assert tup(A.c_record("relu6")) == (A.RELU6, 0.0, 6.0, 0.0)
+    assert tup(A.c_record(None))[0] == A.LINEAR and tup(A.c_record("swish"))[0] == A.SILU
     import functools
-    assert A.c_record(functools.partial(A.relu, max_value=3.0)) == (A.RELU, 0.0, 3.0, 0.0)
+    assert tup(A.c_record(functools.partial(A.relu, max_value=3.0))) == (A.RELU, 0.0, 3.0, 0.0)
     with pytest.raises(ValueError, match="custom activation functions are not supported by the C core yet: my_act"):
         def my_act(x):
             return x
@@ -454,7 +464,7 @@ def test_c_record():
         A.c_record("softmax", axis=1)
     with pytest.raises(ValueError):
         A.c_record("nope")
-    for kind in range(A.KIND_COUNT):   # every kind runs
+    for kind in _core.enums["act"]:   # every kind runs
         y = forward((kind, 0.1, INF, 0.0), np.float32([[0.5, -0.5]]))
         assert y.shape == (1, 2)
 
@@ -474,7 +484,7 @@ def test_activation_layer_instances_as_activation():
         pytest.skip("cnn.layers.LeakyReLU not available")
     lrelu = layers.LeakyReLU(0.1)
     assert A.get(lrelu) is lrelu
-    assert A.c_record(lrelu) == (A.LEAKY_RELU, pytest.approx(0.1), INF, 0.0)
+    assert tup(A.c_record(lrelu)) == (A.LEAKY_RELU, pytest.approx(0.1), INF, 0.0)
     config = A.serialize(lrelu)
     assert config["class_name"] == "LeakyReLU"
     assert A.c_record(A.deserialize(config)) == A.c_record(lrelu)

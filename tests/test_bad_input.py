@@ -121,12 +121,12 @@ def test_core_boundary_checks():
     with pytest.raises(TypeError):
         _core.gemm(np.zeros((2, 3)), np.zeros((3, 2)), np.zeros((2, 2)), False, False, False)  # float64 out
     with pytest.raises(ValueError):
-        _core.act_forward((999, 0, 0, 0), np.zeros((2, 2)))
+        _core.act_forward({"kind": "no_such_activation"}, np.zeros((2, 2)))
     with pytest.raises(ValueError):
         _core.rng_uniform(-1, 0, 0.0, 1.0)
     with pytest.raises(ValueError):
-        _core.Plan([{"kind": 0, "in_size": 4, "out_size": 3, "in_cols": 4, "out_cols": 3, "w_off": 100}],
-                   (0, 0, 0, 1), [], (0,), np.zeros(15, np.float32), 15, np.zeros(1, np.float32), 8)
+        _core.Plan([{"kind": "dense", "in_shape": [4], "out_shape": [3], "w_off": 100, "w_len": 12}],
+                   {"kind": "mse"}, [], {"kind": "sgd"}, np.zeros(15, np.float32), 15, np.zeros(1, np.float32), 8)
 
 
 def test_nan_loss_warns_once_and_history_shows_it():

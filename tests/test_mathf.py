@@ -1,8 +1,8 @@
-"""The core's float32 math (csrc/mathf.c) against float64 references, in ulps of the float32 result.
+"""The core's float32 math (csrc/math/mathf.c) against float64 references, in ulps of the float32 result.
 
 The kernels compute in double and round once, so they should be correctly rounded (max error
 0.5 ulp) up to 1e-5 ulp; the bound asserted here leaves room only for the float64 reference's own
-error. An exhaustive scan over every float (done once, see the report of csrc/mathf.c) gave a
+error. An exhaustive scan over every float (done once, see the report of csrc/math/mathf.c) gave a
 max error of 0.5000 ulp for all seven functions.
 """
 import hashlib

@@ -18,6 +18,8 @@ import pytest
 from cnn import _core
 from cnn import optimizers as O
 
+F = _core.fields["opt"]   # the opt record's field names, in cnn_opt order
+
 f32 = np.float32
 STEPS = 6
 
@@ -53,7 +55,7 @@ def run_c(opt, p0, grads):
     """The C update over the steps; returns params and slots."""
     rec = opt._c_record()
     n = p0.size
-    state = 1 if rec[0] == O.KIND_NADAM else 0
+    state = 1 if rec[F[0]] == O.KIND_NADAM else 0
     slots = np.full(_core.opt_slot_count(rec) * n + state, np.nan, np.float32)
     _core.opt_init_slots(rec, slots)
     p = p0.copy()
@@ -426,15 +428,15 @@ def test_record_layout():
     rec = O.RMSprop(0.01, rho=0.8, momentum=0.3, epsilon=1e-6, centered=True,
                     weight_decay=0.1)._c_record()
     assert len(rec) == 19
-    assert rec[0] == O.KIND_RMSPROP and rec[4] == 0.3 and rec[5] == 0.8 and rec[3] == 1e-6
-    assert rec[9] == 1 and rec[10] == 0.1 and rec[13] == 1.0 - 0.8
+    assert rec[F[0]] == O.KIND_RMSPROP and rec[F[4]] == 0.3 and rec[F[5]] == 0.8 and rec[F[3]] == 1e-6
+    assert rec[F[9]] == 1 and rec[F[10]] == 0.1 and rec[F[13]] == 1.0 - 0.8
     rec = O.Adam(beta_1=0.8, amsgrad=True)._c_record()
-    assert rec[1] == 0.8 and rec[8] == 1 and rec[11] == 1.0 - 0.8 and rec[12] == 1.0 - 0.999
+    assert rec[F[1]] == 0.8 and rec[F[8]] == 1 and rec[F[11]] == 1.0 - 0.8 and rec[F[12]] == 1.0 - 0.999
     rec = O.SGD(momentum=0.9, nesterov=True)._c_record()
-    assert rec[0] == O.KIND_SGD and rec[4] == 0.9 and rec[7] == 1
-    assert O.AdamW()._c_record()[0] == O.KIND_ADAM and O.AdamW()._c_record()[10] == 0.004
+    assert rec[F[0]] == O.KIND_SGD and rec[F[4]] == 0.9 and rec[F[7]] == 1
+    assert O.AdamW()._c_record()["kind"] == O.KIND_ADAM and O.AdamW()._c_record()["weight_decay"] == 0.004
     rec = O.Ftrl(learning_rate_power=-0.5, l1_regularization_strength=1, beta=2)._c_record()
-    assert rec[0] == O.KIND_FTRL and rec[14] == -0.5 and rec[15] == 1 and rec[18] == 2
+    assert rec[F[0]] == O.KIND_FTRL and rec[F[14]] == -0.5 and rec[F[15]] == 1 and rec[F[18]] == 2
 
 
 # ---------------------------------------------------------------------- Python API

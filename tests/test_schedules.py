@@ -8,9 +8,9 @@ import ctypes
 import math
 
 import pytest
-
-from cnn import schedules as S
 from c_library import build_lib  # tests/ is on sys.path
+from cnn import _core
+from cnn import schedules as S
 
 MAXP = 16
 
@@ -19,7 +19,7 @@ class CSchedule(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int)] + [(n, ctypes.c_double) for n in (
         "lr", "decay", "decay_steps", "decay_rate", "end_lr", "power", "alpha", "warmup_target",
         "warmup_steps", "t_mul", "m_mul")] + [("staircase", ctypes.c_int), ("cycle", ctypes.c_int),
-        ("npieces", ctypes.c_int), ("boundaries", ctypes.c_double * MAXP), ("values", ctypes.c_double * MAXP)]
+        ("npieces", ctypes.c_int), ("nboundaries", ctypes.c_int), ("boundaries", ctypes.c_double * MAXP), ("values", ctypes.c_double * MAXP)]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,9 @@ def c_lr(lib, rec, step):
         if k in ("boundaries", "values"):
             for i, x in enumerate(v):
                 getattr(s, k)[i] = x
+            setattr(s, "nboundaries" if k == "boundaries" else "npieces", len(v))
+        elif k == "kind":
+            s.kind = _core.enums["schedule"][v]   # the C struct takes the kind's number
         else:
             setattr(s, k, v)
     return lib.cnn_schedule_lr(ctypes.byref(s), step)
@@ -176,17 +179,23 @@ def test_shrinking_restart_periods(lib):
         assert c_lr(lib, sched.c_record(), t) == pytest.approx(ref_restarts(1.0, 16, 0.5, 1.0, 0.0, t), rel=1e-12)
 
 
-def test_private_math_is_accurate():
+def test_private_math_is_accurate(lib):
+    lib.cnn_schedule_math.restype = ctypes.c_double
+    lib.cnn_schedule_math.argtypes = [ctypes.c_char_p, ctypes.c_double, ctypes.c_double]
+    _log = lambda x: lib.cnn_schedule_math(b"log", x, 0.0)   # schedule.c's own functions
+    _exp = lambda x: lib.cnn_schedule_math(b"exp", x, 0.0)
+    _cospi = lambda x: lib.cnn_schedule_math(b"cospi", x, 0.0)
+    _pow = lambda x, y: lib.cnn_schedule_math(b"pow", x, y)
     for x in [1e-300, 1e-8, 0.3, 0.7, 1.0, 1.5, 2.0, 10.0, 1e10, 1e300]:
-        assert S._log(x) == pytest.approx(math.log(x), rel=2e-16, abs=1e-300)
+        assert _log(x) == pytest.approx(math.log(x), rel=2e-16, abs=1e-300)
     for x in [-700.0, -20.0, -1e-3, 0.0, 1e-9, 0.5, 1.0, 3.3, 50.0, 700.0]:
-        assert S._exp(x) == pytest.approx(math.exp(x), rel=4e-16)
+        assert _exp(x) == pytest.approx(math.exp(x), rel=4e-16)
     for i in range(-400, 401):
         f = i / 97.0
-        assert S._cospi(f) == pytest.approx(math.cos(math.pi * f), abs=2e-15)  # ref: pi*f rounds
-    assert S._cospi(1.0) == -1.0 and S._cospi(0.0) == 1.0 and S._cospi(2.0) == 1.0
-    assert S._pow(0.5, 3.0) == 0.125 and S._pow(-2.0, 3.0) == pytest.approx(-8.0, rel=1e-15)
-    assert math.isnan(S._pow(-2.0, 0.5))
+        assert _cospi(f) == pytest.approx(math.cos(math.pi * f), abs=2e-15)  # ref: pi*f rounds
+    assert _cospi(1.0) == -1.0 and _cospi(0.0) == 1.0 and _cospi(2.0) == 1.0
+    assert _pow(0.5, 3.0) == 0.125 and _pow(-2.0, 3.0) == pytest.approx(-8.0, rel=1e-15)
+    assert math.isnan(_pow(-2.0, 0.5))
 
 
 def test_configs_round_trip_and_validation():

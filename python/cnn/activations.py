@@ -2,7 +2,8 @@
 
 Each function takes anything ``np.asarray`` accepts and returns a float32 NumPy array of the same
 shape. ``get`` / ``serialize`` / ``deserialize`` resolve names like Keras; ``c_record`` turns an
-activation into the record ``(kind, alpha, max_value, threshold)`` that the C core runs.
+activation into the record ``{"kind": name, "alpha", "max_value", "threshold"}`` that the C core runs
+(field and kind names: ``cnn._core.fields["act"]`` / ``cnn._core.enums["act"]``).
 """
 import functools
 import math
@@ -12,10 +13,11 @@ import numpy as np
 
 from cnn._registry import Registry, keras_config
 
-# enum cnn_act_kind in csrc/cnn.h, in order (tests/test_activations.py checks they agree)
+# the C core's activation names (cnn._core.enums["act"]; tests/test_activations.py checks they agree)
 (LINEAR, RELU, RELU6, LEAKY_RELU, ELU, SELU, GELU, GELU_TANH, SIGMOID, HARD_SIGMOID, TANH, SOFTMAX,
- SOFTPLUS, SOFTSIGN, SILU, EXPONENTIAL, STEP, HARD_SILU, MISH) = range(19)
-KIND_COUNT = 19
+ SOFTPLUS, SOFTSIGN, SILU, EXPONENTIAL, STEP, HARD_SILU, MISH) = (
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid", "hard_sigmoid",
+    "tanh", "softmax", "softplus", "softsign", "silu", "exponential", "step", "hard_silu", "mish")
 
 _INF = float("inf")
 
@@ -32,13 +34,17 @@ def _run(record, x, last_axis_rows=False):
         return x.copy()
     cols = x.shape[-1] if (last_axis_rows and x.ndim) else x.size
     x2 = np.ascontiguousarray(x).reshape(-1, cols)
-    rec = tuple(float(v) for v in record)
-    return _core().act_forward(rec, x2).reshape(x.shape)
+    return _core().act_forward(record, x2).reshape(x.shape)
+
+
+def _record(kind, alpha=0.0, max_value=_INF, threshold=0.0):
+    """The C record of an activation (cnn._core.fields["act"])."""
+    return {"kind": kind, "alpha": float(alpha), "max_value": float(max_value), "threshold": float(threshold)}
 
 
 def linear(x):
     """Identity: ``x`` (as float32)."""
-    return _run((LINEAR, 0.0, _INF, 0.0), x)
+    return _run(_record(LINEAR, 0.0), x)
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, **legacy):
@@ -55,42 +61,42 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, **legacy):
 
 def relu6(x):
     """``min(max(x, 0), 6)``."""
-    return _run((RELU6, 0.0, 6.0, 0.0), x)
+    return _run(_record(RELU6, 0.0, 6.0), x)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """``x if x > 0 else negative_slope * x``."""
-    return _run((LEAKY_RELU, float(negative_slope), _INF, 0.0), x)
+    return _run(_record(LEAKY_RELU, float(negative_slope)), x)
 
 
 def elu(x, alpha=1.0):
     """``x if x > 0 else alpha * (exp(x) - 1)``."""
-    return _run((ELU, float(alpha), _INF, 0.0), x)
+    return _run(_record(ELU, float(alpha)), x)
 
 
 def selu(x):
     """``scale * elu(x, alpha)`` with Keras's alpha = 1.67326324 and scale = 1.05070098."""
-    return _run((SELU, 0.0, _INF, 0.0), x)
+    return _run(_record(SELU, 0.0), x)
 
 
 def gelu(x, approximate=False):
     """``x * (1 + erf(x / sqrt(2))) / 2``; approximate: ``x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2``."""
-    return _run((GELU_TANH if approximate else GELU, 0.0, _INF, 0.0), x)
+    return _run(_record(GELU_TANH if approximate else GELU, 0.0), x)
 
 
 def sigmoid(x):
     """``1 / (1 + exp(-x))``."""
-    return _run((SIGMOID, 0.0, _INF, 0.0), x)
+    return _run(_record(SIGMOID, 0.0), x)
 
 
 def hard_sigmoid(x):
     """``clip(x / 6 + 0.5, 0, 1)`` (Keras 3; tf.keras 2 used 0.2 x + 0.5)."""
-    return _run((HARD_SIGMOID, 0.0, _INF, 0.0), x)
+    return _run(_record(HARD_SIGMOID, 0.0), x)
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _run((TANH, 0.0, _INF, 0.0), x)
+    return _run(_record(TANH, 0.0), x)
 
 
 def softmax(x, axis=-1):
@@ -108,23 +114,23 @@ def softmax(x, axis=-1):
                       "which is likely not what you intended. Did you mean to use a sigmoid instead?",
                       stacklevel=2)
     moved = np.moveaxis(x, axis, -1)
-    y = _run((SOFTMAX, 0.0, _INF, 0.0), moved, last_axis_rows=True)
+    y = _run(_record(SOFTMAX, 0.0), moved, last_axis_rows=True)
     return np.ascontiguousarray(np.moveaxis(y, -1, axis))
 
 
 def softplus(x):
     """``log(1 + exp(x))``, computed as ``max(x, 0) + log1p(exp(-|x|))``."""
-    return _run((SOFTPLUS, 0.0, _INF, 0.0), x)
+    return _run(_record(SOFTPLUS, 0.0), x)
 
 
 def softsign(x):
     """``x / (1 + |x|)``."""
-    return _run((SOFTSIGN, 0.0, _INF, 0.0), x)
+    return _run(_record(SOFTSIGN, 0.0), x)
 
 
 def silu(x):
     """``x * sigmoid(x)`` (also called swish)."""
-    return _run((SILU, 0.0, _INF, 0.0), x)
+    return _run(_record(SILU, 0.0), x)
 
 
 swish = silu
@@ -132,18 +138,18 @@ swish = silu
 
 def exponential(x):
     """``exp(x)``."""
-    return _run((EXPONENTIAL, 0.0, _INF, 0.0), x)
+    return _run(_record(EXPONENTIAL, 0.0), x)
 
 
 def step(x):
     """Heaviside step: 1 where ``x > 0``, else 0. Its gradient is 0 everywhere (nothing learns
     through it): use it for perceptron demos, not for training with gradients."""
-    return _run((STEP, 0.0, _INF, 0.0), x)
+    return _run(_record(STEP, 0.0), x)
 
 
 def hard_silu(x):
     """``x * hard_sigmoid(x)`` (also called hard_swish)."""
-    return _run((HARD_SILU, 0.0, _INF, 0.0), x)
+    return _run(_record(HARD_SILU, 0.0), x)
 
 
 hard_swish = hard_silu
@@ -151,7 +157,7 @@ hard_swish = hard_silu
 
 def mish(x):
     """``x * tanh(softplus(x))``."""
-    return _run((MISH, 0.0, _INF, 0.0), x)
+    return _run(_record(MISH, 0.0), x)
 
 
 _FUNCTIONS = (linear, relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, tanh, softmax,
@@ -217,7 +223,7 @@ def get(identifier):
 def _layer_record(obj):
     """The C record of an activation layer instance (ReLU, LeakyReLU, ELU, ...), else None."""
     rec = getattr(obj, "_act", None)
-    return tuple(rec) if isinstance(rec, tuple) and len(rec) == 4 else None
+    return dict(rec) if isinstance(rec, dict) and "kind" in rec else None
 
 
 def serialize(activation):
@@ -272,7 +278,7 @@ _ARGS = {
 
 
 def c_record(activation, **overrides):
-    """``(kind, alpha, max_value, threshold)`` for the C core (max_value None -> inf).
+    """``{"kind", "alpha", "max_value", "threshold"}`` for the C core (max_value None -> inf).
 
     ``activation`` is a name or a function of this module (or a functools.partial of one);
     ``overrides`` are that function's keyword arguments (``relu``: negative_slope, max_value,
@@ -318,4 +324,4 @@ def c_record(activation, **overrides):
     for v in (alpha, threshold):
         if math.isnan(v):
             raise ValueError("activation arguments must not be NaN")
-    return (kind, alpha, max_value, threshold)
+    return _record(kind, alpha, max_value, threshold)

@@ -1,6 +1,7 @@
 """Weight constraints (``keras.constraints``): w <- c(w) after every optimizer update.
 
-The C core applies the built-in ones from ``c_record() -> (kind, max_value, min_value, rate)``
+The C core applies the built-in ones from ``c_record() -> {"kind": name, "max_value", "min_value", "rate"}``
+(cnn._core.fields["constraint"])
 over w viewed as (rows, cols), norms per column: ``axis=0`` of a Dense kernel (in, out), a bias
 (n,), or all axes but the last of a convolution kernel (the Keras ``axis=[0, 1, 2]``). Any other
 axis raises ValueError. ``c_record() -> None`` means "run ``__call__`` in Python" (custom classes).
@@ -13,8 +14,12 @@ from cnn._watched import Watched
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg",
            "unit_norm", "min_max_norm", "serialize", "deserialize", "get"]
 
-# enum cnn_constraint_kind (csrc/cnn.h)
-NONE, MAX_NORM, NON_NEG, UNIT_NORM, MIN_MAX_NORM = range(5)
+# the C core's constraint names (cnn._core.enums["constraint"])
+NONE, MAX_NORM, NON_NEG, UNIT_NORM, MIN_MAX_NORM = "none", "max_norm", "non_neg", "unit_norm", "min_max_norm"
+
+
+def _record(kind, max_value=0.0, min_value=0.0, rate=0.0):
+    return {"kind": kind, "max_value": float(max_value), "min_value": float(min_value), "rate": float(rate)}
 _EPSILON = np.float32(1e-7)  # keras.backend.epsilon()
 
 
@@ -42,7 +47,7 @@ def _rows_cols(shape, axis, who):
 def _apply(record, w, rows, cols):
     """c(w) as a new float32 array, w seen as (rows, cols): the core's kernel when the binding has
     it, else the same float32 formula in NumPy (norms in float64 then rounded, like the core)."""
-    kind, max_value, min_value, rate = record
+    kind, max_value, min_value, rate = (record[k] for k in ("kind", "max_value", "min_value", "rate"))
     w = np.array(w, dtype=np.float32, copy=True, order="C")
     m = w.reshape(rows, cols)
     try:
@@ -51,7 +56,7 @@ def _apply(record, w, rows, cols):
     except (ImportError, AttributeError):
         fn = None
     if fn is not None:
-        fn((int(kind), float(max_value), float(min_value), float(rate)), m)
+        fn(record, m)
         return w
     if kind == NON_NEG:
         m[m < 0] = 0.0
@@ -107,7 +112,7 @@ class MaxNorm(Constraint):
         self.axis = axis
 
     def _record(self):
-        return (MAX_NORM, float(self.max_value), 0.0, 1.0)
+        return _record(MAX_NORM, self.max_value, 0.0, 1.0)
 
     def __call__(self, w):
         w = np.asarray(w, dtype=np.float32)
@@ -123,7 +128,7 @@ class NonNeg(Constraint):
     _kind = NON_NEG
 
     def _record(self):
-        return (NON_NEG, 0.0, 0.0, 0.0)
+        return _record(NON_NEG)
 
     def __call__(self, w):
         w = np.asarray(w, dtype=np.float32)
@@ -139,7 +144,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def _record(self):
-        return (UNIT_NORM, 0.0, 0.0, 1.0)
+        return _record(UNIT_NORM, 0.0, 0.0, 1.0)
 
     def __call__(self, w):
         w = np.asarray(w, dtype=np.float32)
@@ -161,7 +166,7 @@ class MinMaxNorm(Constraint):
         self.axis = axis
 
     def _record(self):
-        return (MIN_MAX_NORM, float(self.max_value), float(self.min_value), float(self.rate))
+        return _record(MIN_MAX_NORM, self.max_value, self.min_value, self.rate)
 
     def __call__(self, w):
         w = np.asarray(w, dtype=np.float32)

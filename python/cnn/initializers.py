@@ -19,7 +19,6 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomUnifor
            "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "compute_fans", "serialize",
            "deserialize", "get"]
 
-_PURPOSE_INIT = 1          # CNN_RNG_INIT
 _TRUNC_STD = 0.87962566103423978  # std of a unit normal truncated at +-2: Keras's correction
 
 
@@ -130,7 +129,7 @@ class RandomInitializer(Initializer):
     def _key(self, key):
         from . import _core
         if self.seed is not None:
-            return _core.rng_key(self.seed % (1 << 64), _PURPOSE_INIT, 0, 0)
+            return _core.rng_key(self.seed % (1 << 64), _core.enums["rng"]["init"], 0, 0)
         if key is not None:
             return int(key)
         from . import utils

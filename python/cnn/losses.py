@@ -6,8 +6,8 @@ shortcut) and run in the C core (`cnn._core.loss_forward`). Reductions follow `k
 the per-sample array, not by the sum of the weights; only `"mean_with_sample_weight"` divides by
 the sum of the weights.
 
-For the model: every built-in loss object has `c_record() -> (kind, from_logits, label_smoothing,
-delta)`, the `cnn_loss` struct of csrc/cnn.h (the built-in per-sample functions, which `get("mse")`
+For the model: every built-in loss object has `c_record() -> {"kind", "from_logits", "label_smoothing",
+"delta"}` (cnn._core.fields["loss"]; kind by name) (the built-in per-sample functions, which `get("mse")`
 returns as Keras does, have it too, with default arguments); a loss written in Python (a `Loss`
 subclass with its own `call`) has `c_record() -> None`, and a user's plain function has none. The string `"crossentropy"` / `"ce"`
 depends on the data's shapes: `get()` returns an `AutoCrossentropy` marker, and the model calls
@@ -28,23 +28,23 @@ from ._registry import Registry
 from ._watched import Watched
 
 
-class LossKind(enum.IntEnum):
-    """`enum cnn_loss_kind` of csrc/cnn.h, in the same order."""
-    MSE = 0
-    MAE = 1
-    MAPE = 2
-    MSLE = 3
-    BCE = 4
-    CCE = 5
-    SCCE = 6
-    HINGE = 7
-    SQUARED_HINGE = 8
-    CATEGORICAL_HINGE = 9
-    HUBER = 10
-    LOG_COSH = 11
-    KLD = 12
-    POISSON = 13
-    COSINE = 14
+class LossKind(str, enum.Enum):
+    """The C core's loss names (cnn._core.enums["loss"])."""
+    MSE = "mse"
+    MAE = "mae"
+    MAPE = "mape"
+    MSLE = "msle"
+    BCE = "bce"
+    CCE = "cce"
+    SCCE = "scce"
+    HINGE = "hinge"
+    SQUARED_HINGE = "squared_hinge"
+    CATEGORICAL_HINGE = "categorical_hinge"
+    HUBER = "huber"
+    LOG_COSH = "log_cosh"
+    KLD = "kld"
+    POISSON = "poisson"
+    COSINE = "cosine"
 
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -120,6 +120,12 @@ def _sparse_ids(y_true, y_pred):
     return np.ascontiguousarray(yt, dtype=np.float32)
 
 
+def _record(kind, from_logits=False, label_smoothing=0.0, delta=1.0):
+    """The C record of a loss (cnn._core.fields["loss"])."""
+    return {"kind": kind, "from_logits": bool(from_logits), "label_smoothing": float(label_smoothing),
+            "delta": float(delta)}
+
+
 def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, delta=1.0, axis=-1,
                 name="loss"):
     """The per-sample values (float64, shape y_pred.shape[:-1]) computed by the C core."""
@@ -145,7 +151,7 @@ def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, de
                       f"num_classes) with num_classes > 1. Received: y_pred.shape={yp.shape}. "
                       "Consider using 'binary_crossentropy' if you only have 2 classes.",
                       SyntaxWarning, stacklevel=3)
-    record = (int(kind), int(bool(from_logits)), float(label_smoothing), float(delta))
+    record = _record(kind, from_logits, label_smoothing, delta)
     p2 = np.ascontiguousarray(yp.reshape(rows, cols))
     t2 = np.ascontiguousarray(yt.reshape(rows) if kind == LossKind.SCCE else yt.reshape(rows, cols))
     return np.asarray(_core.loss_forward(record, p2, t2), dtype=np.float64).reshape(lead)
@@ -190,7 +196,7 @@ def _builtin(kind):
     `c_record()` (with the default arguments, as a string such as "mse" means in compile)."""
     def mark(fn):
         fn._cnn_kind = kind
-        fn.c_record = lambda: (int(kind), 0, 0.0, 1.0)
+        fn.c_record = lambda: _record(kind)
         return fn
     return mark
 
@@ -334,7 +340,7 @@ class Loss(Watched):
         raise NotImplementedError
 
     def c_record(self):
-        """(kind, from_logits, label_smoothing, delta) for the C core, or None (loss in Python)."""
+        """{"kind", "from_logits", "label_smoothing", "delta"} for the C core, or None (loss in Python)."""
         return None
 
     def get_config(self):
@@ -378,8 +384,7 @@ class LossFunctionWrapper(Loss):
         if kind is None or type(self).call is not LossFunctionWrapper.call:
             return None   # a Python loss, or a subclass that overrides call
         kw = self._fn_kwargs
-        return (int(kind), int(bool(kw.get("from_logits", False))),
-                float(kw.get("label_smoothing", 0.0)), float(kw.get("delta", 1.0)))
+        return _record(kind, kw.get("from_logits", False), kw.get("label_smoothing", 0.0), kw.get("delta", 1.0))
 
     def get_config(self):
         config = super().get_config()

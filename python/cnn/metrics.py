@@ -7,7 +7,9 @@ from cnn._naming import to_snake_case
 from cnn._registry import Registry
 from cnn._watched import Watched
 
-BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = range(5)
+# the C core's metric names (cnn._core.enums["metric"])
+BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = (
+    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mae", "mse")
 
 
 class Metric(Watched):
@@ -25,7 +27,7 @@ class Metric(Watched):
         self._count = 0.0
 
     def c_record(self):
-        return (self._kind, getattr(self, "threshold", 0.5))
+        return {"kind": self._kind, "threshold": float(getattr(self, "threshold", 0.5))}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = np.asarray(y_pred, dtype=np.float32)

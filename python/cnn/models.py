@@ -340,10 +340,12 @@ class Sequential(Trainer):
 
     def _broadcasts(self):
         """Element-wise losses broadcast one target per sample over the outputs; crossentropy does not."""
-        return self._loss_obj.c_record()[0] not in (5, 6)  # CNN_LOSS_CCE, CNN_LOSS_SCCE
+        from cnn.losses import LossKind
+        return self._loss_obj.c_record()["kind"] not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
-        return self._loss_obj.c_record()[0] == 6  # CNN_LOSS_SCCE
+        from cnn.losses import LossKind
+        return self._loss_obj.c_record()["kind"] == LossKind.SCCE
 
     def _prepare_compiled(self, y_shape, with_metrics=True):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
@@ -357,7 +359,7 @@ class Sequential(Trainer):
         if not with_metrics:
             return
         objs = [metrics_module.get(m, y_shape, self.output_shape) for m in self._metric_specs]
-        sparse = self._loss_obj.c_record()[0] == 6
+        sparse = self._is_sparse()
         for m in objs:  # the targets are either class ids or one row per output: metrics must agree
             if (m._kind == metrics_module.SPARSE_CATEGORICAL_ACCURACY) != sparse:
                 raise ValueError(f"metric '{m.name}' cannot be computed with the loss "
@@ -375,15 +377,14 @@ class Sequential(Trainer):
     def _describe_training(self):
         """The training plan's inputs as the core takes them, and a key that changes when they do."""
         self._pack_weights()
-        opt_rec = tuple(float(v) for v in self.optimizer._c_record())
+        opt_rec = self.optimizer._c_record()
         descs = [layer._c_layer(self._offsets) for layer in self._layers]
         if self._slots is None or self._slots_layout != (self._layout, opt_rec):
             size = _core.opt_slot_count(opt_rec) * self._n_trainable + _core.opt_state_count(opt_rec)
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
-        records = (descs, tuple(float(v) for v in self._loss_obj.c_record()),
-                   [tuple(float(v) for v in m.c_record()) for m in self._metric_objects], opt_rec)
+        records = (descs, self._loss_obj.c_record(), [m.c_record() for m in self._metric_objects], opt_rec)
         options = {**self._clipping(), **self._ema_args()}
         # buffers by identity (the cached plan holds them, so an id is not reused while it lives);
         # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
@@ -427,7 +428,7 @@ class Sequential(Trainer):
 
     def _new_inference_plan(self, descs, batch_max):
         """No loss needed, so a placeholder MSE and SGD (never stepped)."""
-        return _core.Plan(descs, (0.0, 0.0, 0.0, 1.0), [], (0.0,) * 10, self._params, 0,
+        return _core.Plan(descs, {"kind": "mse"}, [], {"kind": "sgd"}, self._params, 0,
                           np.zeros(1, np.float32), int(batch_max))
 
     @property
@@ -467,7 +468,7 @@ class Sequential(Trainer):
             trainable = frozen = 0
         opt_count = None
         if self.compiled and self._slots is not None and self.optimizer is not None:
-            opt_count = int(_core.opt_slot_count(tuple(float(v) for v in self.optimizer._c_record()))
+            opt_count = int(_core.opt_slot_count(self.optimizer._c_record())
                             * self._n_trainable) + 2
         print_summary(self.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
                       print_fn=print_fn)

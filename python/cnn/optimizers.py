@@ -3,11 +3,9 @@
 The classes only describe an optimizer; the update itself runs in C (csrc/optim.c) inside the
 training step, over the model's flat parameter buffer. The contract with the model:
 
-- ``opt._c_record()`` -> the tuple ``_core.opt_step`` / the plan take, in ``cnn_opt`` order:
-  ``(kind, beta_1, beta_2, epsilon, momentum, rho, initial_accumulator_value, nesterov, amsgrad,
-  centered, weight_decay, one_minus_beta_1, one_minus_beta_2, one_minus_rho, learning_rate_power,
-  l1, l2, l2_shrinkage, beta)``. ``kind`` is the ``cnn_opt_kind`` value. The ``one_minus_*``
-  entries are ``1 - x`` computed in double from the Python value, as Keras computes them.
+- ``opt._c_record()`` -> the dict ``_core.opt_step`` / the plan take, keyed by the field names of
+  ``cnn._core.fields["opt"]`` (``kind`` by name: ``"adam"``, ...). The ``one_minus_*`` entries are
+  ``1 - x`` computed in double from the Python value, as Keras computes them.
 - ``opt._lr_at(iteration)`` -> the float32 learning rate (as a Python float) of the update at
   0-based optimizer step ``iteration``: schedule or callable applied, then the legacy ``decay=``
   (``lr / (1 + decay * iteration)``, in double as csrc/schedule.c does, rounded to float32).
@@ -33,9 +31,9 @@ from cnn._watched import Watched
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "get", "serialize", "deserialize"]
 
-# cnn_opt_kind in csrc/cnn.h
+# the C core's optimizer names (cnn._core.enums["opt"])
 KIND_SGD, KIND_ADAM, KIND_RMSPROP, KIND_ADAGRAD, KIND_ADADELTA, KIND_ADAMAX, KIND_NADAM, \
-    KIND_LION, KIND_FTRL = range(9)
+    KIND_LION, KIND_FTRL = "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl"
 
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
                   "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
@@ -253,12 +251,9 @@ class Optimizer(Watched):
         f.update(self._fields())
         for b in ("beta_1", "beta_2", "rho"):
             f["one_minus_" + b] = _one_minus(f[b])
-        return (int(self._kind), float(f["beta_1"]), float(f["beta_2"]), float(f["epsilon"]),
-                float(f["momentum"]), float(f["rho"]), float(f["initial_accumulator_value"]),
-                int(bool(f["nesterov"])), int(bool(f["amsgrad"])), int(bool(f["centered"])),
-                float(self.weight_decay or 0.0), f["one_minus_beta_1"], f["one_minus_beta_2"],
-                f["one_minus_rho"], float(f["learning_rate_power"]), float(f["l1"]),
-                float(f["l2"]), float(f["l2_shrinkage"]), float(f["beta"]))
+        record = {k: (bool(v) if k in ("nesterov", "amsgrad", "centered") else float(v)) for k, v in f.items()}
+        record.update(kind=self._kind, weight_decay=float(self.weight_decay or 0.0))
+        return record
 
     # ------------------------------------------------------------------ saving protocol
     # What Keras saves, in its order: iterations, learning_rate (unless a schedule or a function),

@@ -1,6 +1,6 @@
 """Weight regularizers (``keras.regularizers``): penalties added to the loss, in full, every batch.
 
-The C core applies L1/L2/L1L2 inside the training step from ``c_record() -> (l1, l2)``; a
+The C core applies L1/L2/L1L2 inside the training step from ``c_record() -> {"l1", "l2"}``; a
 regularizer with ``c_record() -> None`` (OrthogonalRegularizer, or any Python subclass that
 overrides ``__call__``) is evaluated in Python.
 """
@@ -55,7 +55,7 @@ class Regularizer(Watched):
         return 0.0
 
     def c_record(self):
-        """(l1, l2) for the C core, or None when this regularizer runs in Python."""
+        """{"l1", "l2"} for the C core, or None when this regularizer runs in Python."""
         return None
 
     def get_config(self):
@@ -78,7 +78,7 @@ class L1L2(Regularizer):
 
     def c_record(self):
         # A subclass that redefines the penalty is not the core's L1/L2: run it in Python.
-        return (self.l1, self.l2) if type(self).__call__ is L1L2.__call__ else None
+        return {"l1": self.l1, "l2": self.l2} if type(self).__call__ is L1L2.__call__ else None
 
     def get_config(self):
         return {"l1": float(self.l1), "l2": float(self.l2)}
@@ -95,7 +95,7 @@ class L1(Regularizer):
         return _l1l2_value(x, self.l1, 0.0)
 
     def c_record(self):
-        return (self.l1, 0.0) if type(self).__call__ is L1.__call__ else None
+        return {"l1": self.l1, "l2": 0.0} if type(self).__call__ is L1.__call__ else None
 
     def get_config(self):
         return {"l1": float(self.l1)}
@@ -112,7 +112,7 @@ class L2(Regularizer):
         return _l1l2_value(x, 0.0, self.l2)
 
     def c_record(self):
-        return (0.0, self.l2) if type(self).__call__ is L2.__call__ else None
+        return {"l1": 0.0, "l2": self.l2} if type(self).__call__ is L2.__call__ else None
 
     def get_config(self):
         return {"l2": float(self.l2)}

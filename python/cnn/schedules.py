@@ -1,217 +1,60 @@
 """Learning-rate schedules (``keras.optimizers.schedules``), stepped per optimizer update.
 
 Each built-in schedule describes itself to the C core with ``c_record()`` (the fields of
-``cnn_schedule`` in csrc/cnn.h). ``__call__(step)`` returns a Python float computed by
-``evaluate_record``, which repeats csrc/schedule.c operation for operation in double precision
-(its own exp/log/cos, so the numbers are the same bits as the core's on every machine).
+``cnn._core.fields["schedule"]``). ``__call__(step)`` returns the Python float that
+csrc/train/schedule.c computes (``cnn._core.schedule_lr``): the maths exists once, in C.
 A schedule written in Python (a subclass overriding ``__call__``) has ``c_record() -> None``.
 """
-import math
+import bisect
+import operator
 
 from cnn._registry import Registry
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
            "PolynomialDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize", "get"]
 
-# enum cnn_schedule_kind (csrc/cnn.h)
-CONSTANT, LEGACY_DECAY, EXPONENTIAL, INVERSE_TIME, PIECEWISE, POLYNOMIAL, COSINE, COSINE_RESTARTS = range(8)
+# the C core's schedule names (cnn._core.enums["schedule"])
+CONSTANT, LEGACY_DECAY, EXPONENTIAL, INVERSE_TIME, PIECEWISE, POLYNOMIAL, COSINE, COSINE_RESTARTS = (
+    "constant", "legacy_decay", "exponential", "inverse_time", "piecewise", "polynomial", "cosine",
+    "cosine_restarts")
 MAX_PIECES = 16  # CNN_SCHED_MAX_PIECES
 
 
 def _record(kind, lr, **fields):
-    """A full cnn_schedule record: every field present, unset ones zero."""
+    """A full schedule record (cnn._core.fields["schedule"]): every field present, unset ones zero."""
     rec = {"kind": kind, "lr": float(lr), "decay": 0.0, "decay_steps": 0.0, "decay_rate": 0.0,
            "end_lr": 0.0, "power": 0.0, "alpha": 0.0, "warmup_target": 0.0, "warmup_steps": 0.0,
-           "t_mul": 0.0, "m_mul": 0.0, "staircase": 0, "cycle": 0, "npieces": 0,
+           "t_mul": 0.0, "m_mul": 0.0, "staircase": 0, "cycle": 0,
            "boundaries": [], "values": []}
     rec.update(fields)
     return rec
 
 
 def constant_c_record(lr):
-    """The record of a fixed learning rate."""
-    return _record(CONSTANT, lr)
+    """The record of a fixed learning rate (built once per training call: only the fields it uses)."""
+    return {"kind": CONSTANT, "lr": float(lr)}
 
 
 def legacy_decay_c_record(lr, decay):
     """tf.keras 2 ``decay=``: lr / (1 + decay * iterations)."""
-    return _record(LEGACY_DECAY, lr, decay=float(decay))
-
-
-# ---- the double-precision maths of csrc/schedule.c, in the same order of operations ----
-_LN2_HI = float.fromhex("0x1.62e42feep-1")
-_LN2_LO = float.fromhex("0x1.a39ef35793c76p-33")
-_INV_LN2 = float.fromhex("0x1.71547652b82fep+0")
-_PI = float.fromhex("0x1.921fb54442d18p+1")
-_SQRT_HALF = float.fromhex("0x1.6a09e667f3bcdp-1")
-_EXP_C = (1.0, 1.0, 0.5, 0.16666666666666666, 0.041666666666666664, 0.008333333333333333,
-          0.001388888888888889, 0.0001984126984126984, 2.48015873015873e-05, 2.7557319223985893e-06,
-          2.755731922398589e-07, 2.505210838544172e-08, 2.08767569878681e-09, 1.6059043836821613e-10,
-          1.1470745597729725e-11, 7.647163731819816e-13)
-_LOG_C = (0.3333333333333333, 0.2, 0.14285714285714285, 0.1111111111111111, 0.09090909090909091,
-          0.07692307692307693, 0.06666666666666667, 0.058823529411764705, 0.05263157894736842,
-          0.047619047619047616, 0.043478260869565216, 0.04, 0.037037037037037035)
-_COS_C = (1.0, -0.5, 0.041666666666666664, -0.001388888888888889, 2.48015873015873e-05,
-          -2.755731922398589e-07, 2.08767569878681e-09, -1.1470745597729725e-11, 4.779477332387385e-14,
-          -1.5619206968586225e-16, 4.110317623312165e-19)
-_SIN_C = (1.0, -0.16666666666666666, 0.008333333333333333, -0.0001984126984126984,
-          2.7557319223985893e-06, -2.505210838544172e-08, 1.6059043836821613e-10, -7.647163731819816e-13,
-          2.8114572543455206e-15, -8.22063524662433e-18, 1.9572941063391263e-20)
-_NAN, _INF = float("nan"), float("inf")
-
-
-def _floor(x):
-    return x if math.isnan(x) or math.isinf(x) else float(math.floor(x))
-
-
-def _ceil(x):
-    return x if math.isnan(x) or math.isinf(x) else float(math.ceil(x))
-
-
-def _horner(c, x):
-    p = c[-1]
-    for ci in reversed(c[:-1]):
-        p = p * x + ci
-    return p
-
-
-def _exp(x):
-    if x != x:
-        return x
-    if x > 709.782712893384:
-        return _INF
-    if x < -745.2:
-        return 0.0
-    k = _floor(x * _INV_LN2 + 0.5)
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    try:
-        return math.ldexp(_horner(_EXP_C, r), int(k))
-    except OverflowError:
-        return _INF
-
-
-def _log(x):
-    if x != x or x < 0.0:
-        return _NAN
-    if x == 0.0:
-        return -_INF
-    if math.isinf(x):
-        return x
-    m, e = math.frexp(x)
-    if m < _SQRT_HALF:
-        m = m * 2.0
-        e = e - 1
-    f = m - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    lm = 2.0 * s + 2.0 * s * (z * _horner(_LOG_C, z))
-    return float(e) * _LN2_HI + (float(e) * _LN2_LO + lm)
-
-
-def _cospi(x):
-    a = abs(x)
-    if a != a or math.isinf(a):
-        return _NAN
-    a = math.fmod(a, 2.0)
-    n = _floor(2.0 * a + 0.5)
-    t = a - 0.5 * n
-    y = t * _PI
-    z = y * y
-    q = int(n) & 3
-    if q == 0:
-        return _horner(_COS_C, z)
-    if q == 2:
-        return -_horner(_COS_C, z)
-    sn = y * _horner(_SIN_C, z)
-    return -sn if q == 1 else sn
-
-
-def _pow(b, p):
-    if p == 0.0 or b == 1.0:
-        return 1.0
-    if b != b or p != p:
-        return _NAN
-    if b == 0.0:
-        return 0.0 if p > 0.0 else _INF
-    if _floor(p) == p and abs(p) < 2.0 ** 53:
-        r, x, n = 1.0, b, int(abs(p))
-        while n:
-            if n & 1:
-                r = r * x
-            n >>= 1
-            if n:
-                x = x * x
-        return _div(1.0, r) if p < 0.0 else r
-    if b < 0.0:
-        return _NAN
-    return _exp(p * _log(b))
-
-
-def _div(a, b):
-    """IEEE division (x/0 gives inf or nan like C), for records built by hand."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0.0:
-            return _NAN
-        return math.copysign(_INF, a) * math.copysign(1.0, b)
+    return {"kind": LEGACY_DECAY, "lr": float(lr), "decay": float(decay)}
 
 
 def evaluate_record(rec, step):
-    """cnn_schedule_lr(rec, step) in Python: the learning rate for optimizer iteration ``step``."""
-    t = float(step)
-    kind = rec["kind"]
-    lr = rec["lr"]
-    if kind == LEGACY_DECAY:
-        return _div(lr, 1.0 + rec["decay"] * t)
-    if kind in (EXPONENTIAL, INVERSE_TIME):
-        p = _div(t, rec["decay_steps"])
-        if rec["staircase"]:
-            p = _floor(p)
-        if kind == EXPONENTIAL:
-            return lr * _pow(rec["decay_rate"], p)
-        return _div(lr, 1.0 + rec["decay_rate"] * p)
-    if kind == PIECEWISE:
-        n = int(rec["npieces"])
-        if n <= 0:
-            return lr
-        for i in range(n - 1):
-            if t <= rec["boundaries"][i]:
-                return float(rec["values"][i])
-        return float(rec["values"][n - 1])
-    if kind == POLYNOMIAL:
-        d = rec["decay_steps"]
-        if rec["cycle"]:
-            d = d * (1.0 if t == 0.0 else _ceil(_div(t, d)))
-        elif t > d:
-            t = d
-        p = _div(t, d)
-        return (lr - rec["end_lr"]) * _pow(1.0 - p, rec["power"]) + rec["end_lr"]
-    if kind == COSINE:
-        ds, ws = rec["decay_steps"], rec["warmup_steps"]
-        if t > ds + ws:
-            t = ds + ws
-        if t < ws:
-            return (rec["warmup_target"] - lr) * _div(t, ws) + lr
-        cosd = 0.5 * (1.0 + _cospi(_div(t - ws, ds)))
-        return rec["warmup_target"] * ((1.0 - rec["alpha"]) * cosd + rec["alpha"])
-    if kind == COSINE_RESTARTS:
-        f = _div(t, rec["decay_steps"])
-        tm = rec["t_mul"]
-        if tm == 1.0:
-            i = _floor(f)
-            f = f - i
-        else:
-            i = _floor(_div(_log(1.0 - f * (1.0 - tm)), _log(tm)))
-            if _div(1.0 - _pow(tm, i + 1.0), 1.0 - tm) <= f:
-                i = i + 1.0
-            elif i > 0.0 and _div(1.0 - _pow(tm, i), 1.0 - tm) > f:
-                i = i - 1.0
-            ti = _pow(tm, i)
-            f = _div(f - _div(1.0 - ti, 1.0 - tm), ti)
-        cosd = 0.5 * _pow(rec["m_mul"], i) * (1.0 + _cospi(f))
-        return lr * ((1.0 - rec["alpha"]) * cosd + rec["alpha"])
-    return lr
+    """The learning rate of a schedule record at optimizer iteration ``step``: csrc/train/schedule.c
+    itself (``cnn._core.schedule_lr``), so Python and the training loop can never disagree."""
+    from cnn import _core
+    return _core.schedule_lr(rec, _step(step))
+
+
+def _step(step):
+    """An optimizer iteration: a non-negative integer (a float with no fraction is accepted)."""
+    if isinstance(step, float) and step.is_integer():
+        step = int(step)
+    try:
+        return operator.index(step)
+    except TypeError:
+        raise TypeError(f"step must be an integer optimizer iteration, got {step!r}") from None
 
 
 # ---- the public classes ----
@@ -301,8 +144,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.name = name
 
     def _full_record(self):
-        return _record(PIECEWISE, self.values[0], npieces=len(self.values),
-                       boundaries=[float(b) for b in self.boundaries],
+        return _record(PIECEWISE, self.values[0], boundaries=[float(b) for b in self.boundaries],
                        values=[float(v) for v in self.values])
 
     def c_record(self):
@@ -311,6 +153,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return self._full_record()
 
     def __call__(self, step):
+        if len(self.values) > MAX_PIECES:   # more pieces than the core holds: a table lookup
+            return float(self.values[bisect.bisect_left(self.boundaries, _step(step))])
         return evaluate_record(self._full_record(), step)
 
     def get_config(self):

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from cnn import _core, _data
+from cnn import _core, _data, schedules
 from cnn._shortcuts import call_callbacks, class_ids, float_rows
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
@@ -111,14 +111,14 @@ class Trainer:
         if callable(lr):
             return None
         if opt.decay:
-            return {"kind": 1, "lr": float(lr), "decay": float(opt.decay)}
-        return {"kind": 0, "lr": float(lr)}
+            return schedules.legacy_decay_c_record(float(lr), float(opt.decay))
+        return schedules.constant_c_record(float(lr))
 
     def _step_schedule(self):
         """The schedule for the next call; a Python-only rate is evaluated for the next step."""
         record = self._schedule()
         if record is None:
-            return {"kind": 0, "lr": self.optimizer._lr_at(self.optimizer.iterations)}
+            return schedules.constant_c_record(self.optimizer._lr_at(self.optimizer.iterations))
         return record
 
     # ------------------------------------------------------------------ fit
@@ -307,12 +307,13 @@ class Trainer:
         from cnn.utils import _global_seed
         if not shuffle:
             return np.arange(n, dtype=np.int64)
-        key = _core.rng_key(_global_seed(), 2, epoch, 0)  # purpose 2: shuffling
+        shuffle_stream = _core.enums["rng"]["shuffle"]
+        key = _core.rng_key(_global_seed(), shuffle_stream, epoch, 0)
         if shuffle == "batch":  # Keras: shuffle within batch-sized chunks only
             perm = np.arange(n, dtype=np.int64)
             for i in range(0, n, batch_size):
                 size = min(batch_size, n - i)
-                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), 2, epoch, i + 1))
+                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), shuffle_stream, epoch, i + 1))
             return perm
         perm = _core.permutation(n, key)
         return np.ascontiguousarray(perm, dtype=np.int64)

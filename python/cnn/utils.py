@@ -6,7 +6,6 @@ import numpy as np
 
 from cnn import _core
 
-_RNG_INIT = 1
 _state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0}
 
 
@@ -31,12 +30,12 @@ def _global_seed():
 def _draw_key():
     """A fresh initializer stream for a draw that names no key: the n-th draw since the last seed."""
     _state["draws"] += 1
-    return _core.rng_key(_state["seed"], _RNG_INIT, 2**32 + _state["draws"], 0)
+    return _core.rng_key(_state["seed"], _core.enums["rng"]["init"], 2**32 + _state["draws"], 0)
 
 
 def _layer_key(position, index):
     """The stream of weight `index` of the layer at `position` in its model: build order does not matter."""
-    return _core.rng_key(_state["seed"], _RNG_INIT, position, index)
+    return _core.rng_key(_state["seed"], _core.enums["rng"]["init"], position, index)
 
 
 def set_num_threads(n):

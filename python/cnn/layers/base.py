@@ -182,7 +182,24 @@ def _warn_input_shape(layer):
                   UserWarning, stacklevel=4)
 
 
-def _rows_cols(shape):
-    """(floats per sample, last-axis length) of a shape with its batch axis."""
-    size = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-    return size, (shape[-1] if len(shape) > 1 else 1)
+def _c_shape(shape):
+    """A per-sample shape for the C core (shape has its batch axis): at most four axes, the leading
+    ones merged when there are more (every kind acts on the last axis)."""
+    dims = [int(d) for d in shape[1:]] or [1]
+    if len(dims) > 4:
+        dims = [int(np.prod(dims[:-3]))] + dims[-3:]
+    return dims
+
+
+def _c_record(layer, kind, **fields):
+    """A layer record for the C core (cnn._core.fields["layer"] and ["layer_params"][kind]): its kind
+    by name, its per-sample shapes, then the given fields."""
+    return {"kind": kind, "in_shape": _c_shape(layer.input_shape), "out_shape": _c_shape(layer.output_shape),
+            **fields}
+
+
+def _c_span(offsets, variable, prefix):
+    """The weight span fields (offset and length in the parameter buffer) of a variable, or none."""
+    if variable is None:
+        return {}
+    return {f"{prefix}_off": offsets[id(variable)], f"{prefix}_len": int(np.prod(variable.shape))}

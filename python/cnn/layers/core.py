@@ -1,9 +1,7 @@
 """Input, InputLayer, Dense, Activation and the activation layers (keras.layers.core)."""
 
 from cnn import activations
-from cnn.layers.base import Layer, _rows_cols, _shape_tuple
-
-_LAYER_DENSE, _LAYER_ACTIVATION = 0, 1
+from cnn.layers.base import Layer, _c_record, _c_span, _shape_tuple
 
 
 class InputLayer(Layer):
@@ -73,8 +71,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 
 def _act_desc(fn, overrides=None):
-    kind, alpha, max_value, threshold = activations.c_record(fn, **(overrides or {}))
-    return (kind, alpha, max_value, threshold)
+    return activations.c_record(fn, **(overrides or {}))
 
 
 class Dense(Layer):
@@ -149,11 +146,8 @@ class Dense(Layer):
         return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
 
     def _c_layer(self, offsets):
-        in_size, in_cols = _rows_cols(self.input_shape)
-        out_size, out_cols = _rows_cols(self.output_shape)
-        d = {"kind": _LAYER_DENSE, "in_size": in_size, "out_size": out_size, "in_cols": in_cols,
-             "out_cols": out_cols, "act": self._act, "w_off": offsets[id(self.kernel)],
-             "b_off": offsets[id(self.bias)] if self.bias is not None else -1}
+        d = _c_record(self, "dense", act=self._act, **_c_span(offsets, self.kernel, "w"),
+                      **_c_span(offsets, self.bias, "b"))
         _add_penalties(d, self)
         return d
 
@@ -183,19 +177,19 @@ def _add_penalties(d, layer):
     if getattr(layer, "activity_regularizer", None) is not None:
         regs["activity"] = layer.activity_regularizer
     for name, reg in regs.items():
-        record = reg.c_record()
+        record = reg.c_record()   # {"l1", "l2"}
         if record is None:
             raise ValueError(f"layer '{layer.name}': the regularizer {reg!r} on {name} runs in Python only; "
                              "the C training step supports L1, L2 and L1L2")
         part = _PART.get(name, name)
-        d[f"{part}_l1"], d[f"{part}_l2"] = (float(v) for v in record)
+        d[f"{part}_l1"], d[f"{part}_l2"] = float(record["l1"]), float(record["l2"])
     shapes = {v.name.rsplit("/", 1)[-1]: v.shape for v in layer._variables}
     for name, con in layer._constraints.items():
         record = con.c_record(shapes[name])
         if record is None:
             raise ValueError(f"layer '{layer.name}': the constraint {con!r} on {name} runs in Python only; "
                              "the C training step supports MaxNorm, NonNeg, UnitNorm and MinMaxNorm")
-        d[f"{_PART[name]}_constraint"] = tuple(float(v) for v in record)
+        d[f"{_PART[name]}_constraint"] = record
 
 
 class Activation(Layer):
@@ -221,9 +215,7 @@ class Activation(Layer):
         self._act = _act_desc(self.activation)
 
     def _c_layer(self, offsets):
-        size, cols = _rows_cols(self.input_shape)
-        return {"kind": _LAYER_ACTIVATION, "in_size": size, "out_size": size, "in_cols": cols,
-                "out_cols": cols, "act": self._act}
+        return _c_record(self, "activation", act=self._act)
 
     def get_config(self):
         config = super().get_config()

@@ -1,8 +1,6 @@
 """BatchNormalization (keras.layers.BatchNormalization) over the last axis."""
-from cnn.layers.base import Layer, _rows_cols
+from cnn.layers.base import Layer, _c_record, _c_span
 from cnn.layers.core import _add_penalties
-
-_LAYER_BATCHNORM = 3
 
 
 class BatchNormalization(Layer):
@@ -90,12 +88,10 @@ class BatchNormalization(Layer):
         return int(input_shape[-1]) * (2 + int(self.center) + int(self.scale))
 
     def _c_layer(self, offsets):
-        size, cols = _rows_cols(self.input_shape)
-        d = {"kind": _LAYER_BATCHNORM, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
-             "w_off": offsets[id(self.gamma)] if self.gamma is not None else -1,
-             "b_off": offsets[id(self.beta)] if self.beta is not None else -1,
-             "mm_off": offsets[id(self.moving_mean)], "mv_off": offsets[id(self.moving_variance)],
-             "momentum": self.momentum, "epsilon": self.epsilon, "trainable": int(self.trainable)}
+        d = _c_record(self, "batchnorm", momentum=self.momentum, epsilon=self.epsilon,
+                      trainable=int(self.trainable), **_c_span(offsets, self.gamma, "w"),
+                      **_c_span(offsets, self.beta, "b"), **_c_span(offsets, self.moving_mean, "mm"),
+                      **_c_span(offsets, self.moving_variance, "mv"))
         _add_penalties(d, self)
         return d
 
@@ -113,5 +109,95 @@ class BatchNormalization(Layer):
             "beta_constraint": constraints.serialize(self.bias_constraint),
             "gamma_constraint": constraints.serialize(self.kernel_constraint),
             "synchronized": False,
+        })
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over its last axis: `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
+
+    Unlike `BatchNormalization`, the statistics are each sample's own (the mean and biased variance
+    of its last axis), so training and inference compute the same thing and the batch size does not
+    matter. Keras's `keras.layers.LayerNormalization` with its default `axis=-1`.
+
+    Args:
+        axis: the axis to normalize; only the last axis (`-1`, or `[-1]`) is supported. Default `-1`.
+        epsilon: small float > 0 added to the variance. Default `1e-3`.
+        center: whether to add the learned offset `beta`. Default `True`.
+        scale: whether to multiply by the learned scale `gamma`. Default `True`.
+        beta_initializer: initializer for `beta`. Default `"zeros"`.
+        gamma_initializer: initializer for `gamma`. Default `"ones"`.
+        beta_regularizer: regularizer on `beta`. Default `None`.
+        gamma_regularizer: regularizer on `gamma`. Default `None`.
+        beta_constraint: constraint applied to `beta` after each update. Default `None`.
+        gamma_constraint: constraint applied to `gamma` after each update. Default `None`.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32). Keras's
+            `rms_scaling=True` is not supported and raises `ValueError`.
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(64), layers.LayerNormalization(),
+    ...                         layers.Activation("relu"), layers.Dense(1)])
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if kwargs.pop("rms_scaling", False):
+            raise ValueError("LayerNormalization(rms_scaling=True) is not supported (Keras deprecates it)")
+        super().__init__(**kwargs)
+        from cnn import constraints, initializers, regularizers
+        if isinstance(axis, (list, tuple)):
+            axis = list(axis)
+        elif isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon < float("inf"):
+            raise ValueError(f"epsilon must be a finite number > 0, got {epsilon!r}")
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        # the C core regularizes and constrains gamma as the "kernel" and beta as the "bias"
+        self.kernel_regularizer = regularizers.get(gamma_regularizer)
+        self.bias_regularizer = regularizers.get(beta_regularizer)
+        self.kernel_constraint = constraints.get(gamma_constraint)
+        self.bias_constraint = constraints.get(beta_constraint)
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        last = len(input_shape) - 1
+        if len(input_shape) < 2 or [a + len(input_shape) if a < 0 else a for a in axes] != [last]:
+            raise ValueError(f"LayerNormalization supports the last axis only (axis=-1), got axis={self.axis} "
+                             f"for inputs of shape {input_shape}")
+        self.axis = [-1] if axes == [-1] else [last]   # Keras keeps the axis as a list once built
+        c = (input_shape[-1],)
+        if self.scale:
+            self.gamma = self.add_weight("gamma", c, self.gamma_initializer, regularizer=self.kernel_regularizer,
+                                         constraint=self.kernel_constraint)
+        if self.center:
+            self.beta = self.add_weight("beta", c, self.beta_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.built = True
+
+    def _c_layer(self, offsets):
+        d = _c_record(self, "layernorm", epsilon=self.epsilon, **_c_span(offsets, self.gamma, "w"),
+                      **_c_span(offsets, self.beta, "b"))
+        _add_penalties(d, self)
+        return d
+
+    def get_config(self):
+        from cnn import constraints, initializers, regularizers
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "rms_scaling": False, "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.bias_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "beta_constraint": constraints.serialize(self.bias_constraint),
+            "gamma_constraint": constraints.serialize(self.kernel_constraint),
         })
         return config

@@ -3,9 +3,7 @@ import math
 
 import numpy as np
 
-from cnn.layers.base import Layer, _rows_cols
-
-_LAYER_DROPOUT = 2
+from cnn.layers.base import Layer, _c_record
 
 
 class Dropout(Layer):
@@ -50,12 +48,10 @@ class Dropout(Layer):
 
     def _c_layer(self, offsets):
         from cnn.utils import _global_seed
-        size, cols = _rows_cols(self.input_shape)
         seed = self.seed if self.seed is not None else _global_seed()
         # the layer's own seed is mixed with a marker so it differs from the global stream
         seed = seed + (1 << 40) if self.seed is not None else seed
-        d = {"kind": _LAYER_DROPOUT, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
-             "rate": self.rate, "seed": seed}
+        d = _c_record(self, "dropout", rate=self.rate, seed=seed)
         if self.noise_shape is not None:
             d.update(self._noise_map())
         return d
@@ -88,8 +84,6 @@ class Dropout(Layer):
         return config
 
 
-_LAYER_NOISE = 5
-
 
 class _GaussianNoiseBase(Layer):
     """Gaussian noise while training only, drawn from the layer's counter-based stream."""
@@ -104,10 +98,8 @@ class _GaussianNoiseBase(Layer):
 
     def _c_layer(self, offsets):
         from cnn.utils import _global_seed
-        size, cols = _rows_cols(self.input_shape)
         seed = self.seed + (1 << 40) if self.seed is not None else _global_seed()
-        return {"kind": _LAYER_NOISE, "in_size": size, "out_size": size, "in_cols": cols, "out_cols": cols,
-                "stddev": self._stddev, "multiplicative": self._multiplicative, "seed": seed}
+        return _c_record(self, "noise", stddev=self._stddev, multiplicative=self._multiplicative, seed=seed)
 
 
 class GaussianNoise(_GaussianNoiseBase):

@@ -1,17 +1,12 @@
 """Flatten and Reshape: row-major no-ops for the C core, shape changes for Python."""
 import numpy as np
 
-from cnn.layers.base import Layer, _rows_cols
-
-_LAYER_RESHAPE = 4
+from cnn.layers.base import Layer, _c_record
 
 
 class _Reshaping(Layer):
     def _c_layer(self, offsets):
-        in_size, in_cols = _rows_cols(self.input_shape)
-        out_size, out_cols = _rows_cols(self.output_shape)
-        return {"kind": _LAYER_RESHAPE, "in_size": in_size, "out_size": out_size, "in_cols": in_cols,
-                "out_cols": out_cols}
+        return _c_record(self, "reshape")
 
 
 class Flatten(_Reshaping):

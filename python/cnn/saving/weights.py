@@ -19,7 +19,7 @@ from cnn.saving._common import require_h5py
 
 def opt_record(opt):
     """The optimizer's C record as the model keys its slots with (the one place saving builds it)."""
-    return tuple(float(v) for v in opt._c_record())
+    return opt._c_record()
 
 
 # ------------------------------------------------------------------------------ what is saved

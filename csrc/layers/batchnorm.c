@@ -6,7 +6,9 @@
  * Large inputs split the column blocks over the thread pool: blocks write disjoint columns.
  */
 #include <math.h>
-#include "cnn.h"
+#include <stddef.h>
+
+#include "layer.h"
 
 #define BN_BLOCK 64
 #define BN_PARALLEL_MIN 65536L   /* elements below which threads cost more than they save */
@@ -151,3 +153,75 @@ void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float 
     c.cmean = mean; c.cinv = inv_std; c.gamma = gamma; c.rows = rows; c.cols = cols;
     run_blocks(rows, cols, backward_block, &c);
 }
+
+/* ------------------------------------------------------------------ the layer kind */
+typedef struct { float momentum, epsilon; } batchnorm_params;
+#define ANY -__builtin_inf(), __builtin_inf()   /* the Python layer checks these; the core takes any */
+static const cnn_field batchnorm_fields[] = {
+    {"momentum", CNN_FIELD_F32, offsetof(batchnorm_params, momentum), 0.99, ANY, NULL, 0, 0, 0},
+    {"epsilon", CNN_FIELD_F32, offsetof(batchnorm_params, epsilon), 1e-3, ANY, NULL, 0, 0, 0},
+};
+static const cnn_record_desc batchnorm_desc = {"batchnorm", sizeof(batchnorm_params), 2, batchnorm_fields, NULL};
+
+/* gamma and beta are optional, the moving statistics are not; each spans the channels */
+static const char *batchnorm_check(const cnn_layer *L)
+{
+    static const char *const off[CNN_MAX_WEIGHTS] = {"w_off", "b_off", "mm_off", "mv_off"};
+    static const char *const len[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_len", "mv_len"};
+    const char *bad = cnn_layer_check_same(L);
+    if (bad) return bad;
+    for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {
+        if (L->w[s].off < 0 && s >= CNN_W_STATE0) return off[s];
+        if (L->w[s].off >= 0 && L->w[s].len != cnn_layer_in_cols(L)) return len[s];
+    }
+    return NULL;
+}
+
+static void batchnorm_sizes(const cnn_layer *L, cnn_layer_sizes *s)
+{
+    s->out = cnn_layer_in_size(L);
+    s->cache = 2 * cnn_layer_in_cols(L);   /* batch mean, inverse std */
+}
+
+static const float *batchnorm_layer_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+{
+    const cnn_layer *L = c->L;
+    const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
+    long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
+    const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
+    const float *beta = cnn_layer_weight(c->params, L, CNN_W_BIAS);
+    float *mm = cnn_layer_weight(c->params, L, CNN_W_STATE0), *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
+    if (training && L->trainable)
+        cnn_batchnorm_forward_train(c->B->out, c->B->cache, c->B->cache + cols, mm, mv, x, gamma, beta, rows,
+                                    cols, P->momentum, P->epsilon);
+    else
+        cnn_batchnorm_forward_infer(c->B->out, x, gamma, beta, mm, mv, rows, cols, P->epsilon);
+    return c->B->out;
+}
+
+static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
+                                       int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+{
+    const cnn_layer *L = c->L;
+    const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
+    long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
+    const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
+    if (L->trainable) {
+        cnn_batchnorm_backward(gx, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
+                               cnn_layer_weight(c->grads, L, CNN_W_BIAS),
+                               g, x, c->B->cache, c->B->cache + cols, gamma, rows, cols);
+    } else {  /* frozen: inference normalisation, a per-column scale */
+        const float *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
+        for (long r = 0; r < rows; r++)
+            for (long k = 0; k < cols; k++) {
+                float s = (gamma ? gamma[k] : 1.0f) / cnn_sqrtf(mv[k] + P->epsilon);
+                gx[r * cols + k] = g[r * cols + k] * s;
+            }
+    }
+    return gx;
+}
+
+const cnn_layer_ops cnn_layer_batchnorm = {
+    .name = "batchnorm", .params = &batchnorm_desc, .check = batchnorm_check, .sizes = batchnorm_sizes,
+    .forward = batchnorm_layer_forward, .backward = batchnorm_layer_backward,
+};

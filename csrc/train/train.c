@@ -1,4 +1,5 @@
 /* train.c - runs a plan: the one-call training step, evaluation and prediction. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -6,30 +7,10 @@
 
 static long rows_of(long n, long size, long cols) { return n * (size / cols); }
 
-/* AlphaDropout (Keras): dropped units take SELU's negative saturation alpha_p, then an affine map
- * a * v + b keeps the mean and variance. The keep mask comes from the ordinary dropout stream. */
-static void alpha_dropout_coefficients(float rate, float *a, float *b, float *alpha_p)
+static cnn_layer_ctx layer_ctx(cnn_plan *p, int l, long nb)
 {
-    const double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
-    double ap = -alpha * scale;
-    double aa = 1.0 / sqrt((1.0 - rate) * (1.0 + rate * ap * ap));
-    *a = (float)aa;
-    *b = (float)(-aa * ap * rate);
-    *alpha_p = (float)ap;
-}
-
-static void alpha_dropout_forward(float *y, const uint8_t *keep, const float *x, long n, float rate)
-{
-    float a, b, ap;
-    alpha_dropout_coefficients(rate, &a, &b, &ap);
-    for (long i = 0; i < n; i++) y[i] = a * (keep[i] ? x[i] : ap) + b;
-}
-
-static void alpha_dropout_backward(float *g, const uint8_t *keep, long n, float rate)
-{
-    float a, b, ap;
-    alpha_dropout_coefficients(rate, &a, &b, &ap);
-    for (long i = 0; i < n; i++) g[i] = keep[i] ? a * g[i] : 0.0f;
+    cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, nb, l};
+    return c;
 }
 
 /* Forward through every layer for nb samples of x; training selects dropout and batch statistics. */
@@ -37,64 +18,12 @@ static void forward(cnn_plan *p, const float *x, long nb, int training, long ite
 {
     const float *in = x;
     for (int l = 0; l < p->nlayers; l++) {
-        const cnn_layer *L = &p->layers[l];
-        const float *w = L->w_off >= 0 ? p->params + L->w_off : NULL;
-        const float *b = L->b_off >= 0 ? p->params + L->b_off : NULL;
-        long rows = rows_of(nb, L->in_size, L->in_cols);
-        float *out = p->buf[l];
-        switch (L->kind) {
-        case CNN_LAYER_DENSE:
-            if (p->relu_fused[l] || L->act.kind == CNN_ACT_LINEAR) {
-                cnn_dense_forward(out, in, w, b, rows, L->in_cols, L->out_cols, p->relu_fused[l]);
-            } else {
-                cnn_dense_forward(p->pre[l], in, w, b, rows, L->in_cols, L->out_cols, 0);
-                cnn_act_forward(out, p->pre[l], rows, L->out_cols, &L->act);
-            }
-            break;
-        case CNN_LAYER_ACTIVATION:
-            cnn_act_forward(out, in, rows, L->in_cols, &L->act);
-            break;
-        case CNN_LAYER_DROPOUT:
-            if (training && L->rate > 0.0f) {
-                uint64_t key = cnn_rng_key(L->seed, CNN_RNG_DROPOUT, (uint64_t)l, (uint64_t)iteration);
-                if (L->noise_map)
-                    cnn_dropout_forward_shared(out, p->keep[l], in, nb, L->in_size, L->noise_map,
-                                               L->noise_size, L->noise_batch_shared, L->rate, key);
-                else
-                    cnn_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate, key);
-                if (L->alpha_dropout) alpha_dropout_forward(out, p->keep[l], in, nb * L->in_size, L->rate);
-            } else {
-                out = (float *)in;
-            }
-            break;
-        case CNN_LAYER_NOISE:
-            if (training && L->stddev > 0.0f) {
-                long n = nb * L->in_size;
-                uint64_t key = cnn_rng_key(L->seed, CNN_RNG_NOISE, (uint64_t)l, (uint64_t)iteration);
-                cnn_rng_normal(p->noise[l], n, key, L->multiplicative ? 1.0f : 0.0f, L->stddev, 0);
-                for (long i = 0; i < n; i++)
-                    out[i] = L->multiplicative ? in[i] * p->noise[l][i] : in[i] + p->noise[l][i];
-            } else {
-                out = (float *)in;
-            }
-            break;
-        case CNN_LAYER_BATCHNORM:
-            if (training && L->trainable)
-                cnn_batchnorm_forward_train(out, p->bn_mean[l], p->bn_inv_std[l],
-                                            p->params + L->mm_off, p->params + L->mv_off, in, w, b,
-                                            rows, L->in_cols, L->momentum, L->epsilon);
-            else
-                cnn_batchnorm_forward_infer(out, in, w, b, p->params + L->mm_off,
-                                            p->params + L->mv_off, rows, L->in_cols, L->epsilon);
-            break;
-        default:
-            out = (float *)in;
-            break;
-        }
-        p->out[l] = out;
-        in = out;
+        cnn_layer_ctx c = layer_ctx(p, l, nb);
+        in = p->out[l] = p->ops[l]->forward(&c, in, training, iteration);
     }
 }
+
+static int has_penalty(float l1, float l2) { return l1 != 0 || l2 != 0; }
 
 /* Regularization penalty of the weights (and, given outputs, of the activities) for nb samples. */
 static double regularization(const cnn_plan *p, long nb, int with_activity)
@@ -102,14 +31,14 @@ static double regularization(const cnn_plan *p, long nb, int with_activity)
     double r = 0.0;
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
-        long nw = L->kind == CNN_LAYER_DENSE ? L->in_cols * L->out_cols : L->in_cols;
-        long nbias = L->out_cols;
-        if (L->w_off >= 0 && (L->kernel_l1 != 0 || L->kernel_l2 != 0))
-            r += cnn_l1l2_value(p->params + L->w_off, nw, L->kernel_l1, L->kernel_l2);
-        if (L->b_off >= 0 && (L->bias_l1 != 0 || L->bias_l2 != 0))
-            r += cnn_l1l2_value(p->params + L->b_off, nbias, L->bias_l1, L->bias_l2);
-        if (with_activity && (L->activity_l1 != 0 || L->activity_l2 != 0))
-            r += cnn_l1l2_value(p->out[l], nb * L->out_size, L->activity_l1, L->activity_l2) / (double)nb;
+        const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
+        if (w->off >= 0 && has_penalty(L->kernel_l1, L->kernel_l2))
+            r += cnn_l1l2_value(p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
+        if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
+            r += cnn_l1l2_value(p->params + b->off, b->len, L->bias_l1, L->bias_l2);
+        if (with_activity && has_penalty(L->activity_l1, L->activity_l2))
+            r += cnn_l1l2_value(p->out[l], nb * cnn_layer_out_size(L), L->activity_l1, L->activity_l2)
+                 / (double)nb;
     }
     return r;
 }
@@ -118,38 +47,38 @@ static void regularization_grads(cnn_plan *p)
 {
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
-        long nw = L->kind == CNN_LAYER_DENSE ? L->in_cols * L->out_cols : L->in_cols;
-        if (L->w_off >= 0 && (L->kernel_l1 != 0 || L->kernel_l2 != 0))
-            cnn_l1l2_grad(p->grads + L->w_off, p->params + L->w_off, nw, L->kernel_l1, L->kernel_l2);
-        if (L->b_off >= 0 && (L->bias_l1 != 0 || L->bias_l2 != 0))
-            cnn_l1l2_grad(p->grads + L->b_off, p->params + L->b_off, L->out_cols, L->bias_l1, L->bias_l2);
+        const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
+        if (w->off >= 0 && has_penalty(L->kernel_l1, L->kernel_l2))
+            cnn_l1l2_grad(p->grads + w->off, p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
+        if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
+            cnn_l1l2_grad(p->grads + b->off, p->params + b->off, b->len, L->bias_l1, L->bias_l2);
     }
 }
 
+/* Constraints after the update: norms over the kernel's other axes (its kind says which is last). */
 static void apply_constraints(cnn_plan *p)
 {
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
+        const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
         if (!L->trainable) continue;
-        long rows = L->kind == CNN_LAYER_DENSE ? L->in_cols : L->in_cols;
-        long cols = L->kind == CNN_LAYER_DENSE ? L->out_cols : 1;
-        if (L->w_off >= 0 && L->kernel_constraint.kind != CNN_CONSTRAINT_NONE)
-            cnn_constraint_apply(p->params + L->w_off, rows, cols, &L->kernel_constraint);
-        if (L->b_off >= 0 && L->bias_constraint.kind != CNN_CONSTRAINT_NONE)
-            cnn_constraint_apply(p->params + L->b_off, L->out_cols, 1, &L->bias_constraint);
+        if (w->off >= 0 && L->kernel_constraint.kind != CNN_CONSTRAINT_NONE) {
+            long cols = p->ops[l]->kernel_cols ? p->ops[l]->kernel_cols(L) : 1;
+            cnn_constraint_apply(p->params + w->off, w->len / cols, cols, &L->kernel_constraint);
+        }
+        if (b->off >= 0 && L->bias_constraint.kind != CNN_CONSTRAINT_NONE)
+            cnn_constraint_apply(p->params + b->off, b->len, 1, &L->bias_constraint);
     }
 }
 
 /* Calls fn on every trainable weight tensor's gradient (kernel, bias, gamma, beta). */
 static void for_each_trainable(cnn_plan *p, void (*fn)(float *g, long n, void *ctx), void *ctx)
 {
-    for (int l = 0; l < p->nlayers; l++) {
-        const cnn_layer *L = &p->layers[l];
-        long nw = L->kind == CNN_LAYER_DENSE ? L->in_cols * L->out_cols : L->in_cols;
-        long nb = L->kind == CNN_LAYER_DENSE ? L->out_cols : L->in_cols;
-        if (L->w_off >= 0 && L->w_off < p->n_trainable) fn(p->grads + L->w_off, nw, ctx);
-        if (L->b_off >= 0 && L->b_off < p->n_trainable) fn(p->grads + L->b_off, nb, ctx);
-    }
+    for (int l = 0; l < p->nlayers; l++)
+        for (int s = CNN_W_KERNEL; s <= CNN_W_BIAS; s++) {
+            const cnn_span *w = &p->layers[l].w[s];
+            if (w->off >= 0 && w->off < p->n_trainable) fn(p->grads + w->off, w->len, ctx);
+        }
 }
 
 static double sum_squares(const float *g, long n)
@@ -225,73 +154,31 @@ static void backward(cnn_plan *p, const float *x, const float *y, const float *w
 {
     int last = p->nlayers - 1;
     long rows = rows_of(nb, p->out_size, p->out_cols);
-    float *g = p->grad_a, *gother = p->grad_b;
+    float *g = p->grad_a;
     cnn_loss_backward(g, p->out[last], y, wrows, rows, p->out_cols, (float)(1.0 / (double)rows),
                       p->fused_act, &p->loss);
     int g_is_dz = p->fused_act != CNN_ACT_LINEAR;  /* g is already past the last activation */
     for (int l = last; l >= 0; l--) {
         const cnn_layer *L = &p->layers[l];
         const float *in = l > 0 ? p->out[l - 1] : x;
-        long lrows = rows_of(nb, L->in_size, L->in_cols);
         int need_dx = l > 0;
-        if (!g_is_dz && (L->activity_l1 != 0 || L->activity_l2 != 0))
-            cnn_l1l2_grad(g, p->out[l], nb * L->out_size, L->activity_l1 / (float)nb,
+        if (!g_is_dz && has_penalty(L->activity_l1, L->activity_l2))
+            cnn_l1l2_grad(g, p->out[l], nb * cnn_layer_out_size(L), L->activity_l1 / (float)nb,
                           L->activity_l2 / (float)nb);
-        int next_is_dz = 0;
-        switch (L->kind) {
-        case CNN_LAYER_DENSE: {
-            if (!g_is_dz) {
-                if (p->relu_fused[l])
-                    for (long i = 0; i < lrows * L->out_cols; i++) g[i] = p->out[l][i] > 0 ? g[i] : 0.0f;
-                else if (L->act.kind != CNN_ACT_LINEAR)
-                    cnn_act_backward(g, g, p->pre[l], p->out[l], lrows, L->out_cols, &L->act);
-            }
-            /* A plain-ReLU Dense below takes its mask from this GEMM's epilogue. */
-            const cnn_layer *below = l > 0 ? &p->layers[l - 1] : NULL;
-            const float *mask = NULL;
-            if (need_dx && below->kind == CNN_LAYER_DENSE && p->relu_fused[l - 1]
-                && below->activity_l1 == 0 && below->activity_l2 == 0)
+        /* A layer below whose activation backward is a ReLU mask may have it applied to our dx. */
+        const float *mask = NULL;
+        if (need_dx) {
+            const cnn_layer *below = &p->layers[l - 1];
+            if (p->ops[l - 1]->relu_output && p->ops[l - 1]->relu_output(below)
+                && !has_penalty(below->activity_l1, below->activity_l2))
                 mask = p->out[l - 1];
-            cnn_dense_backward(need_dx ? gother : NULL, p->grads + L->w_off,
-                               L->b_off >= 0 ? p->grads + L->b_off : NULL, g, in,
-                               p->params + L->w_off, mask, lrows, L->in_cols, L->out_cols);
-            next_is_dz = mask != NULL;
-            float *t = g; g = gother; gother = t;
-            break;
         }
-        case CNN_LAYER_ACTIVATION:
-            if (!g_is_dz) cnn_act_backward(g, g, in, p->out[l], lrows, L->in_cols, &L->act);
-            break;
-        case CNN_LAYER_DROPOUT:
-            if (L->rate > 0.0f && L->alpha_dropout) alpha_dropout_backward(g, p->keep[l], nb * L->in_size, L->rate);
-            else if (L->rate > 0.0f) cnn_dropout_backward(g, g, p->keep[l], nb * L->in_size, L->rate);
-            break;
-        case CNN_LAYER_NOISE:  /* additive: identity; multiplicative: times the same noise */
-            if (L->multiplicative && L->stddev > 0.0f)
-                for (long i = 0; i < nb * L->in_size; i++) g[i] *= p->noise[l][i];
-            break;
-        case CNN_LAYER_BATCHNORM: {
-            float *dgamma = L->w_off >= 0 ? p->grads + L->w_off : NULL;
-            float *dbeta = L->b_off >= 0 ? p->grads + L->b_off : NULL;
-            const float *gamma = L->w_off >= 0 ? p->params + L->w_off : NULL;
-            if (L->trainable) {
-                cnn_batchnorm_backward(gother, dgamma, dbeta, g, in, p->bn_mean[l], p->bn_inv_std[l],
-                                       gamma, lrows, L->in_cols);
-            } else {  /* frozen: inference normalisation, a per-column scale */
-                const float *mv = p->params + L->mv_off;
-                for (long r = 0; r < lrows; r++)
-                    for (long c = 0; c < L->in_cols; c++) {
-                        float s = (gamma ? gamma[c] : 1.0f) / cnn_sqrtf(mv[c] + L->epsilon);
-                        gother[r * L->in_cols + c] = g[r * L->in_cols + c] * s;
-                    }
-            }
-            float *t = g; g = gother; gother = t;
-            break;
-        }
-        default:
-            break;
-        }
-        g_is_dz = next_is_dz;
+        int masked = 0;
+        cnn_layer_ctx c = layer_ctx(p, l, nb);
+        float *dx = p->ops[l]->backward(&c, g, g == p->grad_a ? p->grad_b : p->grad_a, in, p->out[l],
+                                        g_is_dz, need_dx, mask, &masked);
+        g = dx;
+        g_is_dz = masked;
     }
 }
 
@@ -322,10 +209,11 @@ static int train_steps(cnn_plan *p, const float *X, const float *Y, const float 
                        const cnn_schedule *sched, cnn_sums *sums, cnn_progress_fn progress, void *ctx,
                        unsigned fpmode)
 {
-    if (batch <= 0 || batch > p->batch_max || first < 0 || nsteps < 0) return CNN_ERR_ARG;
+    if (batch <= 0 || batch > p->batch_max || first < 0 || nsteps < 0 || first > LONG_MAX - nsteps)
+        return CNN_ERR_ARG;
     for (long s = 0; s < nsteps; s++) {
+        if (n <= 0 || first + s > (n - 1) / batch) return CNN_ERR_ARG;   /* checked before it can overflow */
         long start = (first + s) * batch;
-        if (start >= n) return CNN_ERR_ARG;
         long nb = n - start < batch ? n - start : batch;
         gather(p, X, Y, SW, idx + start, nb);
         const float *wrows = row_weights(p, SW ? p->wbatch : NULL, nb);

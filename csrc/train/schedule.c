@@ -1,10 +1,12 @@
 /* schedule.c - learning-rate schedules (Keras reference section 9), evaluated in double.
  *
  * The transcendentals are this file's own (exp, log, cos(pi x), pow built from + - * / only, plus
- * the exact floor/fmod/frexp/ldexp), so the rate has the same bits with every libm. The Python
- * module cnn/schedules.py repeats these functions operation for operation: keep them in step.
+ * the exact floor/fmod/frexp/ldexp), so the rate has the same bits with every libm.
+ * cnn/schedules.py calls cnn_schedule_lr through the binding: this is the only copy.
  */
 #include <math.h>
+#include <string.h>
+
 #include "cnn.h"
 
 static const double LN2_HI = 0x1.62e42feep-1;      /* 32 significant bits: k * LN2_HI is exact */
@@ -155,4 +157,14 @@ double cnn_schedule_lr(const cnn_schedule *s, long step)
     default:
         return s->lr;
     }
+}
+
+/* The private double maths above, by name, for the accuracy tests (tests/test_schedules.py). */
+double cnn_schedule_math(const char *name, double x, double y)
+{
+    if (!strcmp(name, "exp")) return d_exp(x);
+    if (!strcmp(name, "log")) return d_log(x);
+    if (!strcmp(name, "cospi")) return d_cospi(x);
+    if (!strcmp(name, "pow")) return d_pow(x, y);
+    return NAN;
 }

@@ -3,10 +3,13 @@
 #define CNN_PLAN_INTERNAL_H
 
 #include "cnn.h"
+#include "layer.h"
 
 struct cnn_plan {
     int nlayers;
-    cnn_layer *layers;
+    cnn_layer *layers;               /* owned copies (their kinds' own() ran on them) */
+    const cnn_layer_ops **ops;       /* ops[l]: layer l's kind */
+    cnn_layer_bufs *bufs;            /* bufs[l]: its buffers, sized by its kind */
     cnn_loss loss;
     int fused_act;        /* the last layer's activation folded into the loss backward, or LINEAR */
     int nmetrics;
@@ -23,19 +26,10 @@ struct cnn_plan {
 
     /* owned buffers, sized for batch_max samples */
     float *grads;                    /* [n_params]; the optimizer reads [0, n_trainable) */
-    float **out;                     /* out[l]: layer l's output (may alias its input) */
-    float **buf;                     /* buf[l]: storage behind out[l], or NULL */
-    float **pre;                     /* pre[l]: Dense pre-activation when backward needs it */
-    uint8_t **keep;                  /* keep[l]: dropout masks */
-    float **noise;                   /* noise[l]: Gaussian noise drawn for the step */
-    float **bn_mean, **bn_inv_std;   /* batchnorm caches */
-    int *relu_fused;                 /* Dense layer l applies a plain ReLU in the GEMM epilogue */
+    const float **out;               /* out[l]: layer l's output (its buffer, or its input) */
     float *grad_a, *grad_b;          /* ping-pong activation gradients */
     float *xbatch, *ybatch, *wbatch, *wrows;
     double *per_row;
 };
-
-/* A plain ReLU (no slope, threshold or cap): fusable into GEMM epilogues and masks. */
-int cnn_act_is_plain_relu(const cnn_act *a);
 
 #endif

@@ -1,0 +1,388 @@
+/* module.c - the binding: the only file that knows Python. Thin by design: parse arguments, check
+ * every array at the boundary, release the GIL around the core, turn status codes into exceptions. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <numpy/arrayobject.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "cnn.h"
+
+/* ------------------------------------------------------------------ argument helpers */
+
+#include "convert.h"
+
+/* Floats a slots buffer needs for n parameters, or -1 when that overflows. */
+static npy_intp slots_needed(const cnn_opt *o, long n)
+{
+    npy_intp c = cnn_opt_slot_count(o), st = cnn_opt_state_count(o);
+    if (n < 0 || (c && n > (NPY_MAX_INTP - st) / c)) return -1;
+    return c * n + st;
+}
+
+#include "records.h"
+
+/* ------------------------------------------------------------------ progress and Ctrl-C */
+
+typedef struct {
+    PyObject *callback;      /* callable(steps_done, sums_list) -> truthy to stop, or NULL */
+    double interval;         /* seconds between callback calls */
+    double last;             /* time of the last Python visit */
+    long total;              /* steps in this call: the last one always reports */
+    int nmetrics;
+    PyThreadState *tstate;   /* saved while the GIL is released */
+} progress_ctx;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static PyObject *sums_list(const cnn_sums *s, int nmetrics)
+{
+    PyObject *l = PyList_New(2 + 2 * nmetrics);
+    for (int i = 0; l && i < 2 + 2 * nmetrics; i++) {
+        double v = !s ? 0.0 : i == 0 ? s->loss_sum : i == 1 ? s->count : s->metric[i - 2];
+        PyObject *f = PyFloat_FromDouble(v);
+        if (!f) { Py_CLEAR(l); break; }
+        PyList_SET_ITEM(l, i, f);
+    }
+    return l;
+}
+
+/* Runs without the GIL after every step; takes it back only every `interval` (and at the end) to
+ * check for Ctrl-C (within 100 ms) and call the Python progress callback. */
+static int progress_hook(void *vctx, long done, const cnn_sums *sums)
+{
+    progress_ctx *c = vctx;
+    double t = now_seconds();
+    double wait = c->callback ? c->interval : 0.05;
+    if (wait > 0.05) wait = 0.05;
+    if (t - c->last < wait && !(c->callback && done == c->total)) return 0;
+    c->last = t;
+    PyEval_RestoreThread(c->tstate);
+    int status = 0;
+    if (PyErr_CheckSignals() < 0) {
+        status = CNN_ERR_INTERRUPT;
+    } else if (c->callback && (t - c->last >= 0 || done == c->total)) {
+        PyObject *l = sums_list(sums, c->nmetrics);
+        PyObject *r = l ? PyObject_CallFunction(c->callback, "lO", done, l) : NULL;
+        Py_XDECREF(l);
+        int stop = r ? PyObject_IsTrue(r) : -1;
+        if (stop < 0) status = CNN_ERR_CALLBACK;
+        else if (stop) status = CNN_ERR_INTERRUPT;
+        Py_XDECREF(r);
+    }
+    c->tstate = PyEval_SaveThread();
+    return status;
+}
+
+/* Turns a core status into an exception (unless a Python error is already set). */
+static PyObject *status_error(int status)
+{
+    if (PyErr_Occurred()) return NULL;
+    switch (status) {
+    case CNN_ERR_NOMEM: return PyErr_NoMemory();
+    case CNN_ERR_ARG: PyErr_SetString(PyExc_ValueError, "invalid arguments for the C core"); return NULL;
+    default: PyErr_Format(PyExc_RuntimeError, "the C core failed with status %d", status); return NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ the Plan type */
+
+typedef struct {
+    PyObject_HEAD
+    cnn_plan *plan;
+    PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
+    PyObject *ema;
+    long in_size, out_size, y_size;
+    int nmetrics;
+} PlanObject;
+
+static void Plan_dealloc(PlanObject *self)
+{
+    cnn_plan_free(self->plan);
+    Py_XDECREF(self->params);
+    Py_XDECREF(self->slots);
+    Py_XDECREF(self->ema);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"layers", "loss", "metrics", "optimizer", "params", "n_trainable",
+                            "slots", "batch_max", "clipnorm", "clipvalue", "global_clipnorm", "ema",
+                            "ema_momentum", "ema_overwrite_frequency", NULL};
+    PyObject *layers, *loss_t, *metrics, *opt_t, *params, *slots, *ema = Py_None;
+    long n_trainable, batch_max, ema_frequency = 0;
+    double clipnorm = 0, clipvalue = 0, global_clipnorm = 0, ema_momentum = 0.99;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOlOl|dddOdl", names, &layers, &loss_t, &metrics, &opt_t,
+                                     &params, &n_trainable, &slots, &batch_max, &clipnorm, &clipvalue,
+                                     &global_clipnorm, &ema, &ema_momentum, &ema_frequency))
+        return -1;
+    if (!check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32))
+        return -1;
+    if (ema != Py_None && (!check_out(ema, "ema", 1, NPY_FLOAT32)
+                           || PyArray_SIZE((PyArrayObject *)ema) < n_trainable)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "ema must hold one float per trainable parameter");
+        return -1;
+    }
+    PyObject *ls = PySequence_Fast(layers, "layers must be a sequence of dicts");
+    PyObject *ms = ls ? PySequence_Fast(metrics, "metrics must be a sequence") : NULL;
+    if (!ms) { Py_XDECREF(ls); return -1; }
+    Py_ssize_t nl = PySequence_Fast_GET_SIZE(ls), nm = PySequence_Fast_GET_SIZE(ms), parsed = 0;
+    cnn_layer *L = nl <= INT_MAX ? PyMem_Calloc(nl ? nl : 1, sizeof(cnn_layer)) : NULL;
+    cnn_metric M[CNN_MAX_METRICS];
+    cnn_loss loss;
+    cnn_opt opt;
+    cnn_plan *plan = NULL;
+    int ok = 0;
+    if (!L) {
+        if (nl > INT_MAX) PyErr_SetString(PyExc_ValueError, "too many layers");
+        else PyErr_NoMemory();
+        goto done;
+    }
+    if (nm > CNN_MAX_METRICS) {
+        PyErr_Format(PyExc_ValueError, "at most %d metrics are supported, got %zd", CNN_MAX_METRICS, nm);
+        goto done;
+    }
+    for (; parsed < nl; parsed++)
+        if (!parse_layer(PySequence_Fast_GET_ITEM(ls, parsed), &L[parsed])) goto done;
+    for (Py_ssize_t i = 0; i < nm; i++)
+        if (!conv_metric(PySequence_Fast_GET_ITEM(ms, i), &M[i])) goto done;
+    if (!conv_loss(loss_t, &loss) || !conv_opt(opt_t, &opt)) goto done;
+    long n_params = (long)PyArray_SIZE((PyArrayObject *)params);
+    npy_intp need = slots_needed(&opt, n_trainable);
+    if (need < 0 || PyArray_SIZE((PyArrayObject *)slots) < need) {
+        PyErr_SetString(PyExc_ValueError, "slots is smaller than the optimizer needs");
+        goto done;
+    }
+    int status;
+    cnn_diag diag;
+    Py_BEGIN_ALLOW_THREADS
+    plan = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params), n_params,
+                           n_trainable, fdata((PyArrayObject *)slots), batch_max, &status, &diag);
+    Py_END_ALLOW_THREADS
+    if (!plan) {
+        if (status == CNN_ERR_NOMEM) PyErr_NoMemory();
+        else if (diag.layer >= 0)
+            PyErr_Format(PyExc_ValueError, "layer %d (%s): field '%s' is inconsistent (sizes, offsets or "
+                         "kind do not form a valid model)", diag.layer,
+                         L[diag.layer].kind >= 0 && L[diag.layer].kind < cnn_layer_kind_count()
+                             ? cnn_layer_kinds.names[L[diag.layer].kind] : "?", diag.field);
+        else
+            PyErr_Format(PyExc_ValueError, "invalid plan argument '%s'", diag.field ? diag.field : "?");
+        goto done;
+    }
+    ok = 1;
+done:
+    for (Py_ssize_t i = 0; L && i < parsed; i++) free_layer(&L[i]);
+    long in_size = ok ? cnn_shape_size(&L[0].in) : 0, out_size = ok ? cnn_shape_size(&L[nl - 1].out) : 0;
+    long out_cols = ok ? L[nl - 1].out.dim[L[nl - 1].out.ndim - 1] : 1;
+    PyMem_Free(L);
+    Py_DECREF(ls); Py_DECREF(ms);
+    if (!ok) return -1;
+    cnn_plan_free(self->plan);
+    Py_XDECREF(self->params); Py_XDECREF(self->slots);
+    cnn_plan_set_clipping(plan, (float)clipnorm, (float)clipvalue, (float)global_clipnorm);
+    if (ema != Py_None) cnn_plan_set_ema(plan, fdata((PyArrayObject *)ema), (float)ema_momentum, ema_frequency);
+    self->plan = plan;
+    Py_INCREF(params); self->params = (PyArrayObject *)params;
+    Py_INCREF(slots); self->slots = (PyArrayObject *)slots;
+    Py_XDECREF(self->ema);
+    Py_INCREF(ema); self->ema = ema;
+    self->in_size = in_size;
+    self->out_size = out_size;
+    self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
+    self->nmetrics = (int)nm;
+    return 0;
+}
+
+static int check_plan(PlanObject *self)
+{
+    if (!self->plan) { PyErr_SetString(PyExc_RuntimeError, "the plan was not initialised"); return 0; }
+    return 1;
+}
+
+/* X must be (n, in_size), Y (n, y_size), SW (n,) or None: all float32 C-contiguous. */
+static int check_data(PlanObject *self, PyObject *X, PyObject *Y, PyObject *SW, long *n)
+{
+    if (!check_out(X, "x", 2, NPY_FLOAT32)) return 0;
+    *n = (long)PyArray_DIM((PyArrayObject *)X, 0);
+    if (dim((PyArrayObject *)X, 1) != self->in_size) {
+        PyErr_Format(PyExc_ValueError, "x has %ld features per sample, the model expects %ld",
+                     dim((PyArrayObject *)X, 1), self->in_size);
+        return 0;
+    }
+    if (Y) {
+        if (!check_out(Y, "y", 2, NPY_FLOAT32)) return 0;
+        if (dim((PyArrayObject *)Y, 0) != *n || dim((PyArrayObject *)Y, 1) != self->y_size) {
+            PyErr_Format(PyExc_ValueError, "y has shape (%ld, %ld), expected (%ld, %ld)",
+                         dim((PyArrayObject *)Y, 0), dim((PyArrayObject *)Y, 1), *n, self->y_size);
+            return 0;
+        }
+    }
+    if (SW && SW != Py_None) {
+        if (!check_out(SW, "sample_weight", 1, NPY_FLOAT32)) return 0;
+        if (dim((PyArrayObject *)SW, 0) != *n) {
+            PyErr_Format(PyExc_ValueError, "sample_weight has %ld entries for %ld samples",
+                         dim((PyArrayObject *)SW, 0), *n);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *Plan_train(PlanObject *self, PyObject *args)
+{
+    PyObject *X, *Y, *SW, *perm, *cb;
+    long batch, first, nsteps, iteration;
+    double interval;
+    cnn_schedule sched;
+    if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
+                          &iteration, conv_schedule, &sched, &cb, &interval))
+        return NULL;
+    long n;
+    if (!check_plan(self) || !check_data(self, X, Y, SW, &n) || !check_out(perm, "perm", 1, NPY_INT64))
+        return NULL;
+    if (dim((PyArrayObject *)perm, 0) != n) {
+        PyErr_SetString(PyExc_ValueError, "perm must have one index per sample");
+        return NULL;
+    }
+    if (batch <= 0 || batch > cnn_plan_batch_max(self->plan) || first < 0 || nsteps < 0
+        || (nsteps > 0 && (n <= 0 || first > (n - 1) / batch || nsteps - 1 > (n - 1) / batch - first))) {
+        PyErr_Format(PyExc_ValueError, "steps %ld..%ld of batch %ld do not fit %ld samples", first,
+                     first + nsteps, batch, n);
+        return NULL;
+    }
+    const int64_t *idx = (const int64_t *)PyArray_DATA((PyArrayObject *)perm);
+    for (long i = 0; i < n; i++)
+        if (idx[i] < 0 || idx[i] >= n) {
+            PyErr_SetString(PyExc_ValueError, "perm holds an index out of range");
+            return NULL;
+        }
+    cnn_sums sums;
+    memset(&sums, 0, sizeof sums);
+    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nmetrics, NULL};
+    ctx.tstate = PyEval_SaveThread();
+    int status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
+                                 SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, idx, batch, first,
+                                 nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
+    PyEval_RestoreThread(ctx.tstate);
+    if (status == CNN_ERR_INTERRUPT && !PyErr_Occurred()) status = CNN_OK; /* asked to stop */
+    if (status != CNN_OK) return status_error(status);
+    PyObject *l = sums_list(&sums, self->nmetrics);
+    return l ? Py_BuildValue("Nl", l, iteration) : NULL;
+}
+
+static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
+{
+    PyObject *X, *Y, *SW, *cb;
+    long batch;
+    double interval;
+    if (!PyArg_ParseTuple(args, "OOOlOd", &X, &Y, &SW, &batch, &cb, &interval)) return NULL;
+    long n;
+    if (!check_plan(self) || !check_data(self, X, Y, SW, &n)) return NULL;
+    if (batch <= 0 || batch > cnn_plan_batch_max(self->plan)) {
+        PyErr_Format(PyExc_ValueError, "batch %ld is outside 1..%ld", batch, cnn_plan_batch_max(self->plan));
+        return NULL;
+    }
+    cnn_sums sums;
+    memset(&sums, 0, sizeof sums);
+    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch,
+                        self->nmetrics, NULL};
+    ctx.tstate = PyEval_SaveThread();
+    int status = cnn_evaluate(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
+                              SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, batch, &sums,
+                              progress_hook, &ctx);
+    PyEval_RestoreThread(ctx.tstate);
+    if (status != CNN_OK) return status_error(status);
+    return sums_list(&sums, self->nmetrics);
+}
+
+static PyObject *Plan_predict(PlanObject *self, PyObject *args)
+{
+    PyObject *X, *cb;
+    long batch;
+    double interval;
+    if (!PyArg_ParseTuple(args, "OlOd", &X, &batch, &cb, &interval)) return NULL;
+    long n;
+    if (!check_plan(self) || !check_data(self, X, NULL, NULL, &n)) return NULL;
+    if (batch <= 0 || batch > cnn_plan_batch_max(self->plan)) {
+        PyErr_Format(PyExc_ValueError, "batch %ld is outside 1..%ld", batch, cnn_plan_batch_max(self->plan));
+        return NULL;
+    }
+    npy_intp dims[2] = {n, self->out_size};
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
+    if (!out) return NULL;
+    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, 0, NULL};
+    ctx.tstate = PyEval_SaveThread();
+    int status = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
+    PyEval_RestoreThread(ctx.tstate);
+    if (status != CNN_OK) { Py_DECREF(out); return status_error(status); }
+    return (PyObject *)out;
+}
+
+static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
+{
+    return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL;
+}
+
+static PyMethodDef Plan_methods[] = {
+    {"train", (PyCFunction)Plan_train, METH_VARARGS,
+     "train(x, y, sw, perm, batch, first, nsteps, iteration, schedule, callback, interval)"
+     " -> (sums, iteration)"},
+    {"evaluate", (PyCFunction)Plan_evaluate, METH_VARARGS,
+     "evaluate(x, y, sw, batch, callback, interval) -> sums"},
+    {"predict", (PyCFunction)Plan_predict, METH_VARARGS, "predict(x, batch, callback, interval) -> array"},
+    {"batch_max", (PyCFunction)Plan_batch_max, METH_NOARGS, "the largest batch the buffers hold"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PlanType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "cnn._core.Plan",
+    .tp_basicsize = sizeof(PlanObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A model as the C core runs it: layers, loss, metrics, optimizer and buffers.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Plan_init,
+    .tp_dealloc = (destructor)Plan_dealloc,
+    .tp_methods = Plan_methods,
+};
+
+#include "module_kernels.h"
+
+/* ------------------------------------------------------------------ the module */
+
+static PyMethodDef core_methods[] = {
+    KERNEL_METHODS
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT, "cnn._core", "The C core of cnn.", -1, core_methods,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    import_array();
+    if (PyType_Ready(&PlanType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&core_module);
+    if (!m) return NULL;
+    Py_INCREF(&PlanType);
+    if (PyModule_AddObject(m, "Plan", (PyObject *)&PlanType) < 0) {
+        Py_DECREF(&PlanType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (!export_records(m)) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,192 @@
+/* plan.c - builds a plan: checks and copies the model description, asks each layer's kind for its
+ * buffer sizes and allocates every buffer once. No kind is named here: the layer table decides. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_internal.h"
+
+static void *zalloc(size_t n, size_t size, int *failed)
+{
+    if (n == 0) n = 1;
+    void *p = calloc(n, size);
+    if (!p) *failed = 1;
+    return p;
+}
+
+/* a * b for buffer sizes, or -1 when it overflows (then the plan is refused) */
+static long mul(long a, long b)
+{
+    long r;
+    return a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) ? -1 : r;
+}
+
+/* The generic checks of a layer (its kind, shapes chaining, weight spans inside params), then its
+ * kind's own: NULL if fine, else the bad field's name. */
+static const char *layer_invalid(const cnn_layer *L, const cnn_layer *prev, long n_params)
+{
+    static const char *const off_names[CNN_MAX_WEIGHTS] = {"w_off", "b_off", "mm_off", "mv_off"};
+    static const char *const len_names[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_len", "mv_len"};
+    const cnn_layer_ops *ops = cnn_layer_kind(L->kind);
+    if (!ops) return "kind";
+    if (!cnn_shape_size(&L->in)) return "in_shape";
+    if (!cnn_shape_size(&L->out)) return "out_shape";
+    if (prev && cnn_shape_size(&prev->out) != cnn_shape_size(&L->in)) return "in_shape";
+    for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {
+        const cnn_span *w = &L->w[s];
+        if (w->off == -1) continue;
+        if (w->off < 0 || w->off > n_params) return off_names[s];
+        if (w->len < 0 || w->len > n_params - w->off) return len_names[s];
+    }
+    return ops->check ? ops->check(L) : NULL;
+}
+
+/* Which activation, if any, the loss backward can take over from the last layer. */
+static int fusable_activation(const cnn_layer *last, const cnn_layer_ops *ops, const cnn_loss *loss)
+{
+    if (loss->from_logits || !ops->final_act) return CNN_ACT_LINEAR;
+    int k = ops->final_act(last);
+    if (k == CNN_ACT_SIGMOID && loss->kind == CNN_LOSS_BCE) return k;
+    if (k == CNN_ACT_SOFTMAX && (loss->kind == CNN_LOSS_CCE || loss->kind == CNN_LOSS_SCCE)) return k;
+    return CNN_ACT_LINEAR;
+}
+
+static cnn_plan *fail(cnn_plan *p, int *status, int code)
+{
+    cnn_plan_free(p);
+    *status = code;
+    return NULL;
+}
+
+/* Allocates layer l's buffers as its kind asks; 0 when a size overflows. */
+static int alloc_layer(cnn_plan *p, int l, int *failed)
+{
+    cnn_layer_sizes s = {0, 0, 0, 0, 0};
+    p->ops[l]->sizes(&p->layers[l], &s);
+    long rows = cnn_layer_in_size(&p->layers[l]) / cnn_layer_in_cols(&p->layers[l]);
+    long out = mul(p->batch_max, s.out), scratch = mul(p->batch_max, s.scratch);
+    long mask = mul(p->batch_max, s.mask), per_row = mul(mul(p->batch_max, rows), s.cache_per_row);
+    long cache = per_row < 0 || s.cache < 0 ? -1 : s.cache + per_row;
+    if (out < 0 || scratch < 0 || mask < 0 || cache < 0 || cache < per_row) return 0;
+    cnn_layer_bufs *B = &p->bufs[l];
+    if (out) B->out = zalloc((size_t)out, sizeof(float), failed);
+    if (scratch) B->scratch = zalloc((size_t)scratch, sizeof(float), failed);
+    if (mask) B->mask = zalloc((size_t)mask, sizeof(uint8_t), failed);
+    if (cache) B->cache = zalloc((size_t)cache, sizeof(float), failed);
+    return 1;
+}
+
+cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
+                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
+                          float *params, long n_params, long n_trainable, float *slots,
+                          long batch_max, int *status, cnn_diag *diag)
+{
+    *status = CNN_ERR_ARG;
+    diag->layer = -1;
+    diag->field = NULL;
+    if (nlayers <= 0) { diag->field = "layers"; return NULL; }
+    if (nmetrics < 0 || nmetrics > CNN_MAX_METRICS) { diag->field = "metrics"; return NULL; }
+    if (batch_max <= 0) { diag->field = "batch_max"; return NULL; }
+    if (n_params < 0 || n_trainable < 0 || n_trainable > n_params || (n_params > 0 && !params)) {
+        diag->field = "n_trainable";
+        return NULL;
+    }
+    if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) { diag->field = "loss"; return NULL; }
+    if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) { diag->field = "optimizer"; return NULL; }
+    for (int l = 0; l < nlayers; l++)
+        if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
+            diag->layer = l;
+            return NULL;
+        }
+    int failed = 0;
+    cnn_plan *p = zalloc(1, sizeof *p, &failed);
+    if (!p) return fail(NULL, status, CNN_ERR_NOMEM);
+    p->loss = *loss;
+    p->nmetrics = nmetrics;
+    if (nmetrics) memcpy(p->metrics, metrics, sizeof(cnn_metric) * nmetrics);
+    p->opt = *opt;
+    p->params = params;
+    p->slots = slots;
+    p->n_params = n_params;
+    p->n_trainable = n_trainable;
+    p->batch_max = batch_max;
+    const cnn_layer *last = &layers[nlayers - 1];
+    p->in_size = cnn_layer_in_size(&layers[0]);
+    p->out_size = cnn_layer_out_size(last);
+    p->out_cols = cnn_layer_out_cols(last);
+    p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
+    p->fused_act = fusable_activation(last, cnn_layer_kind(last->kind), loss);
+
+    p->layers = zalloc(nlayers, sizeof(cnn_layer), &failed);
+    p->ops = zalloc(nlayers, sizeof(cnn_layer_ops *), &failed);
+    p->bufs = zalloc(nlayers, sizeof(cnn_layer_bufs), &failed);
+    p->out = zalloc(nlayers, sizeof(float *), &failed);
+    if (failed) return fail(p, status, CNN_ERR_NOMEM);
+    memcpy(p->layers, layers, sizeof(cnn_layer) * nlayers);
+    p->nlayers = nlayers;   /* from here cnn_plan_free releases what the kinds own */
+    for (int l = 0; l < nlayers; l++) {
+        p->ops[l] = cnn_layer_kind(layers[l].kind);
+        if (p->ops[l]->own && !p->ops[l]->own(&p->layers[l])) {
+            for (int k = l; k < nlayers; k++) p->ops[k] = NULL;   /* not owned: never released */
+            return fail(p, status, CNN_ERR_NOMEM);
+        }
+    }
+
+    long widest = p->in_size;
+    for (int l = 0; l < nlayers && !failed; l++) {
+        if (!alloc_layer(p, l, &failed)) {   /* a buffer size overflows */
+            diag->layer = l;
+            diag->field = "batch_max";
+            return fail(p, status, CNN_ERR_ARG);
+        }
+        long size = cnn_layer_out_size(&p->layers[l]);
+        if (size > widest) widest = size;
+    }
+    long rows_max = mul(batch_max, p->out_size / p->out_cols), grad = mul(batch_max, widest);
+    long xb = mul(batch_max, p->in_size), yb = mul(batch_max, p->y_size);
+    if (rows_max < 0 || grad < 0 || xb < 0 || yb < 0) {
+        diag->field = "batch_max";
+        return fail(p, status, CNN_ERR_ARG);
+    }
+    p->grads = zalloc((size_t)n_params, sizeof(float), &failed);
+    p->grad_a = zalloc((size_t)grad, sizeof(float), &failed);
+    p->grad_b = zalloc((size_t)grad, sizeof(float), &failed);
+    p->xbatch = zalloc((size_t)xb, sizeof(float), &failed);
+    p->ybatch = zalloc((size_t)yb, sizeof(float), &failed);
+    p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
+    p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
+    p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
+    if (failed) return fail(p, status, CNN_ERR_NOMEM);
+    *status = CNN_OK;
+    return p;
+}
+
+void cnn_plan_free(cnn_plan *p)
+{
+    if (!p) return;
+    for (int l = 0; l < p->nlayers; l++) {
+        if (p->ops && p->ops[l] && p->ops[l]->release) p->ops[l]->release(&p->layers[l]);
+        if (p->bufs) {
+            free(p->bufs[l].out); free(p->bufs[l].scratch); free(p->bufs[l].mask); free(p->bufs[l].cache);
+        }
+    }
+    free(p->layers); free(p->ops); free(p->bufs); free(p->out);
+    free(p->grads); free(p->grad_a); free(p->grad_b);
+    free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row);
+    free(p);
+}
+
+long cnn_plan_batch_max(const cnn_plan *p) { return p->batch_max; }
+
+void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float global_clipnorm)
+{
+    p->clipnorm = clipnorm;
+    p->clipvalue = clipvalue;
+    p->global_clipnorm = global_clipnorm;
+}
+
+void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency)
+{
+    p->ema = ema;
+    p->ema_momentum = momentum;
+    p->ema_overwrite_frequency = overwrite_frequency;
+}

@@ -235,7 +235,7 @@ void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *
 enum cnn_schedule_kind { CNN_SCHED_CONSTANT = 0, CNN_SCHED_LEGACY_DECAY, CNN_SCHED_EXPONENTIAL,
                          CNN_SCHED_INVERSE_TIME, CNN_SCHED_PIECEWISE, CNN_SCHED_POLYNOMIAL,
                          CNN_SCHED_COSINE, CNN_SCHED_COSINE_RESTARTS };
-#define CNN_SCHED_MAX_PIECES 16
+#define CNN_SCHED_MAX_PIECES 256   /* PiecewiseConstantDecay values; exported as _core.SCHED_MAX_PIECES */
 typedef struct {
     int kind;
     double lr;              /* the initial / constant learning rate */

@@ -12,7 +12,7 @@ from c_library import build_lib  # tests/ is on sys.path
 from cnn import _core
 from cnn import schedules as S
 
-MAXP = 16
+MAXP = 256  # CNN_SCHED_MAX_PIECES
 
 
 class CSchedule(ctypes.Structure):
@@ -139,13 +139,13 @@ def test_piecewise(lib):
         assert sched(t) == want
     one = S.PiecewiseConstantDecay([], [0.3])
     assert c_lr(lib, one.c_record(), 5) == 0.3 and one(5) == 0.3
-    full = S.PiecewiseConstantDecay(list(range(15)), [float(v) for v in range(16)])
-    for t in range(-1, 20):
-        want = float(min(max(t, 0), 15))
+    full = S.PiecewiseConstantDecay(list(range(255)), [float(v) for v in range(256)])  # as many as the core holds
+    for t in range(-1, 260):
+        want = float(min(max(t, 0), 255))
         assert c_lr(lib, full.c_record(), t) == want and full(t) == want
-    big = S.PiecewiseConstantDecay(list(range(20)), list(range(21)))
-    assert big.c_record() is None        # more pieces than the core holds
-    assert big(3) == 3.0 and big(100) == 20.0
+    assert _core.SCHED_MAX_PIECES == MAXP
+    with pytest.raises(ValueError, match="at most 256 values, got 257"):
+        S.PiecewiseConstantDecay(list(range(256)), list(range(257)))
     with pytest.raises(ValueError, match="1 less"):
         S.PiecewiseConstantDecay([1, 2], [1.0, 2.0])
 

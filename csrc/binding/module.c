@@ -380,7 +380,7 @@ PyMODINIT_FUNC PyInit__core(void)
         Py_DECREF(m);
         return NULL;
     }
-    if (!export_records(m)) {
+    if (!export_records(m) || PyModule_AddIntConstant(m, "SCHED_MAX_PIECES", CNN_SCHED_MAX_PIECES) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -235,8 +235,9 @@ class Optimizer(Watched):
         elif callable(lr):
             lr = np.float32(lr())
         lr = float(np.float32(lr))
-        if self._decay > 0:   # tf.keras 2 _decayed_lr, in double like csrc/schedule.c, then float32
-            lr = lr / (1.0 + self._decay * float(iteration))
+        if self._decay > 0:   # tf.keras 2 _decayed_lr, computed by csrc/train/schedule.c
+            from cnn import schedules
+            lr = schedules.evaluate_record(schedules.legacy_decay_c_record(lr, self._decay), iteration)
         return float(np.float32(lr))
 
     # ------------------------------------------------------------------ the C record

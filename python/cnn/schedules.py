@@ -5,7 +5,6 @@ Each built-in schedule describes itself to the C core with ``c_record()`` (the f
 csrc/train/schedule.c computes (``cnn._core.schedule_lr``): the maths exists once, in C.
 A schedule written in Python (a subclass overriding ``__call__``) has ``c_record() -> None``.
 """
-import bisect
 import operator
 
 from cnn._registry import Registry
@@ -17,7 +16,6 @@ __all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "Piec
 CONSTANT, LEGACY_DECAY, EXPONENTIAL, INVERSE_TIME, PIECEWISE, POLYNOMIAL, COSINE, COSINE_RESTARTS = (
     "constant", "legacy_decay", "exponential", "inverse_time", "piecewise", "polynomial", "cosine",
     "cosine_restarts")
-MAX_PIECES = 16  # CNN_SCHED_MAX_PIECES
 
 
 def _record(kind, lr, **fields):
@@ -139,6 +137,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 "The length of boundaries should be 1 less than the length of values. "
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
                 f"values={values} of length {len(values)}.")
+        from cnn import _core
+        if len(values) > _core.SCHED_MAX_PIECES:
+            raise ValueError(f"PiecewiseConstantDecay takes at most {_core.SCHED_MAX_PIECES} values, got "
+                             f"{len(values)}")
         self.boundaries = boundaries
         self.values = values
         self.name = name
@@ -148,13 +150,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                        values=[float(v) for v in self.values])
 
     def c_record(self):
-        if len(self.values) > MAX_PIECES:
-            return None  # more pieces than the core holds: the caller evaluates it in Python
         return self._full_record()
 
     def __call__(self, step):
-        if len(self.values) > MAX_PIECES:   # more pieces than the core holds: a table lookup
-            return float(self.values[bisect.bisect_left(self.boundaries, _step(step))])
         return evaluate_record(self._full_record(), step)
 
     def get_config(self):

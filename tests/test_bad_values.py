@@ -85,8 +85,10 @@ def test_get_layer_index_out_of_range():
 
 
 def test_a_generator_is_named_as_such():
-    model = _model()
-    with pytest.raises(TypeError, match="x must be an array, got a generator"):
+    model = _model()   # x may be a generator of batches (tests/test_generators.py); y may not
+    with pytest.raises(TypeError, match="y must be an array, got a generator"):
+        model.fit(X, (v for v in Y), verbose=0)
+    with pytest.raises(ValueError, match="y and sample_weight must not be given when x is a generator"):
         model.fit((row for row in X), Y, verbose=0)
 
 

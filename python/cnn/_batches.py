@@ -61,7 +61,8 @@ class BatchSource:
         self.sequence = not (hasattr(data, "__next__") and not hasattr(data, "__len__"))
         self.exhausted = False
 
-    def __len__(self):
+    def num_steps(self):
+        """Batches per epoch, or None when a generator's length is unknown."""
         if self.steps is not None:
             return self.steps
         return len(self.data) if self.sequence else None
@@ -90,3 +91,82 @@ class BatchSource:
     def end_epoch(self):
         if self.sequence and callable(getattr(self.data, "on_epoch_end", None)):
             self.data.on_epoch_end()
+
+
+def collect(source, need_y):
+    """Every batch of one pass, concatenated: evaluate and predict over a batch source give what they
+    give on the whole arrays (their sums and outputs do not depend on the batching)."""
+    import numpy as np
+    xs, ys, ws = [], [], []
+    for x, y, sw in source.epoch():
+        if need_y and y is None:
+            raise ValueError(f"the {source.what} must yield (x, y) or (x, y, sample_weight) batches to evaluate")
+        xs.append(np.asarray(x))
+        ys.append(y)
+        ws.append(sw)
+    source.end_epoch()
+    if not xs:
+        raise ValueError(f"the {source.what} gave no batches")
+    def join(parts):
+        return None if any(p is None for p in parts) else np.concatenate([np.asarray(p) for p in parts])
+    return np.concatenate(xs), join(ys), join(ws)
+
+
+def fit(model, source, epochs, initial_epoch, callbacks, verbose_level, verbose, validation_data,
+        validation_freq, validation_batch_size, class_weight):
+    """fit over a generator or PyDataset: one C training step per batch, Keras's callbacks and logs."""
+    import math
+
+    import numpy as np
+
+    from cnn.callbacks import CallbackList
+    lock = model._plans.lock
+    cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose_level != 0, model=model,
+                       verbose=verbose, epochs=epochs, steps=source.num_steps())
+    if verbose_level == 2 and cbs._progbar is not None:
+        cbs._progbar.verbose = 2
+    model.stop_training = False
+    model._initial_epoch = None
+    cbs.on_train_begin()
+    logs = {}
+    for epoch in range((model._initial_epoch or initial_epoch), epochs):
+        cbs.on_epoch_begin(epoch)
+        sums, step = None, 0
+        for x, y, sw in source.epoch():
+            if y is None:
+                raise ValueError(f"the {source.what} must yield (x, y) or (x, y, sample_weight) batches to train")
+            cbs.on_train_batch_begin(step)
+            with lock:
+                xa = model._features(x)
+                ya = model._targets(xa, y)
+                swa = model._weights(len(xa), ya, sw, class_weight)
+                plan = model._get_plan(len(xa))
+                part, model.optimizer.iterations = plan.train(
+                    xa, ya, swa, np.arange(len(xa), dtype=np.int64), len(xa), 0, 1,
+                    model.optimizer.iterations, model._step_schedule(), None, 0.0)
+            sums = model._merge(sums, part)
+            cbs.on_train_batch_end(step, model._logs(sums))
+            step += 1
+            if model.stop_training:
+                break
+        source.end_epoch()
+        if sums is None:   # an exhausted generator: Keras stops training too
+            break
+        logs = model._logs(sums)
+        if validation_data is not None and model._should_validate(epoch, validation_freq):
+            if is_batch_source(validation_data):
+                val = model.evaluate(validation_data, verbose=0, return_dict=True)
+            else:
+                vx, vy, vsw = unpack(tuple(validation_data), "validation_data")
+                val = model.evaluate(vx, vy, batch_size=validation_batch_size, sample_weight=vsw, verbose=0,
+                                     return_dict=True)
+            logs.update({"val_" + k: v for k, v in val.items()})
+        if not math.isfinite(logs["loss"]):
+            warnings.warn(f"The loss became NaN or infinite in epoch {epoch + 1}.", RuntimeWarning, stacklevel=3)
+        cbs.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    with lock:
+        model._finalize_ema()
+    cbs.on_train_end(logs)
+    return model.history

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from cnn import _core, _data, schedules
+from cnn import _batches, _core, _data, schedules
 from cnn._shortcuts import call_callbacks, class_ids, float_rows
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
@@ -188,6 +188,13 @@ class Trainer:
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
         _require_compiled(self)
+        if _batches.is_batch_source(x):   # a generator or PyDataset yielding (x, y[, sample_weight])
+            if y is not None or sample_weight is not None:
+                raise ValueError("y and sample_weight must not be given when x is a generator or PyDataset: "
+                                 "it yields them with each batch")
+            return _batches.fit(self, _batches.BatchSource(x, steps_per_epoch, "x generator"), epochs,
+                                initial_epoch, callbacks, verbose_level, verbose, validation_data,
+                                validation_freq, validation_batch_size, class_weight)
         # the model's lock is held while preparing and during each call into the core, not between
         # them, so another thread may predict or evaluate between epochs (or steps)
         lock = self._plans.lock
@@ -285,7 +292,7 @@ class Trainer:
         """The perceptron lesson's Heaviside step has a zero gradient: nothing below it can learn."""
         from cnn import activations
         if not self._warned_step and any(
-                getattr(l, "activation", None) is activations.step for l in self._layers):
+                getattr(layer, "activation", None) is activations.step for layer in self._layers):
             self._warned_step = True
             warnings.warn("The 'step' activation has a zero gradient, so gradient descent cannot train the "
                           "weights that feed it. Use it to run a perceptron with set weights, or train with "
@@ -361,6 +368,12 @@ class Trainer:
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         verbose_level = _check_verbose(verbose)
+        if _batches.is_batch_source(x):   # a generator or PyDataset: its batches, joined
+            if y is not None or sample_weight is not None:
+                raise ValueError("y and sample_weight must not be given when x is a generator or PyDataset: "
+                                 "it yields them with each batch")
+            x, y, sample_weight = _batches.collect(_batches.BatchSource(x, steps, "x generator"), need_y=True)
+            steps = None
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
         _require_compiled(self)
@@ -417,6 +430,9 @@ class Trainer:
         (5, 3)
         """
         verbose_level = _check_verbose(verbose)
+        if _batches.is_batch_source(x):   # a generator or PyDataset: its batches' inputs, joined
+            x = _batches.collect(_batches.BatchSource(x, steps, "x generator"), need_y=False)[0]
+            steps = None
         if batch_size is not None:
             batch_size = _check_int("batch_size", batch_size, 1)
         xa = self._features(x)

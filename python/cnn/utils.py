@@ -83,3 +83,11 @@ def clear_session():
     """Resets layer auto-naming (dense, dense_1, ...) like keras.utils.clear_session."""
     from cnn.layers.base import _reset_names
     _reset_names()
+
+
+def __getattr__(name):
+    # keras.utils.PyDataset (and tf.keras's Sequence): loaded on first use
+    if name in ("PyDataset", "Sequence"):
+        from cnn._batches import PyDataset
+        return PyDataset
+    raise AttributeError(f"module 'cnn.utils' has no attribute {name!r}")

@@ -31,6 +31,8 @@ def test_split_and_scale_frame_matches_pandas_and_load_red_wine():
     assert df_train.min().eq(0).all() and df_train.max().eq(1).all()
     (x_train, y_train), (x_valid, y_valid) = load_red_wine()
     np.testing.assert_array_equal(df_train.drop("quality", axis=1).to_numpy(np.float32), x_train)
+    np.testing.assert_array_equal(df_train["quality"].to_numpy(np.float32), y_train)
+    np.testing.assert_array_equal(df_valid.drop("quality", axis=1).to_numpy(np.float32), x_valid)
     np.testing.assert_array_equal(df_valid["quality"].to_numpy(np.float32), y_valid)
 
 

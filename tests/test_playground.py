@@ -87,3 +87,30 @@ def test_import_cnn_does_not_import_playground_or_plotting():
             "print(sorted(m for m in ('cnn.playground', 'matplotlib', 'pandas', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_widget_buttons_drive_the_plain_class():
+    pytest.importorskip("ipywidgets")
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    p = LearningRatePlayground(learning_rate=0.03)
+    box = p.widget()
+    controls = box.children[0].children
+    rate, (set_rate, step, reset) = controls[0], controls[1:]
+    assert [b.description for b in (set_rate, step, reset)] == \
+        ["Fijar tasa de aprendizaje", "Ejecutar un paso", "Reiniciar"]
+    step.click()
+    step.click()
+    assert p.steps == 2
+    rate.value = 0.1
+    set_rate.click()
+    assert p.learning_rate == 0.1 and p.steps == 2
+    reset.click()
+    assert p.steps == 0 and p.weight == p.start
+    rate.value = 1.0
+    set_rate.click()
+    for _ in range(10):
+        step.click()
+    assert p.diverged and p.steps < 10    # no more steps once it has run away
+    import matplotlib.pyplot as plt
+    plt.close("all")

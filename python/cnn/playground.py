@@ -119,7 +119,7 @@ class LearningRatePlayground:
     def show(self):
         """In Jupyter with ipywidgets: the exercise's buttons. Without ipywidgets: a static plot."""
         try:
-            import ipywidgets as widgets
+            import ipywidgets  # noqa: F401
         except ImportError:
             import matplotlib.pyplot as plt
 
@@ -127,12 +127,16 @@ class LearningRatePlayground:
             print("(instala ipywidgets para tener los botones: pip install ipywidgets)")
             self.plot()
             plt.show()
-            return None
-        return self._widget(widgets)
-
-    def _widget(self, widgets):
-        import matplotlib.pyplot as plt
+            return
         from IPython.display import display
+
+        display(self.widget())
+
+    def widget(self):
+        """The exercise's controls as an ipywidgets box (needs ipywidgets): a rate box and the
+        buttons "Fijar tasa de aprendizaje", "Ejecutar un paso", "Reiniciar", above the plot."""
+        import ipywidgets as widgets
+        import matplotlib.pyplot as plt
 
         rate = widgets.BoundedFloatText(value=self.learning_rate, min=1e-6, max=10.0, step=0.01,
                                         description="Tasa:")
@@ -162,5 +166,4 @@ class LearningRatePlayground:
         for button, handler in zip(buttons, (on_set, on_step, on_reset)):
             button.on_click(handler)
         redraw()
-        box = widgets.VBox([widgets.HBox([rate, *buttons]), out])
-        display(box)
+        return widgets.VBox([widgets.HBox([rate, *buttons]), out])

@@ -3,6 +3,8 @@ checks (its assert cells); the executed outputs show what a student sees: one pr
 redrawn in place, and figures as images.
 
 Fast mode: the kernel gets CNN_LABS_FAST=1, which each notebook's first cell reads (few epochs).
+CNN_LABS_FULL=1 runs the lessons' own epochs instead (about two minutes), where the labs assert the
+published result bands.
 """
 import importlib.util
 import os
@@ -32,7 +34,7 @@ def kernel_env():
     """The kernel inherits os.environ: fast mode on, this cnn importable, the inline plot backend."""
     saved = dict(os.environ)
     here = str(pathlib.Path(cnn.__file__).resolve().parent.parent)
-    os.environ["CNN_LABS_FAST"] = "1"
+    os.environ["CNN_LABS_FAST"] = "0" if saved.get("CNN_LABS_FULL") == "1" else "1"
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, saved.get("PYTHONPATH")) if p)
     os.environ.pop("MPLBACKEND", None)   # a kernel draws inline only if nothing forces another backend
     yield

@@ -27,12 +27,13 @@ def test_default_demo_trains_lesson4_with_early_stopping_and_saves_the_plot(tmp_
     out = run.stdout
     assert "\r" not in out and "\b" not in out          # a pipe gets the final lines only, no redraws
     lines = out.splitlines()
-    assert lines[0].startswith("Red wine quality (lab 04): 1119 training and 480 validation rows")
+    assert lines[0] == "Red wine (lab 04): 1119 training and 480 validation rows, 11 min-max scaled features."
+    assert max(len(line) for line in lines if "━" not in line) <= 90   # fits a terminal
     bar = next(line for line in lines if "/500" in line)
     stopped = int(re.sub(r"\x1b\[[0-9;]*m", "", bar).split("/500")[0])
     assert f"Stopped at epoch {stopped} of 500" in out and stopped < 200
-    best = next(line for line in lines if line.startswith("Minimum validation MAE: "))
-    mae, epoch = float(best.split()[3]), int(best.split()[6])
+    best = re.search(r"^Minimum validation MAE: (0\.\d{4}) at epoch (\d+)\.$", out, re.MULTILINE)
+    mae, epoch = float(best.group(1)), int(best.group(2))
     assert 0.088 <= mae <= 0.094 and epoch <= stopped
     png = (tmp_path / "red_wine_learning_curves.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000

@@ -39,9 +39,9 @@ def wine(args):
 
     epochs = args.epochs or 500
     (x_train, y_train), (x_valid, y_valid) = load_red_wine()
-    print(f"Red wine quality (lab 04): {len(x_train)} training and {len(x_valid)} validation rows, "
-          f"{x_train.shape[1]} features, min-max scaled.")
-    print(f"3 x Dense(512, relu) + Dense(1); adam, MAE loss, batch 256, up to {epochs} epochs, "
+    print(f"Red wine (lab 04): {len(x_train)} training and {len(x_valid)} validation rows, "
+          f"{x_train.shape[1]} min-max scaled features.")
+    print(f"Model: 3 x Dense(512, relu) + Dense(1); adam, MAE loss, batch 256, up to {epochs} epochs,\n"
           "early stopping (min_delta 0.001, patience 20, best weights restored).")
     model = _dense_stack(11, [512, 512, 512], layers.Dense(1))
     model.compile(optimizer="adam", loss="mae")
@@ -55,8 +55,8 @@ def wine(args):
     else:
         print(f"Ran all {epochs} epochs.")
     best = int(np.argmin(val))
-    print(f"Minimum validation MAE: {val[best]:.4f} at epoch {best + 1} "
-          "(predicting the median gives 0.1329; the lesson's Keras runs reach 0.090-0.093).")
+    print(f"Minimum validation MAE: {val[best]:.4f} at epoch {best + 1}.\n"
+          "(Predicting the median gives 0.1329; the lesson's Keras runs reach 0.090-0.093.)")
     if args.plot:
         _save_curves(history.history, args.plot)
 

@@ -134,3 +134,17 @@ def test_figures_are_images(kernel_env, tmp_path_factory):
                     (path.name, "a figure was printed as text, not drawn")
                 images += "image/png" in data
         assert images > 0, f"{path.name} draws no figure"
+
+
+def test_demo_reads_well_in_a_notebook(kernel_env, tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%run -m cnn")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(nb, path)
+    raw = ANSI.sub("", stream_text(code_cells(executed(path, tmp_path))[0]))
+    lines = rendered(raw).split("\n")
+    bars = [line for line in lines if "━" in line]
+    assert len(bars) == 1 and re.match(r"\s*\d+/500 ━{20} ", bars[0]), bars   # one bar, redrawn in place
+    assert raw.count("\r") > 1
+    assert any(line.startswith("Minimum validation MAE: ") for line in lines)
+    assert (tmp_path / "red_wine_learning_curves.png").read_bytes().startswith(b"\x89PNG")

@@ -54,7 +54,7 @@ def test_help_lists_one_demo_per_lab():
 @pytest.mark.parametrize("demo, expected", [
     ("neuron", "8-512-512-32-1 has 283,713 parameters"),
     ("sgd", "y = 1.481, E = 1/2 (y - t)^2 = 0.1157"),
-    ("learning-rate", "learning rate 1: 3 step(s), diverging"),
+    ("learning-rate", "learning rate 1: 5 step(s), diverging"),
     ("dropout", "dropout on hidden  test accuracy"),
     ("classification", "Iris 4-8-9-3:"),
     ("history", "val_accuracy"),

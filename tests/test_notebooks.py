@@ -1,23 +1,150 @@
-"""Every lab in notebooks/ runs headless, top to bottom, and passes its own checks (its assert cells)."""
-import json
+"""Every lab in notebooks/ runs in a real Jupyter kernel, headless, in fast mode, and passes its own
+checks (its assert cells); the executed outputs show what a student sees: one progress bar per epoch
+redrawn in place, and figures as images.
+
+Fast mode: the kernel gets CNN_LABS_FAST=1, which each notebook's first cell reads (few epochs).
+CNN_LABS_FULL=1 runs the lessons' own epochs instead (about two minutes), where the labs assert the
+published result bands.
+"""
+import importlib.util
+import os
 import pathlib
+import re
+import subprocess
+import sys
 
 import pytest
 
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+if importlib.util.find_spec("ipykernel") is None:   # not imported here: the progress bar would think
+    pytest.skip("needs ipykernel", allow_module_level=True)   # this process is a Jupyter kernel
+pytest.importorskip("pandas")
+pytest.importorskip("matplotlib")
+
+import cnn
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+_EXECUTED = {}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def kernel_env():
+    """The kernel inherits os.environ: fast mode on, this cnn importable, the inline plot backend."""
+    saved = dict(os.environ)
+    here = str(pathlib.Path(cnn.__file__).resolve().parent.parent)
+    os.environ["CNN_LABS_FAST"] = "0" if saved.get("CNN_LABS_FULL") == "1" else "1"
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, saved.get("PYTHONPATH")) if p)
+    os.environ.pop("MPLBACKEND", None)   # a kernel draws inline only if nothing forces another backend
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+# Runs in a child process: looking up the kernel imports ipykernel, and a process that has imported
+# ipykernel is taken for a Jupyter kernel by the progress bar (which then redraws in place).
+RUNNER = """
+import sys, nbformat, nbclient
+src, dst, workdir = sys.argv[1:]
+nb = nbformat.read(src, as_version=4)
+try:
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": workdir}}).execute()
+finally:
+    nbformat.write(nb, dst)
+"""
+
+
+def executed(path, workdir):
+    """The notebook after a headless run (each notebook runs once per session)."""
+    if path not in _EXECUTED:
+        out = workdir / path.name
+        run = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(out), str(workdir)],
+                             capture_output=True, text=True, check=False)
+        _EXECUTED[path] = nbformat.read(out, as_version=4) if run.returncode == 0 else \
+            AssertionError(f"{path.name} failed in the kernel:\n{ANSI.sub('', run.stderr)[-3000:]}")
+    if isinstance(_EXECUTED[path], Exception):   # a failing lab fails every test that reads it, but runs once
+        raise _EXECUTED[path]
+    return _EXECUTED[path]
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def stream_text(cell):
+    """What the cell wrote to stdout, joined as the browser joins consecutive stream messages."""
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.output_type == "stream" and o.name == "stdout")
+
+
+def rendered(text):
+    """Text as Jupyter shows it: a backspace erases the character before it, a carriage return
+    erases the line so far (JupyterLab's fixBackspace then fixCarriageReturn)."""
+    kept = []
+    for ch in text:
+        if ch != "\b":
+            kept.append(ch)
+        elif kept and kept[-1] != "\n":
+            kept.pop()
+    text = re.sub(r"\r+\n", "\n", "".join(kept))
+    return "\n".join(line.split("\r")[-1] for line in text.split("\n"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, monkeypatch, tmp_path):
-    pytest.importorskip("pandas")
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    monkeypatch.chdir(tmp_path)
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    namespace = {"__name__": "__main__"}
-    for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
-        source = "".join(cell["source"])
-        exec(compile(source, f"{path.name}[cell {i}]", "exec"), namespace)
-    import matplotlib.pyplot as plt
-    plt.close("all")
-    assert any("assert" in "".join(c["source"]) for c in cells), "a lab must check its own results"
+def test_notebook_runs_and_checks_itself(path, kernel_env, tmp_path_factory):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    first_code = code_cells(nb)[0].source
+    assert "CNN_LABS_FAST" in first_code and "set_random_seed" in first_code
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code_cells(nb)), \
+        "commit notebooks without outputs"
+    assert any(re.search(r"^assert ", c.source, re.MULTILINE) for c in code_cells(nb)[-2:]), \
+        "a lab ends with cells that assert its results"
+    done = executed(path, tmp_path_factory.mktemp(path.stem))   # raises CellExecutionError on failure
+    assert "¡Todo correcto!" in stream_text(code_cells(done)[-1])
+
+
+def test_progress_bar_is_one_line_per_epoch_redrawn_in_place(kernel_env, tmp_path_factory):
+    epochs_seen = draws = 0
+    for path in NOTEBOOKS:
+        for cell in code_cells(executed(path, tmp_path_factory.mktemp(path.stem))):
+            raw = ANSI.sub("", stream_text(cell))   # colours: bold counts, green/white bar
+            if not re.search(r"\d+/\d+ ━", raw):   # model.summary() draws with '━' too
+                continue
+            lines = rendered(raw).split("\n")
+            epochs = [ln for ln in lines if re.fullmatch(r"Epoch \d+/\d+", ln)]
+            bars = [ln for ln in lines if re.match(r"\s*\d+/\d+ ━", ln)]
+            assert len(bars) == (len(epochs) or 1), (path.name, lines[:6])   # Keras omits "Epoch 1/1"
+            assert all(re.match(r"\s*(\d+)/\1 ━{20} ", b) for b in bars), bars[:3]   # each bar finished
+            epochs_seen += len(bars)
+            draws += raw.count("\r")
+    assert epochs_seen > 0, "no lab shows a progress bar"
+    assert draws > epochs_seen, "no bar was ever redrawn in place"
+
+
+def test_figures_are_images(kernel_env, tmp_path_factory):
+    for path in NOTEBOOKS:
+        images = 0
+        for cell in code_cells(executed(path, tmp_path_factory.mktemp(path.stem))):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                assert not str(data.get("text/plain", "")).startswith("<Figure size") or "image/png" in data, \
+                    (path.name, "a figure was printed as text, not drawn")
+                images += "image/png" in data
+        assert images > 0, f"{path.name} draws no figure"
+
+
+def test_demo_reads_well_in_a_notebook(kernel_env, tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%run -m cnn")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(nb, path)
+    raw = ANSI.sub("", stream_text(code_cells(executed(path, tmp_path))[0]))
+    lines = rendered(raw).split("\n")
+    bars = [line for line in lines if "━" in line]
+    assert len(bars) == 1 and re.match(r"\s*\d+/500 ━{20} ", bars[0]), bars   # one bar, redrawn in place
+    assert raw.count("\r") > 1
+    assert any(line.startswith("Minimum validation MAE: ") for line in lines)
+    assert (tmp_path / "red_wine_learning_curves.png").read_bytes().startswith(b"\x89PNG")

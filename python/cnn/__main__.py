@@ -1,43 +1,46 @@
-"""python -m cnn: the red-wine lesson, trained by the C core on the shipped data.
+"""python -m cnn: the course's demos, trained by the C core on the shipped data.
 
-    python -m cnn            # 3 x Dense(512) + Dense(1), adam, mae, batch 256, 10 epochs
-    python -m cnn --epochs 50 --seed 1
+    python -m cnn                  # lab 04: the red-wine model with early stopping (the default)
+    python -m cnn sgd              # another lab's demo (see --help for the list)
+    python -m cnn --epochs 50 --seed 1 --plot curves.png
 """
 import argparse
 import time
 
 import cnn
-from cnn import layers
-from cnn.datasets import load_red_wine
+from cnn._demos import DEMOS
+
+
+def _parser():
+    listing = "\n".join(f"  {name:<15} {function.__doc__.splitlines()[0]}\n  {'':<15} notebooks/{notebook}"
+                        for name, (function, notebook) in DEMOS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m cnn", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Demos of the course's labs, trained by cnn's C core on the shipped data.",
+        epilog=f"demos (one per lab; the notebooks are the full lessons, in Spanish):\n{listing}")
+    parser.add_argument("demo", nargs="?", default="wine", choices=list(DEMOS), metavar="DEMO",
+                        help="which demo to run (default: wine)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the lab's own)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the wine and neuron demos (default: 0; the others use their lab's seeds)")
+    parser.add_argument("--threads", type=int, default=0, help="worker threads (default 0: all cores)")
+    parser.add_argument("--plot", default="red_wine_learning_curves.png", metavar="PNG",
+                        help="where the wine demo saves its learning curves, '' for nowhere "
+                             "(needs matplotlib; default: %(default)s)")
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cnn", description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0, help="worker threads (0: all cores)")
+    parser = _parser()
     args = parser.parse_args(argv)
-
+    if args.epochs is not None and args.epochs < 1:
+        parser.error(f"--epochs must be a positive integer, got {args.epochs}")
+    if args.threads < 0:
+        parser.error(f"--threads must be 0 (all cores) or more, got {args.threads}")
     cnn.utils.set_random_seed(args.seed)
     cnn.utils.set_num_threads(args.threads)
-    (x_train, y_train), (x_valid, y_valid) = load_red_wine()
-    print(f"Red wine quality: {len(x_train)} training and {len(x_valid)} validation rows, "
-          f"{x_train.shape[1]} features, min-max scaled.")
-    model = cnn.Sequential([
-        cnn.Input(shape=(11,)),
-        layers.Dense(512, activation="relu"),
-        layers.Dense(512, activation="relu"),
-        layers.Dense(512, activation="relu"),
-        layers.Dense(1),
-    ])
-    model.compile(optimizer="adam", loss="mae")
     start = time.perf_counter()
-    history = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), batch_size=256,
-                        epochs=args.epochs)
-    seconds = time.perf_counter() - start
-    best = min(history.history["val_loss"])
-    print(f"Trained {args.epochs} epochs in {seconds:.2f} s on {cnn.utils.get_num_threads()} thread(s). "
-          f"Best validation MAE: {best:.4f} (predicting the median gives 0.1329).")
+    DEMOS[args.demo][0](args)
+    print(f"Done in {time.perf_counter() - start:.1f} s on {cnn.utils.get_num_threads()} thread(s).")
 
 
 if __name__ == "__main__":

@@ -79,3 +79,40 @@ def load_iris():
     x = raw[:, :4].astype(np.float32)
     y = np.array([IRIS_CLASSES.index(s) for s in raw[:, 4]], dtype=np.int64)
     return x, y
+
+
+def red_wine_frame():
+    """The whole red-wine table (1599 rows, WINE_COLUMNS) as a pandas DataFrame, as the lessons read it
+    with pd.read_csv: call .head(), .describe(), then split_and_scale(). Needs pandas."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("red_wine_frame() needs pandas: pip install pandas "
+                          "(load_red_wine() gives the same data as NumPy arrays)") from None
+    return pd.read_csv(get_path("winequality-red.csv"), header=None, names=WINE_COLUMNS)
+
+
+def split_and_scale(data, frac=0.7, random_state=0, scale=True):
+    """The lessons' preparation of a table: (train, valid).
+
+    train is data.sample(frac=frac, random_state=random_state) (same rows, same order as pandas),
+    valid is the other rows in their original order; when `scale`, both are min-max scaled with the
+    training split's min and max (a constant column becomes 0). `data` is a pandas DataFrame (the
+    parts keep their index and columns) or a 2-D NumPy array.
+    """
+    if not (isinstance(frac, (int, float)) and 0 < frac < 1):
+        raise ValueError(f"split_and_scale: frac must be a number strictly between 0 and 1, got {frac!r}")
+    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
+        raise TypeError(f"split_and_scale: random_state must be an int, got {random_state!r}")
+    if hasattr(data, "iloc"):
+        train, valid = _lesson_split(len(data), frac, random_state)
+        tr, va = data.iloc[train], data.iloc[valid]
+        if scale:
+            tr, va = _min_max(tr.astype(np.float64), va.astype(np.float64))
+        return tr, va
+    if not isinstance(data, np.ndarray) or data.ndim != 2:
+        raise TypeError("split_and_scale: data must be a pandas DataFrame or a 2-D NumPy array, got "
+                        f"{type(data).__name__} with shape {getattr(data, 'shape', None)}")
+    train, valid = _lesson_split(len(data), frac, random_state)
+    tr, va = data[train], data[valid]
+    return _min_max(tr, va) if scale else (tr, va)

@@ -1,0 +1,242 @@
+"""The demos behind `python -m cnn`: one per lab in notebooks/, each a short terminal version of it.
+
+Each demo is a function taking the parsed arguments (epochs=None means the lab's own number) and
+printing a few lines; training shows one progress bar over the epochs, redrawn in place.
+"""
+import numpy as np
+
+import cnn
+from cnn import callbacks, layers
+from cnn.progbar import Progbar
+
+
+class EpochBar(callbacks.Callback):
+    """One progress bar for the whole fit, one unit per epoch, showing the epoch's logs."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+        self.bar = Progbar(epochs, unit_name="epoch", stateless_metrics=set())
+        self.seen = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen = epoch + 1
+        self.bar.update(self.seen, sorted((logs or {}).items()), finalize=self.seen >= self.epochs)
+
+    def on_train_end(self, logs=None):
+        if 0 < self.seen < self.epochs:   # stopped early: end the bar's line where it is
+            self.bar.update(self.seen, finalize=True)
+
+
+def _dense_stack(inputs, widths, last, **kwargs):
+    return cnn.Sequential([cnn.Input(shape=(inputs,)), *[layers.Dense(w, activation="relu", **kwargs)
+                                                         for w in widths], last])
+
+
+def wine(args):
+    """The red-wine model with early stopping (the default); its learning curves as a PNG."""
+    from cnn.datasets import load_red_wine
+
+    epochs = args.epochs or 500
+    (x_train, y_train), (x_valid, y_valid) = load_red_wine()
+    print(f"Red wine (lab 04): {len(x_train)} training and {len(x_valid)} validation rows, "
+          f"{x_train.shape[1]} min-max scaled features.")
+    print(f"Model: 3 x Dense(512, relu) + Dense(1); adam, MAE loss, batch 256, up to {epochs} epochs,\n"
+          "early stopping (min_delta 0.001, patience 20, best weights restored).")
+    model = _dense_stack(11, [512, 512, 512], layers.Dense(1))
+    model.compile(optimizer="adam", loss="mae")
+    stop = callbacks.EarlyStopping(min_delta=0.001, patience=20, restore_best_weights=True)
+    history = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), batch_size=256,
+                        epochs=epochs, callbacks=[stop, EpochBar(epochs)], verbose=0)
+    val = history.history["val_loss"]
+    ran = len(val)
+    if ran < epochs:
+        print(f"Stopped at epoch {ran} of {epochs}: validation MAE did not improve by 0.001 for 20 epochs.")
+    else:
+        print(f"Ran all {epochs} epochs.")
+    best = int(np.argmin(val))
+    print(f"Minimum validation MAE: {val[best]:.4f} at epoch {best + 1}.\n"
+          "(Predicting the median gives 0.1329; the lesson's Keras runs reach 0.090-0.093.)")
+    if args.plot:
+        _save_curves(history.history, args.plot)
+
+
+def _save_curves(hist, path):
+    try:
+        from matplotlib.figure import (
+            Figure,  # no pyplot: no window, no backend to choose
+        )
+    except ImportError:
+        print("(pip install matplotlib to save the learning curves as a PNG)")
+        return
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    epochs = range(1, len(hist["loss"]) + 1)
+    ax.plot(epochs, hist["loss"], label="loss")
+    ax.plot(epochs, hist["val_loss"], label="val_loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MAE")
+    ax.set_title("Red wine: learning curves")
+    ax.legend()
+    fig.savefig(path, dpi=100)
+    print(f"Learning curves saved to {path}")
+
+
+def neuron(args):
+    """A single neuron is a straight line; activations bend it."""
+    model = cnn.Sequential([cnn.Input(shape=(1,)), layers.Dense(1)])
+    w, b = (v.numpy().ravel()[0] for v in model.weights)
+    x = np.array([[-1.0], [0.0], [1.0]], dtype=np.float32)
+    y = model.predict(x, verbose=0).ravel()
+    print(f"An untrained neuron: w = {w:.3f}, b = {b:.3f}; "
+          f"y(-1, 0, 1) = {', '.join(f'{v:.3f}' for v in y)} (a straight line).")
+    grid = np.array([-2.0, -1.0, 0.0, 1.0, 2.0], dtype=np.float32)
+    print("activation  " + "".join(f"{v:>8.1f}" for v in grid))
+    for name in ("relu", "elu", "selu", "swish", "sigmoid", "tanh"):
+        print(f"{name:<12}" + "".join(f"{v:>8.3f}" for v in cnn.activations.get(name)(grid)))
+    deep = _dense_stack(8, [512, 512, 32], layers.Dense(1))
+    print(f"A deep network 8-512-512-32-1 has {deep.count_params():,} parameters.")
+
+
+def sgd(args):
+    """The course's backpropagation example, then batch sizes compared with SGD."""
+    from cnn.datasets import load_red_wine
+
+    net = cnn.Sequential([cnn.Input(shape=(2,)), layers.Dense(2), layers.Dense(1)])
+    net.set_weights([np.array([[0.11, 0.12], [0.21, 0.08]]), np.ones(2), np.array([[0.14], [0.15]]), np.ones(1)])
+    net.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.025), loss="mse")
+    x, t = np.array([[2.0, 3.0]]), np.array([[1.0]])
+    before = net.get_weights()[2].ravel()
+    print(f"Worked example: y = {net.predict(x, verbose=0)[0, 0]:.3f}, "
+          f"E = 1/2 (y - t)^2 = {net.evaluate(x, t, verbose=0) / 2:.4f}")
+    net.train_on_batch(x, t)
+    grad = (before - net.get_weights()[2].ravel()) / 0.025 / 2
+    print(f"dE/dW2 from one SGD step: {grad.round(4)} (by hand: 0.481 * [1.85, 1.48] = [0.8898, 0.7119])")
+    epochs = args.epochs or 3
+    (x_train, y_train), (x_valid, y_valid) = load_red_wine()
+    print(f"Red wine, SGD(0.01), {epochs} epoch(s) each:")
+    for name, batch in (("full batch", len(x_train)), ("batches of 32", 32), ("batch size 1", 1)):
+        cnn.utils.set_random_seed(1)
+        model = _dense_stack(11, [512, 512, 512], layers.Dense(1))
+        model.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.01), loss="mae")
+        h = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), batch_size=batch, epochs=epochs,
+                      verbose=0)
+        steps = -(-len(x_train) // batch) * epochs
+        print(f"  {name:<14} {steps:>6} steps  validation MAE {h.history['val_loss'][-1]:.4f}")
+
+
+def learning_rate(args):
+    """The playground's three rates, then four schedules on the ionosphere."""
+    from cnn.datasets import load_ionosphere
+    from cnn.playground import LearningRatePlayground
+
+    for rate in (0.03, 0.1, 1.0):
+        game = LearningRatePlayground(learning_rate=rate)
+        steps = game.run()
+        outcome = "minimum reached" if game.converged else "diverging: each step lands further from the minimum"
+        print(f"Playground, learning rate {rate:g}: {steps} step(s), {outcome}.")
+    epochs = args.epochs or 50
+    (x_train, y_train), (x_valid, y_valid) = load_ionosphere()
+    steps = -(-len(x_train) // 28)
+    schedules = {   # Keras schedules are evaluated every step; step decay is a function of the epoch
+        "time-based decay": cnn.optimizers.schedules.InverseTimeDecay(0.1, steps, 0.1 / epochs),
+        "step decay": lambda epoch, lr: 0.1 * 0.5 ** ((1 + epoch) // 10),
+        "cosine annealing": cnn.optimizers.schedules.CosineDecay(0.1, epochs * steps),
+        "cosine with restarts": cnn.optimizers.schedules.CosineDecayRestarts(0.1, 10 * steps, t_mul=1.0),
+    }
+    print(f"Ionosphere, SGD(momentum 0.9) from 0.1, {epochs} epochs:")
+    for name, schedule in schedules.items():
+        cnn.utils.set_random_seed(7)
+        model = _dense_stack(33, [34], layers.Dense(1, activation="sigmoid"))
+        per_epoch = not isinstance(schedule, cnn.optimizers.schedules.LearningRateSchedule)
+        model.compile(optimizer=cnn.optimizers.SGD(learning_rate=0.1 if per_epoch else schedule, momentum=0.9),
+                      loss="binary_crossentropy", metrics=["accuracy"])
+        extra = [callbacks.LearningRateScheduler(schedule)] if per_epoch else []
+        h = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), epochs=epochs, batch_size=28,
+                      callbacks=extra, verbose=0)
+        print(f"  {name:<21} best validation accuracy {max(h.history['val_accuracy']):.2%}")
+
+
+def dropout(args):
+    """Dropout on the visible and on the hidden layers, with max-norm and momentum, on sonar."""
+    from cnn.constraints import MaxNorm
+    from cnn.datasets import load_sonar
+
+    x, y = load_sonar()
+    order = np.random.RandomState(7).permutation(len(x))
+    train, test = order[:156], order[156:]
+    mean, std = x[train].mean(axis=0), x[train].std(axis=0)
+    x = (x - mean) / std
+    epochs = args.epochs or 300
+    print(f"Sonar: {len(train)} training and {len(test)} test echoes; SGD with momentum, {epochs} epochs.")
+    variants = {   # name: (dropout on the inputs, dropout after the hidden layers, learning rate, momentum)
+        "baseline": (False, False, 0.01, 0.8),
+        "dropout on inputs": (True, False, 0.1, 0.9),
+        "dropout on hidden": (False, True, 0.1, 0.9),
+    }
+    for name, (visible, hidden, rate, momentum) in variants.items():
+        cnn.utils.set_random_seed(7)
+        norm = {} if name == "baseline" else {"kernel_constraint": MaxNorm(3)}   # max-norm goes with dropout
+        model = cnn.Sequential([
+            cnn.Input(shape=(60,)), *([layers.Dropout(0.2)] if visible else []),
+            layers.Dense(60, activation="relu", **norm), *([layers.Dropout(0.2)] if hidden else []),
+            layers.Dense(30, activation="relu", **norm), *([layers.Dropout(0.2)] if hidden else []),
+            layers.Dense(1, activation="sigmoid"),
+        ])
+        model.compile(optimizer=cnn.optimizers.SGD(learning_rate=rate, momentum=momentum),
+                      loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x[train], y[train], epochs=epochs, batch_size=16, verbose=0)
+        print(f"  {name:<18} test accuracy {model.evaluate(x[test], y[test], verbose=0)[1]:.2%}")
+
+
+def classification(args):
+    """Ionosphere (binary, early stopping) and iris 4-8-9-3 (multi-class, Adam)."""
+    from cnn.datasets import load_ionosphere, load_iris
+
+    (x_train, y_train), (x_valid, y_valid) = load_ionosphere()
+    cnn.utils.set_random_seed(3)
+    model = _dense_stack(33, [4, 4], layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["binary_accuracy"])
+    stop = callbacks.EarlyStopping(patience=10, min_delta=0.001, restore_best_weights=True)
+    epochs = args.epochs or 1000
+    h = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), batch_size=512, epochs=epochs,
+                  callbacks=[stop, EpochBar(epochs)], verbose=0)
+    print(f"Ionosphere: best validation accuracy {max(h.history['val_binary_accuracy']):.2%} "
+          f"(always 'good': {1 - y_valid.mean():.2%}), {len(h.history['loss'])} epochs.")
+    x, y = load_iris()
+    order = np.random.RandomState(41).permutation(len(x))
+    test, train = order[:30], order[30:]
+    cnn.utils.set_random_seed(41)
+    model = _dense_stack(4, [8, 9], layers.Dense(3))
+    model.compile(optimizer=cnn.optimizers.Adam(0.01),
+                  loss=cnn.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.fit(x[train], y[train], batch_size=len(train), epochs=100, verbose=0)
+    right = int(np.sum(model.predict(x[test], verbose=0).argmax(axis=1) == y[test]))
+    print(f"Iris 4-8-9-3: {right} of {len(test)} test flowers right.")
+
+
+def history(args):
+    """The training history as a table, one row per epoch."""
+    from cnn.datasets import load_ionosphere
+
+    (x_train, y_train), (x_valid, y_valid) = load_ionosphere()
+    cnn.utils.set_random_seed(7)
+    model = _dense_stack(33, [12, 8], layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    epochs = args.epochs or 30
+    h = model.fit(x_train, y_train, validation_data=(x_valid, y_valid), epochs=epochs, batch_size=10, verbose=0)
+    keys = list(h.history)
+    print("epoch " + "".join(f"{k:>14}" for k in keys))
+    for e in range(0, epochs, max(1, epochs // 10)):
+        print(f"{e + 1:>5} " + "".join(f"{h.history[k][e]:>14.4f}" for k in keys))
+
+
+DEMOS = {   # name: (function, notebook)
+    "wine": (wine, "04_sobreajuste_parada_temprana.ipynb"),
+    "neuron": (neuron, "01_neurona_y_redes_profundas.ipynb"),
+    "sgd": (sgd, "02_descenso_gradiente.ipynb"),
+    "learning-rate": (learning_rate, "03_tasa_de_aprendizaje.ipynb"),
+    "dropout": (dropout, "05_dropout_normalizacion.ipynb"),
+    "classification": (classification, "06_clasificacion.ipynb"),
+    "history": (history, "07_historial.ipynb"),
+}

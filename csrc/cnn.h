@@ -1,6 +1,6 @@
 /* cnn.h - the public API of the C core.
  *
- * Pure C11: no Python here. Rules (DESIGN.md section 3):
+ * Pure C11: no Python here. Rules (docs/ARCHITECTURE.md, section 3):
  *  - outputs first, then caches, then inputs, then weights, then dimensions;
  *  - kernels never allocate, never exit, never print;
  *  - backward kernels ACCUMULATE (+=) into parameter gradients;
@@ -228,7 +228,7 @@ enum cnn_constraint_kind { CNN_CONSTRAINT_NONE = 0, CNN_CONSTRAINT_MAX_NORM, CNN
                            CNN_CONSTRAINT_UNIT_NORM, CNN_CONSTRAINT_MIN_MAX_NORM };
 typedef struct { int kind; float max_value, min_value, rate; } cnn_constraint;
 /* w[rows, cols] <- c(w), norms taken over rows for each column (Keras axis=0 on a Dense kernel;
- * a bias is rows = n, cols = 1). Keras formulas of reference section 11.2 (epsilon 1e-7). */
+ * a bias is rows = n, cols = 1). Keras's formulas (keras/src/constraints/constraints.py, epsilon 1e-7). */
 void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *c);
 
 /* ---------------------------------------------------------------- learning-rate schedules (schedule.c) */

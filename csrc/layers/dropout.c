@@ -1,4 +1,4 @@
-/* dropout.c - inverted dropout over n elements (Keras reference section 5.4).
+/* dropout.c - inverted dropout over n elements (keras.layers.Dropout).
  *
  * keep[i] = uniform(key, i) >= rate, where uniform(key, i) is element i of cnn_rng_uniform(..., key,
  * 0, 1): word i % 4 of cnn_philox(key, 0, i / 4), top 24 bits times 2^-24 (rng.c). The words are

@@ -1,6 +1,6 @@
 /* activations.c - Keras 3 activations and their gradients (the "activations" section of cnn.h).
  *
- * Forward formulas are keras/src/activations/activations.py (reference/keras-behaviour.md sec. 6).
+ * Forward formulas are keras/src/activations/activations.py.
  * Gradients are what torch autograd gives for the same formula, kinks included: relu'(0) = 0;
  * a clip passes the gradient on its closed interval (torch.clamp); relu6 (TF's Relu6Grad and
  * torch's hardtanh) passes it only on the open interval (0, 6); leaky_relu'(0) = slope,

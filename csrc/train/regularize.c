@@ -1,4 +1,4 @@
-/* regularize.c - L1/L2 weight penalties and the Keras weight constraints (reference section 11). */
+/* regularize.c - L1/L2 weight penalties and the Keras weight constraints (keras/src/regularizers, keras/src/constraints). */
 #include <math.h>
 #include "cnn.h"
 

@@ -1,4 +1,4 @@
-/* schedule.c - learning-rate schedules (Keras reference section 9), evaluated in double.
+/* schedule.c - learning-rate schedules (keras/src/optimizers/schedules/learning_rate_schedule.py), evaluated in double.
  *
  * The transcendentals are this file's own (exp, log, cos(pi x), pow built from + - * / only, plus
  * the exact floor/fmod/frexp/ldexp), so the rate has the same bits with every libm.

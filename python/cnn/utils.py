@@ -6,7 +6,8 @@ import numpy as np
 
 from cnn import _core
 
-_state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0}
+# generation: how many times the seed was set, so per-call random streams restart after each seeding
+_state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0, "generation": 0}
 
 
 def set_random_seed(seed):
@@ -19,6 +20,7 @@ def set_random_seed(seed):
     seed = int(seed)
     _state["seed"] = seed
     _state["draws"] = 0
+    _state["generation"] += 1
     random.seed(seed)
     np.random.seed(seed % 2**32)
 

@@ -107,3 +107,15 @@ def test_a_called_layer_can_join_a_model_and_keeps_its_weights():
     dense.set_weights([np.ones((3, 2)), np.zeros(2)])
     np.testing.assert_array_equal(dense(np.ones((1, 3))), [[3.0, 3.0]])
     np.testing.assert_array_equal(model(np.ones((1, 3))), [[3.0, 3.0]])
+
+
+def test_noise_layers_and_frozen_batchnorm_in_training_mode():
+    cnn.utils.set_random_seed(5)
+    y = layers.GaussianNoise(2.0)(np.zeros((500, 20)), training=True)
+    assert abs(y.mean()) < 0.05 and abs(y.std() - 2.0) < 0.05
+    g = layers.GaussianDropout(0.5)(np.ones((500, 20)), training=True)
+    assert abs(g.mean() - 1.0) < 0.05 and abs(g.std() - 1.0) < 0.05     # sqrt(rate / (1 - rate)) = 1
+    bn = layers.BatchNormalization(trainable=False)
+    x = np.random.default_rng(6).normal(3.0, 2.0, size=(16, 2))
+    np.testing.assert_allclose(bn(x, training=True), x / np.sqrt(1 + 1e-3), rtol=1e-5)   # frozen: Keras
+    np.testing.assert_array_equal(bn.get_weights()[2], [0.0, 0.0])                        # uses moving stats

@@ -332,6 +332,8 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
     return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL;
 }
 
+#include "module_forward.h"
+
 static PyMethodDef Plan_methods[] = {
     {"train", (PyCFunction)Plan_train, METH_VARARGS,
      "train(x, y, sw, perm, batch, first, nsteps, iteration, schedule, callback, interval)"
@@ -339,6 +341,8 @@ static PyMethodDef Plan_methods[] = {
     {"evaluate", (PyCFunction)Plan_evaluate, METH_VARARGS,
      "evaluate(x, y, sw, batch, callback, interval) -> sums"},
     {"predict", (PyCFunction)Plan_predict, METH_VARARGS, "predict(x, batch, callback, interval) -> array"},
+    {"forward", (PyCFunction)Plan_forward, METH_VARARGS,
+     "forward(x, training, iteration) -> array: one batch through the layers"},
     {"batch_max", (PyCFunction)Plan_batch_max, METH_NOARGS, "the largest batch the buffers hold"},
     {NULL, NULL, 0, NULL},
 };

@@ -243,6 +243,14 @@ class Sequential(Trainer):
         return int(sum(np.prod(v.shape) for v in self.weights))
 
     def get_layer(self, name=None, index=None):
+        """Returns a layer by its name or its position in `model.layers` (Keras's errors otherwise).
+
+        Args:
+            name: the layer's name.
+            index: its position (negative counts from the end).
+        """
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
                 raise TypeError(f"index must be an integer, got {index!r}")
@@ -250,10 +258,14 @@ class Sequential(Trainer):
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
                                  f"{len(self._layers)} layers.")
             return self._layers[index]
+        if name is None:
+            raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
         for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self._layers]}")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._layers]}.")
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -483,6 +495,21 @@ class Sequential(Trainer):
                            "config": layer.get_config(), "registered_name": None})
         return {"name": self.name, "trainable": self._trainable, "dtype": "float32", "layers": layers}
 
+    def to_json(self, **kwargs):
+        """Returns the model's configuration as a JSON string, in Keras 3's layout.
+
+        `cnn.models.model_from_json` (or Keras's) rebuilds the model from it, with new weights.
+
+        Args:
+            **kwargs: passed to `json.dumps` (e.g. `indent=2`).
+        """
+        import json
+
+        from cnn import saving
+        from cnn.saving._common import _json_default
+        kwargs.setdefault("default", _json_default)
+        return json.dumps(saving.model_config(self), **kwargs)
+
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
 
@@ -556,6 +583,63 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     from cnn import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Builds a model from the JSON string of `model.to_json()` (cnn's or Keras 3's), with new weights.
+
+    As in Keras, a model that was compiled comes back compiled with the same arguments.
+
+    Args:
+        json_string: the JSON configuration.
+        custom_objects: dict of name -> class or function for objects that are not built in.
+
+    Returns:
+        A `cnn.Sequential` model.
+
+    Example:
+
+    >>> import cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(3,)), cnn.layers.Dense(5), cnn.layers.Softmax()])
+    >>> cnn.models.model_from_json(model.to_json()).output_shape
+    (None, 5)
+    """
+    import json
+
+    from cnn.saving.config import model_from_file_config
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError(f"json_string must be a JSON string, got {type(json_string).__name__}")
+    try:
+        config = json.loads(json_string)
+    except ValueError as e:
+        raise ValueError(f"json_string is not valid JSON: {e}") from None
+    return model_from_file_config(config, custom_objects or {}, True, "json_string", None)
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+    """A new model with the same layers' configuration and new weights (`keras.models.clone_model`).
+
+    Args:
+        model: the `cnn.Sequential` model to clone.
+        input_tensors: optional `cnn.Input(...)` to use as the clone's input.
+        clone_function: called on each layer to make its copy (default: the layer class rebuilt
+            from `layer.get_config()`, so new weights); e.g. to copy weights too, or change a layer.
+        call_function: not supported yet (it needs the functional API).
+        recursive: accepted for Keras compatibility (cnn has no nested models).
+
+    Returns:
+        A `cnn.Sequential`, compiled as the original is (with a new optimizer) if it is compiled.
+
+    Example:
+
+    >>> import cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(3,)), cnn.layers.Dense(2)])
+    >>> clone = cnn.models.clone_model(model)
+    >>> [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    True
+    """
+    from cnn._cloning import clone_model as clone
+    return clone(model, input_tensors, clone_function, call_function, recursive, **kwargs)
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):

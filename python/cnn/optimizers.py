@@ -187,13 +187,15 @@ class Optimizer(Watched):
 
     @property
     def learning_rate(self):
-        """The current rate (float32); a schedule is evaluated at ``iterations``."""
+        """The current rate, a float32 that is also Keras's variable (`assign(v)`, `numpy()`); a
+        schedule is evaluated at ``iterations``."""
+        from cnn._learning_rate import LearningRate
         lr = self._learning_rate
         if _is_schedule(lr):
-            return np.float32(lr(self.iterations))
-        if callable(lr):
-            return np.float32(lr())
-        return lr
+            lr = lr(self.iterations)
+        elif callable(lr):
+            lr = lr()
+        return LearningRate(lr, self)
 
     @learning_rate.setter
     def learning_rate(self, value):

@@ -454,8 +454,13 @@ class Trainer:
         return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
 
     def __call__(self, x, training=False):
-        """`model(x)`: the outputs for `x` as a NumPy array, as `predict_on_batch(x)`."""
-        return self.predict_on_batch(x)
+        """`model(x)`: the outputs for `x` as one batch, a NumPy array (as `predict_on_batch(x)`).
+
+        With `training=True` the layers run as in `fit` (dropout and noise drawn, batch statistics
+        used and the moving statistics updated, as Keras does); no weight is trained.
+        """
+        from cnn import _eager
+        return _eager.call_model(self, x, training)
 
     # ------------------------------------------------------------------ single batches
     @_locked

@@ -6,7 +6,8 @@ import numpy as np
 
 from cnn import _core
 
-_state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0}
+# generation: how many times the seed was set, so per-call random streams restart after each seeding
+_state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0, "generation": 0}
 
 
 def set_random_seed(seed):
@@ -19,6 +20,7 @@ def set_random_seed(seed):
     seed = int(seed)
     _state["seed"] = seed
     _state["draws"] = 0
+    _state["generation"] += 1
     random.seed(seed)
     np.random.seed(seed % 2**32)
 
@@ -77,6 +79,32 @@ def normalize(x, axis=-1, order=2):
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False, rankdir="TB",
+               expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, **kwargs):
+    """Draws the model's layers as a chain of boxes, with matplotlib alone (no Graphviz needed).
+
+    Args:
+        model: a `cnn.Sequential` model.
+        to_file: path of the image to write (e.g. "model.png"; the extension picks the format), or
+            `None` (the default) to write nothing.
+        show_shapes: write each layer's input and output shapes.
+        show_dtype: write the layers' dtype (float32).
+        show_layer_names: write each layer's name before its class.
+        rankdir: "TB" (top to bottom, the default) or "LR" (left to right).
+        expand_nested: accepted for Keras compatibility (cnn has no nested models).
+        dpi: the image's resolution (default 200).
+        show_layer_activations: write the activation of layers that have one.
+        show_trainable: write whether each layer is trainable.
+        **kwargs: Keras's `splines=` is accepted and ignored.
+
+    Returns:
+        The `matplotlib.figure.Figure` (a notebook shows it inline).
+    """
+    from cnn._plot import plot_model as plot
+    return plot(model, to_file, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested, dpi,
+                show_layer_activations, show_trainable, **kwargs)
 
 
 def clear_session():

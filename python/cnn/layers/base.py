@@ -162,6 +162,23 @@ class Layer(Watched):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    # -- running on data
+    def __call__(self, inputs, training=None, **kwargs):
+        """Runs the layer on a NumPy array (or nested list) of inputs and returns a float32 array.
+
+        The first call builds the layer for the inputs' shape. `training=True` runs it as `fit`
+        does: dropout and noise are drawn (fresh masks on every call) and batch normalization
+        normalises with the batch's statistics and updates its moving statistics, as in Keras.
+
+        Args:
+            inputs: an array of shape (batch, ...), or one unbatched sample (1-D).
+            training: `True` for training mode; `False` or `None` (the default) for inference.
+        """
+        from cnn import _eager
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() call got unexpected keyword arguments: {sorted(kwargs)}")
+        return _eager.call_layer(self, inputs, training)
+
     # -- configuration
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "dtype": "float32"}

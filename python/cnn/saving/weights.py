@@ -94,7 +94,7 @@ def collect_state(model, include_optimizer=True):
     for layer, path in zip(model._layers, layer_paths(model)):
         attrs[f"layers/{path}/vars"] = {"name": layer.name}
         for i, v in enumerate(layer._saved_variables()):
-            arrays[f"layers/{path}/vars/{i}"] = np.array(v.numpy(), dtype=np.float32)
+            arrays[f"layers/{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
     if include_optimizer and model.compiled and model.optimizer is not None and model.built:
         opt = model.optimizer
         attrs["optimizer/vars"] = {"name": opt.name}
@@ -149,6 +149,11 @@ def _finite(value, what, name):
     return value
 
 
+def _is_float(variable):
+    """Whether Keras stores the variable as floats (Normalization's count is an integer)."""
+    return np.dtype(getattr(variable, "_saved_dtype", np.float32)).kind == "f"
+
+
 def _read_layers(model, reader, skip_mismatch=False):
     """[(variable, value)] for every layer, all read and checked (nothing assigned yet)."""
     values = []
@@ -161,7 +166,8 @@ def _read_layers(model, reader, skip_mismatch=False):
             if keys != want:
                 raise ValueError(f"{reader.what}: layer '{layer.name}' ({group}) expects {len(expected)} "
                                  f"variables, the file has {len(keys)}")
-            values.extend((v, _finite(reader.get(f"{group}/{i}", v.shape), reader.what, v.name))
+            values.extend((v, _finite(reader.get(f"{group}/{i}", v.shape, "f" if _is_float(v) else "iuf"),
+                                      reader.what, v.name))
                           for i, v in enumerate(expected))
         except ValueError as e:
             if not skip_mismatch:

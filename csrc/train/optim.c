@@ -1,4 +1,4 @@
-/* optim.c - optimizer updates: Keras 3's update rules (keras/src/optimizers/*.py) on flat buffers.
+/* optim.c - optimizer updates: Keras 3's update rules (keras/src/optimizers/) on flat buffers.
  *
  * Every element is one fixed chain of float32 operations, in the order Keras 3's torch backend
  * runs them (keras/src/backend/torch/optimizers/torch_*.py; Ftrl has no torch version and follows

@@ -68,7 +68,20 @@ from cnn.metrics._means import (
     TopKCategoricalAccuracy,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("Registry",)]
+__all__ = [
+    'AUC', 'Accuracy', 'BinaryAccuracy', 'BinaryCrossentropy', 'CategoricalAccuracy', 'CategoricalCrossentropy',
+    'CategoricalHinge', 'CosineSimilarity', 'F1Score', 'FBetaScore', 'FalseNegatives', 'FalsePositives', 'Hinge',
+    'KLDivergence', 'LogCoshError', 'Mean', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanMetric',
+    'MeanSquaredError', 'MeanSquaredLogarithmicError', 'Metric', 'Poisson', 'Precision', 'R2Score', 'Recall',
+    'RootMeanSquaredError', 'SparseCategoricalAccuracy', 'SparseCategoricalCrossentropy',
+    'SparseTopKCategoricalAccuracy', 'SquaredHinge', 'Sum', 'TopKCategoricalAccuracy', 'TrueNegatives',
+    'TruePositives', 'binary_accuracy', 'binary_crossentropy', 'categorical_accuracy', 'categorical_crossentropy',
+    'categorical_hinge', 'cosine_similarity', 'hinge', 'kl_divergence', 'kld', 'log_cosh', 'logcosh', 'mae', 'mape',
+    'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_error', 'mean_squared_logarithmic_error',
+    'mse', 'msle', 'poisson', 'sparse_categorical_accuracy', 'sparse_categorical_crossentropy',
+    'sparse_top_k_categorical_accuracy', 'squared_hinge', 'top_k_categorical_accuracy',
+    "accuracy_for", "get", "serialize", "deserialize", "result_keys",
+]
 
 # the C core's names of the first metric kinds (cnn._core.enums["metric"])
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY, MAE, MSE = (

@@ -67,19 +67,31 @@ from cnn.metrics._means import (
     Sum,
     TopKCategoricalAccuracy,
 )
+from cnn.metrics.evaluation import (
+    auc,
+    classification_report,
+    confusion_matrix,
+    log_loss,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
+from cnn.metrics.plotting import plot_confusion_matrix, plot_history, plot_roc_curve
 
 __all__ = [
-    'AUC', 'Accuracy', 'BinaryAccuracy', 'BinaryCrossentropy', 'CategoricalAccuracy', 'CategoricalCrossentropy',
-    'CategoricalHinge', 'CosineSimilarity', 'F1Score', 'FBetaScore', 'FalseNegatives', 'FalsePositives', 'Hinge',
-    'KLDivergence', 'LogCoshError', 'Mean', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanMetric',
-    'MeanSquaredError', 'MeanSquaredLogarithmicError', 'Metric', 'Poisson', 'Precision', 'R2Score', 'Recall',
-    'RootMeanSquaredError', 'SparseCategoricalAccuracy', 'SparseCategoricalCrossentropy',
-    'SparseTopKCategoricalAccuracy', 'SquaredHinge', 'Sum', 'TopKCategoricalAccuracy', 'TrueNegatives',
-    'TruePositives', 'binary_accuracy', 'binary_crossentropy', 'categorical_accuracy', 'categorical_crossentropy',
-    'categorical_hinge', 'cosine_similarity', 'hinge', 'kl_divergence', 'kld', 'log_cosh', 'logcosh', 'mae', 'mape',
-    'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_error', 'mean_squared_logarithmic_error',
-    'mse', 'msle', 'poisson', 'sparse_categorical_accuracy', 'sparse_categorical_crossentropy',
-    'sparse_top_k_categorical_accuracy', 'squared_hinge', 'top_k_categorical_accuracy',
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",
+    "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge",
+    "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetric",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
+    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives",
+    "TruePositives", "binary_accuracy", "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy",
+    "categorical_hinge", "cosine_similarity", "hinge", "kl_divergence", "kld", "log_cosh", "logcosh", "mae", "mape",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "mse", "msle", "poisson", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
+    "auc", "classification_report", "confusion_matrix", "log_loss", "precision_recall_curve", "roc_auc_score",
+    "roc_curve", "plot_confusion_matrix", "plot_history", "plot_roc_curve",
     "accuracy_for", "get", "serialize", "deserialize", "result_keys",
 ]
 

@@ -28,6 +28,12 @@ DOC = [
     (lambda: M.Precision(), *P4, [0, 0, 1, 0], 0.6666667, 1.0),
     (lambda: M.Recall(), *P4, [0, 0, 1, 0], 0.6666667, 1.0),
     (lambda: M.AUC(num_thresholds=3), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1], 0.75, 1.0),
+    (lambda: M.SensitivityAtSpecificity(0.5), [0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [1, 1, 2, 2, 1],
+     0.5, 0.333333),
+    (lambda: M.SpecificityAtSensitivity(0.5), [0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [1, 1, 2, 2, 2],
+     0.66666667, 0.5),
+    (lambda: M.PrecisionAtRecall(0.5), [0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [2, 2, 2, 1, 1], 0.5, 0.33333333),
+    (lambda: M.RecallAtPrecision(0.8), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1], 0.5, 1.0),
     (lambda: M.MeanSquaredError(), A, B, [1, 0], 0.25, 0.5),
     (lambda: M.MeanAbsoluteError(), A, B, [1, 0], 0.25, 0.5),
     (lambda: M.MeanAbsolutePercentageError(), A, B, [1, 0], 250000000.0, 500000000.0),
@@ -44,10 +50,10 @@ DOC = [
 def test_keras_docstring_values(make, y, p, w, plain, weighted):
     m = make()
     m.update_state(y, p)
-    assert m.result() == pytest.approx(plain, rel=1e-6)
+    assert m.result() == pytest.approx(plain, rel=1e-6, abs=1e-6)   # the docstrings print 6 to 8 digits
     m.reset_state()
     m.update_state(y, p, sample_weight=w)
-    assert m.result() == pytest.approx(weighted, rel=1e-6)
+    assert m.result() == pytest.approx(weighted, rel=1e-6, abs=1e-6)
 
 
 def test_precision_top_k_docstring():
@@ -223,3 +229,22 @@ def test_sparse_mismatch_is_explained():
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["AUC"])
     with pytest.raises(ValueError, match="AUC"):
         model.evaluate(np.zeros((4, 3), np.float32), np.zeros(4, np.int64), verbose=0)
+
+
+def test_metrics_survive_save_and_load(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(64, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = _binary_model()
+    model.compile("adam", "binary_crossentropy",
+                  metrics=["AUC", M.AUC(curve="PR", num_thresholds=50, name="pr"), M.Precision(thresholds=[0.3, 0.6]),
+                           M.F1Score(average="micro", threshold=0.5), M.PrecisionAtRecall(0.5)],
+                  weighted_metrics=[M.BinaryAccuracy(threshold=0.4)])
+    before = model.evaluate(x, y, sample_weight=np.linspace(0, 1, 64), verbose=0, return_dict=True)
+    model.save(tmp_path / "m.keras")
+    loaded = cnn.models.load_model(tmp_path / "m.keras")
+    after = loaded.evaluate(x, y, sample_weight=np.linspace(0, 1, 64), verbose=0, return_dict=True)
+    assert loaded.metrics_names == model.metrics_names
+    assert list(after) == list(before)
+    for k in before:
+        np.testing.assert_allclose(after[k], before[k], rtol=1e-6)

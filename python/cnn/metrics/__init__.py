@@ -2,6 +2,7 @@
 (cnn.h, "metrics"); standalone, update_state/result/reset_state work on NumPy arrays through the same
 kernels. Also the plain metric functions, and the evaluation tools (confusion_matrix, ...)."""
 from cnn._registry import Registry
+from cnn.metrics._at import PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity
 from cnn.metrics._base import MeanMetric, Metric
 from cnn.metrics._confusion import (
     AUC,
@@ -79,6 +80,7 @@ from cnn.metrics.evaluation import (
 from cnn.metrics.plotting import plot_confusion_matrix, plot_history, plot_roc_curve
 
 __all__ = [
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",
     "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge",
     "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetric",
@@ -104,7 +106,8 @@ _CLASSES = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccu
             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, LogCoshError, CosineSimilarity, R2Score,
             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
             CategoricalHinge, KLDivergence, Poisson, Precision, Recall, AUC, TruePositives, FalsePositives,
-            TrueNegatives, FalseNegatives, F1Score, FBetaScore, Mean, Sum)
+            TrueNegatives, FalseNegatives, F1Score, FBetaScore, Mean, Sum, PrecisionAtRecall, RecallAtPrecision,
+            SensitivityAtSpecificity, SpecificityAtSensitivity)
 
 _registry = Registry("metric", "keras.metrics")
 _registry.register_classes(_CLASSES, snake=True)

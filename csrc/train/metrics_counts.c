@@ -69,8 +69,8 @@ void cnn_metric_fbeta(double *state, const float *y_pred, const float *y_true, c
     }
 }
 
-void cnn_metric_r2(double *state, const float *y_pred, const float *y_true, const float *weights,
-                   long rows, long cols)
+void cnn_metric_r2(double *state, const float *y_pred, const float *y_true, const float *weights, long rows,
+                   long cols)
 {
     double *sum = state, *sq = state + cols, *res = state + 2 * cols, *count = state + 3 * cols;
     for (long i = 0; i < rows; i++) {

@@ -8,7 +8,7 @@ void cnn_metric_confusion(double *state, const float *y_pred, const float *y_tru
                           long rows, long cols, const cnn_metric *m);
 void cnn_metric_fbeta(double *state, const float *y_pred, const float *y_true, const float *weights,
                       long rows, long cols, const cnn_metric *m);
-void cnn_metric_r2(double *state, const float *y_pred, const float *y_true, const float *weights,
-                   long rows, long cols);
+void cnn_metric_r2(double *state, const float *y_pred, const float *y_true, const float *weights, long rows,
+                   long cols);
 
 #endif

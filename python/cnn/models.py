@@ -379,11 +379,9 @@ class Sequential(Trainer):
                                  f"{type(self._loss_obj).__name__}: " + ("with integer class labels use "
                                  "'accuracy' or 'sparse_categorical_accuracy'" if sparse else
                                  "'sparse_categorical_accuracy' needs integer labels and a sparse loss"))
-        cols = self.output_shape[-1]
         self._metric_objects = objs
         self._metric_weighted = weighted
         self._metric_keys = metrics_module.result_keys(objs, weighted)
-        self._metric_sizes = [m.state_size(cols) for m in objs]
         self._metrics_key = y_key
         self._plans.invalidate()
 

@@ -93,8 +93,9 @@ class Trainer:
         count = sums[1]
         logs = {prefix + "loss": _f32(sums[0] / count) if count else 0.0}
         state, at, cols = np.asarray(sums[2:], np.float64), 0, self.output_shape[-1]
-        for m, key, size in zip(self._metric_objects, self._metric_keys, self._metric_sizes):
-            logs[prefix + key] = m.result_from_state(state[at:at + size], cols)   # this metric's state
+        for m, key in zip(self._metric_objects, self._metric_keys):
+            size = m.state_size(cols)   # asked each time: a metric changed after compile rebuilt the plan
+            logs[prefix + key] = m.result_from_state(state[at:at + size], cols)
             at += size
         return dict(sorted(logs.items()))
 

@@ -8,7 +8,8 @@ import cnn
 from cnn import _core
 from cnn import metrics as M
 
-A, B = [[0, 1], [0, 0]], [[1, 1], [0, 0]]
+A, B, Q = [[0, 1], [0, 0]], [[1, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]
+C3 = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
 P4 = ([0, 1, 1, 1], [1, 0, 1, 1])
 # (constructor, y_true, y_pred, sample_weight, Keras's value unweighted, weighted)
 DOC = [
@@ -43,6 +44,12 @@ DOC = [
     (lambda: M.LogCoshError(), A, B, [1, 0], 0.10844523, 0.21689045),
     (lambda: M.KLDivergence(), A, [[0.6, 0.4], [0.4, 0.6]], [1, 0], 0.45814306, 0.9162892),
     (lambda: M.Poisson(), A, B, [1, 0], 0.49999997, 0.99999994),
+    (lambda: M.BinaryCrossentropy(), A, Q, [1, 0], 0.81492424, 0.9162905),
+    (lambda: M.CategoricalCrossentropy(), [[0, 1, 0], [0, 0, 1]], C3, [0.3, 0.7], 1.1769392, 1.6271976),
+    (lambda: M.SparseCategoricalCrossentropy(), [1, 2], C3, [0.3, 0.7], 1.1769392, 1.6271976),
+    (lambda: M.Hinge(), A, Q, [1, 0], 1.3, 1.1),
+    (lambda: M.SquaredHinge(), A, Q, [1, 0], 1.86, 1.46),
+    (lambda: M.CategoricalHinge(), A, Q, [1, 0], 1.4000001, 1.2),
 ]
 
 

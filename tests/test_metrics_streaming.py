@@ -152,6 +152,16 @@ def test_mean_and_sum_standalone():
         model.compile("sgd", "mse", metrics=[M.Mean()])
 
 
+def test_a_python_metric_is_refused_at_compile():
+    class Mine(M.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+    model = cnn.Sequential([cnn.Input(shape=(2,)), cnn.layers.Dense(1)])
+    with pytest.raises(ValueError, match="Mine has no C kernel"):
+        model.compile("sgd", "mse", metrics=[Mine()])
+
+
 def test_plain_functions_per_sample():
     y, p = [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]]
     np.testing.assert_array_equal(M.categorical_accuracy(y, p), [0, 1])

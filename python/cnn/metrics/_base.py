@@ -35,6 +35,9 @@ class Metric(Watched):
 
     # ---------------------------------------------------------------- what the core runs
     def c_record(self):
+        if self._kind is None:
+            raise ValueError(f"the metric {type(self).__name__} has no C kernel: the training step in C runs the "
+                             "built-in metrics of cnn.metrics only")
         return {"kind": self._kind}
 
     def c_records(self):
@@ -119,9 +122,6 @@ class Metric(Watched):
 
 class MeanMetric(Metric):
     """A weighted mean of per-sample values: state (total, count)."""
-
-    def c_record(self):
-        return {"kind": self._kind}
 
     def result_from_state(self, state, cols):
         return f32(state[0] / state[1]) if state[1] else 0.0

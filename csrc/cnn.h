@@ -138,14 +138,42 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
 /* ---------------------------------------------------------------- metrics (metrics.c) */
 enum cnn_metric_kind {
     CNN_METRIC_BINARY_ACCURACY = 0, CNN_METRIC_CATEGORICAL_ACCURACY,
-    CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY, CNN_METRIC_MAE, CNN_METRIC_MSE, CNN_METRIC_COUNT
+    CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY, CNN_METRIC_MAE, CNN_METRIC_MSE,
+    CNN_METRIC_ACCURACY,           /* mean over cols of (y == p) */
+    CNN_METRIC_TOP_K, CNN_METRIC_SPARSE_TOP_K, /* the true class's score >= the k-th largest */
+    CNN_METRIC_LOSS,               /* mean of a loss's per-row value (loss, from_logits, label_smoothing) */
+    CNN_METRIC_CONFUSION,          /* confusion counts per threshold (and per label), below */
+    CNN_METRIC_FBETA,              /* per class: tp, fp, fn, sum of y (Keras's FBetaScore state) */
+    CNN_METRIC_R2,                 /* per column: sum y, sum y^2, sum (y - p)^2, sum w; then rows with w != 0 */
+    CNN_METRIC_COUNT
 };
-typedef struct { int kind; float threshold; } cnn_metric;
-/* state[0] += sum of per-sample values (weighted), state[1] += sum of weights (count).
- * Per-sample values are Keras's: binary accuracy = mean over cols of (y == (p > threshold)),
- * categorical = argmax equality (first max wins), sparse = (y == argmax p), mae/mse mean over cols.
- * y_true layout as in losses (sparse: [rows] ids). weights may be NULL. */
-void cnn_metric_update(double state[2], const float *y_pred, const float *y_true,
+typedef struct {
+    int kind;
+    float threshold;     /* binary accuracy, fbeta, a single-threshold confusion */
+    int num_thresholds;  /* confusion: 0 = one threshold compared with >, else evenly spaced buckets */
+    int epsilon_ends;    /* confusion buckets: the ends are -eps and 1 + eps (AUC), so 0 counts */
+    int top_k;           /* top-k accuracy's k; confusion: keep only the top k scores of a row (0: off) */
+    int class_id;        /* confusion: only this column (-1: all) */
+    int from_logits;     /* confusion: sigmoid first; loss: as the loss's */
+    int multi_label;     /* confusion: counts per column */
+    int argmax;          /* fbeta: the row's maximum is the positive (Keras's threshold=None) */
+    int loss;            /* CNN_METRIC_LOSS: the cnn_loss_kind */
+    float label_smoothing;
+    int weighted;        /* inside a plan: sample weights apply (weighted_metrics) */
+} cnn_metric;
+/* The number of doubles of a metric's streaming state for rows of `cols` columns (0: bad record).
+ * Mean kinds: [weighted total, weight sum]. Confusion with T thresholds (T = num_thresholds, or 1)
+ * and L labels (cols if multi_label, else 1): [pos[T][L], neg[T][L], pos_total[L], neg_total[L]],
+ * where pos[t] sums the weights of positive labels whose score reaches bucket t (passes thresholds
+ * 0..t): true positives at threshold t = sum of pos[t..T-1]; fn, fp, tn follow from the totals. */
+long cnn_metric_state_size(const cnn_metric *m, long cols);
+/* 1 when y_true holds one class id per row (sparse accuracy, sparse top-k, the SCCE loss metric). */
+int cnn_metric_sparse(const cnn_metric *m);
+/* state[cnn_metric_state_size] += this batch. Per-sample values are Keras's: binary accuracy = mean
+ * over cols of (y == (p > threshold)), categorical = argmax equality (first max wins), sparse =
+ * (y == argmax p), mae/mse mean over cols. y_true layout as in losses (sparse: [rows] ids).
+ * weights[rows] may be NULL. Counts are sums of weights in double: exact for integer weights. */
+void cnn_metric_update(double *state, const float *y_pred, const float *y_true,
                        const float *weights, long rows, long cols, const cnn_metric *m);
 
 /* ---------------------------------------------------------------- optimizers (optim.c) */
@@ -320,7 +348,7 @@ typedef struct {
 int cnn_layer_kind_count(void);
 const cnn_record_desc *cnn_layer_params_desc(int kind);
 
-#define CNN_MAX_METRICS 16
+#define CNN_MAX_METRICS 64   /* metric records: a metric with uneven thresholds takes one per threshold */
 typedef struct cnn_plan cnn_plan;   /* opaque: plan.c */
 /* params[n_params] (trainable first: [0, n_trainable)) and slots are owned by the caller and must
  * outlive the plan. Copies the layer, loss, metric and optimizer descriptions. Sizes the buffers for
@@ -341,11 +369,14 @@ void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float g
 void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency);
 long cnn_plan_batch_max(const cnn_plan *p);
 /* Sums over the samples seen: loss_sum = sum_b n_b * (loss_b + regularization_b), count = sum_b n_b;
- * metric[2k], metric[2k+1] = metric k's weighted total and count. */
+ * state[cnn_plan_state_size(p)] (zeroed by the caller at each reset): the metrics' streaming states,
+ * metric k's at cnn_plan_state_offset(p, k), cnn_metric_state_size(metric, out_cols) doubles. */
 typedef struct {
     double loss_sum, count;
-    double metric[2 * CNN_MAX_METRICS];
+    double *state;
 } cnn_sums;
+long cnn_plan_state_size(const cnn_plan *p);
+long cnn_plan_state_offset(const cnn_plan *p, int k);
 /* Called after every step with the steps done so far; a nonzero return stops the loop (that value is
  * returned). It decides itself how often to do real work (the binding: every ~50 ms). */
 typedef int (*cnn_progress_fn)(void *ctx, long steps_done, const cnn_sums *sums);

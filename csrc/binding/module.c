@@ -31,7 +31,7 @@ typedef struct {
     double interval;         /* seconds between callback calls */
     double last;             /* time of the last Python visit */
     long total;              /* steps in this call: the last one always reports */
-    int nmetrics;
+    long nstate;             /* doubles of metric state in the sums */
     PyThreadState *tstate;   /* saved while the GIL is released */
 } progress_ctx;
 
@@ -42,11 +42,12 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static PyObject *sums_list(const cnn_sums *s, int nmetrics)
+/* [loss_sum, count, metric state...] */
+static PyObject *sums_list(const cnn_sums *s, long nstate)
 {
-    PyObject *l = PyList_New(2 + 2 * nmetrics);
-    for (int i = 0; l && i < 2 + 2 * nmetrics; i++) {
-        double v = !s ? 0.0 : i == 0 ? s->loss_sum : i == 1 ? s->count : s->metric[i - 2];
+    PyObject *l = PyList_New(2 + nstate);
+    for (long i = 0; l && i < 2 + nstate; i++) {
+        double v = !s ? 0.0 : i == 0 ? s->loss_sum : i == 1 ? s->count : s->state[i - 2];
         PyObject *f = PyFloat_FromDouble(v);
         if (!f) { Py_CLEAR(l); break; }
         PyList_SET_ITEM(l, i, f);
@@ -69,7 +70,7 @@ static int progress_hook(void *vctx, long done, const cnn_sums *sums)
     if (PyErr_CheckSignals() < 0) {
         status = CNN_ERR_INTERRUPT;
     } else if (c->callback && (t - c->last >= 0 || done == c->total)) {
-        PyObject *l = sums_list(sums, c->nmetrics);
+        PyObject *l = sums_list(sums, c->nstate);
         PyObject *r = l ? PyObject_CallFunction(c->callback, "lO", done, l) : NULL;
         Py_XDECREF(l);
         int stop = r ? PyObject_IsTrue(r) : -1;
@@ -100,7 +101,7 @@ typedef struct {
     PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
     PyObject *ema;
     long in_size, out_size, y_size;
-    int nmetrics;
+    long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
 } PlanObject;
 
 static void Plan_dealloc(PlanObject *self)
@@ -198,7 +199,7 @@ done:
     self->in_size = in_size;
     self->out_size = out_size;
     self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
-    self->nmetrics = (int)nm;
+    self->nstate = cnn_plan_state_size(self->plan);
     return 0;
 }
 
@@ -265,17 +266,17 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "perm holds an index out of range");
             return NULL;
         }
-    cnn_sums sums;
-    memset(&sums, 0, sizeof sums);
-    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nmetrics, NULL};
+    cnn_sums sums = {0, 0, PyMem_Calloc((size_t)self->nstate + 1, sizeof(double))};
+    if (!sums.state) return PyErr_NoMemory();
+    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nstate, NULL};
     ctx.tstate = PyEval_SaveThread();
     int status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                                  SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, idx, batch, first,
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
     PyEval_RestoreThread(ctx.tstate);
     if (status == CNN_ERR_INTERRUPT && !PyErr_Occurred()) status = CNN_OK; /* asked to stop */
-    if (status != CNN_OK) return status_error(status);
-    PyObject *l = sums_list(&sums, self->nmetrics);
+    PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
+    PyMem_Free(sums.state);
     return l ? Py_BuildValue("Nl", l, iteration) : NULL;
 }
 
@@ -291,17 +292,18 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
         PyErr_Format(PyExc_ValueError, "batch %ld is outside 1..%ld", batch, cnn_plan_batch_max(self->plan));
         return NULL;
     }
-    cnn_sums sums;
-    memset(&sums, 0, sizeof sums);
+    cnn_sums sums = {0, 0, PyMem_Calloc((size_t)self->nstate + 1, sizeof(double))};
+    if (!sums.state) return PyErr_NoMemory();
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch,
-                        self->nmetrics, NULL};
+                        self->nstate, NULL};
     ctx.tstate = PyEval_SaveThread();
     int status = cnn_evaluate(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                               SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, batch, &sums,
                               progress_hook, &ctx);
     PyEval_RestoreThread(ctx.tstate);
-    if (status != CNN_OK) return status_error(status);
-    return sums_list(&sums, self->nmetrics);
+    PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
+    PyMem_Free(sums.state);
+    return l;
 }
 
 static PyObject *Plan_predict(PlanObject *self, PyObject *args)

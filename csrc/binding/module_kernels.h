@@ -239,17 +239,39 @@ static PyObject *k_metric_update(PyObject *self, PyObject *args)
     cnn_metric m;
     PyArrayObject *yp = NULL, *yt = NULL, *w = NULL;
     PyObject *ret = NULL;
+    double *state = NULL;
     if (!PyArg_ParseTuple(args, "O&O&O&O&", conv_metric, &m, in_2d, &yp, in_any, &yt, in_1d_or_none, &w)
-        || !check_targets(yp, yt, m.kind == CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY) || !check_weights(w, yp))
+        || !check_targets(yp, yt, cnn_metric_sparse(&m)) || !check_weights(w, yp))
         goto done;
-    double state[2] = {0, 0};
+    long size = cnn_metric_state_size(&m, dim(yp, 1));
+    if (size <= 0) {
+        PyErr_Format(PyExc_ValueError, "this metric record does not fit y_pred of %ld columns", dim(yp, 1));
+        goto done;
+    }
+    if (!(state = PyMem_Calloc((size_t)size, sizeof(double)))) { PyErr_NoMemory(); goto done; }
     Py_BEGIN_ALLOW_THREADS
     cnn_metric_update(state, fdata(yp), fdata(yt), fdata(w), dim(yp, 0), dim(yp, 1), &m);
     Py_END_ALLOW_THREADS
-    ret = Py_BuildValue("dd", state[0], state[1]);
+    if (!(ret = PyTuple_New(size))) goto done;
+    for (long i = 0; i < size; i++) {
+        PyObject *f = PyFloat_FromDouble(state[i]);
+        if (!f) { Py_CLEAR(ret); goto done; }
+        PyTuple_SET_ITEM(ret, i, f);
+    }
 done:
+    PyMem_Free(state);
     Py_XDECREF(yp); Py_XDECREF(yt); Py_XDECREF(w);
     return ret;
+}
+
+static PyObject *k_metric_state_size(PyObject *self, PyObject *args)
+{
+    cnn_metric m;
+    long cols;
+    if (!PyArg_ParseTuple(args, "O&l", conv_metric, &m, &cols)) return NULL;
+    long size = cnn_metric_state_size(&m, cols);
+    if (size <= 0) return PyErr_Format(PyExc_ValueError, "this metric record does not fit %ld columns", cols);
+    return PyLong_FromLong(size);
 }
 
 static PyObject *k_opt_slot_count(PyObject *self, PyObject *rec)
@@ -412,7 +434,8 @@ static PyObject *k_get_isa(PyObject *self, PyObject *unused) { return PyLong_Fro
     {"act_backward", k_act_backward, METH_VARARGS, "activation backward"}, \
     {"loss_forward", k_loss_forward, METH_VARARGS, "per-row loss values"}, \
     {"loss_backward", k_loss_backward, METH_VARARGS, "loss gradient"}, \
-    {"metric_update", k_metric_update, METH_VARARGS, "metric (total, count)"}, \
+    {"metric_state_size", k_metric_state_size, METH_VARARGS, "doubles of a metric's state for cols"}, \
+    {"metric_update", k_metric_update, METH_VARARGS, "the metric's streaming state after one update from zero (a tuple)"}, \
     {"opt_slot_count", k_opt_slot_count, METH_O, "slots per parameter"}, \
     {"opt_state_count", k_opt_state_count, METH_O, "scalars kept after the slots"}, \
     {"opt_init_slots", k_opt_init_slots, METH_VARARGS, "initial slot values: (record, slots[, n])"}, \

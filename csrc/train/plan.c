@@ -115,6 +115,14 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->out_cols = cnn_layer_out_cols(last);
     p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
     p->fused_act = fusable_activation(last, cnn_layer_kind(last->kind), loss);
+    for (int m = 0; m < nmetrics; m++) {   /* each metric reads the targets as the loss lays them out */
+        long size = cnn_metric_state_size(&metrics[m], p->out_cols);
+        if (!size || cnn_metric_sparse(&metrics[m]) != (loss->kind == CNN_LOSS_SCCE)) {
+            diag->field = "metrics";
+            return fail(p, status, CNN_ERR_ARG);
+        }
+        p->metric_off[m + 1] = p->metric_off[m] + size;
+    }
 
     p->layers = zalloc(nlayers, sizeof(cnn_layer), &failed);
     p->ops = zalloc(nlayers, sizeof(cnn_layer_ops *), &failed);
@@ -190,3 +198,7 @@ void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_fr
     p->ema_momentum = momentum;
     p->ema_overwrite_frequency = overwrite_frequency;
 }
+
+long cnn_plan_state_size(const cnn_plan *p) { return p->metric_off[p->nmetrics]; }
+
+long cnn_plan_state_offset(const cnn_plan *p, int k) { return k >= 0 && k <= p->nmetrics ? p->metric_off[k] : -1; }

@@ -14,6 +14,7 @@ struct cnn_plan {
     int fused_act;        /* the last layer's activation folded into the loss backward, or LINEAR */
     int nmetrics;
     cnn_metric metrics[CNN_MAX_METRICS];
+    long metric_off[CNN_MAX_METRICS + 1];   /* metric k's state in cnn_sums.state; [nmetrics]: the total */
     cnn_opt opt;
     float *params, *slots;
     long n_params, n_trainable;

@@ -23,7 +23,7 @@ NAMES(cnn_loss_kinds, "mse", "mae", "mape", "msle", "bce", "cce", "scce", "hinge
       "categorical_hinge", "huber", "log_cosh", "kld", "poisson", "cosine");
 ENUM(cnn_loss_kinds, CNN_LOSS_COUNT);
 NAMES(cnn_metric_kinds, "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-      "mae", "mse");
+      "mae", "mse", "accuracy", "top_k", "sparse_top_k", "loss", "confusion", "fbeta", "r2");
 ENUM(cnn_metric_kinds, CNN_METRIC_COUNT);
 NAMES(cnn_opt_kinds, "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl");
 ENUM(cnn_opt_kinds, CNN_OPT_COUNT);
@@ -53,6 +53,13 @@ const cnn_record_desc cnn_loss_desc = {"loss", sizeof(cnn_loss), COUNT_OF(loss_f
 
 static const cnn_field metric_fields[] = {
     KIND(cnn_metric, cnn_metric_kinds), F32(cnn_metric, threshold, 0.5),
+    {"num_thresholds", CNN_FIELD_INT, offsetof(cnn_metric, num_thresholds), 0, 0, 1e6, NULL, 0, 0, 0},
+    BOOL(cnn_metric, epsilon_ends),
+    {"top_k", CNN_FIELD_INT, offsetof(cnn_metric, top_k), 0, 0, 1e6, NULL, 0, 0, 0},
+    {"class_id", CNN_FIELD_INT, offsetof(cnn_metric, class_id), -1, -1, 1e9, NULL, 0, 0, 0},
+    BOOL(cnn_metric, from_logits), BOOL(cnn_metric, multi_label), BOOL(cnn_metric, argmax),
+    {"loss", CNN_FIELD_ENUM, offsetof(cnn_metric, loss), 0, 0, 0, &cnn_loss_kinds, 0, 0, 0},
+    F32(cnn_metric, label_smoothing, 0), BOOL(cnn_metric, weighted),
 };
 const cnn_record_desc cnn_metric_desc = {"metric", sizeof(cnn_metric), COUNT_OF(metric_fields),
                                          metric_fields, NULL};

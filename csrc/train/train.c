@@ -145,7 +145,8 @@ static double loss_and_metrics(cnn_plan *p, const float *y, const float *wrows, 
     double total = 0.0;
     for (long r = 0; r < rows; r++) total += wrows ? wrows[r] * p->per_row[r] : p->per_row[r];
     for (int m = 0; m < p->nmetrics; m++)
-        cnn_metric_update(&s->metric[2 * m], pred, y, NULL, rows, p->out_cols, &p->metrics[m]);
+        cnn_metric_update(s->state + p->metric_off[m], pred, y, p->metrics[m].weighted ? wrows : NULL, rows,
+                          p->out_cols, &p->metrics[m]);
     return total / (double)rows;
 }
 

@@ -46,6 +46,7 @@ class Sequential(Trainer):
         self.optimizer = self.loss = None
         self._compile_args = None
         self._metric_specs = []
+        self._weighted_specs = []
         self._metric_objects = None     # resolved against the targets' shape on first use
         self._metrics_key = None
         self._loss_obj = None
@@ -282,7 +283,8 @@ class Sequential(Trainer):
             metrics: a list of names ("accuracy", "mae", ...) or `cnn.metrics` instances.
                 "accuracy" picks binary, categorical or sparse accuracy from the targets' shape,
                 as Keras does.
-            weighted_metrics: not supported (pass them as `metrics`).
+            weighted_metrics: metrics that take `sample_weight` / `class_weight` into account (those in
+                `metrics` do not), as in Keras; a name already taken logs as "weighted_<name>".
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for Keras
                 compatibility; they change nothing here.
 
@@ -304,8 +306,11 @@ class Sequential(Trainer):
             raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received: metrics={metrics!r}")
         if isinstance(metrics, dict):
             metrics = list(metrics.values())
-        if weighted_metrics:
-            raise ValueError("weighted_metrics are not supported yet; pass them as metrics=")
+        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+            raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. Received: "
+                             f"weighted_metrics={weighted_metrics!r}")
+        if isinstance(weighted_metrics, dict):
+            weighted_metrics = list(weighted_metrics.values())
         if loss_weights not in (None, 1, 1.0):
             raise ValueError("loss_weights only makes sense for models with several outputs")
         self.optimizer = optimizers.get(optimizer)
@@ -313,11 +318,13 @@ class Sequential(Trainer):
         if not isinstance(self.loss, losses.AutoCrossentropy):
             self._check_loss(losses.resolve(loss))
         self._metric_specs = list(metrics or [])
-        for m in self._metric_specs:  # fail early on unknown names
-            if not (isinstance(m, str) and m in ("accuracy", "acc")):
+        self._weighted_specs = list(weighted_metrics or [])
+        for m in self._metric_specs + self._weighted_specs:  # fail early on unknown names
+            if not (isinstance(m, str) and m.lower() in ("accuracy", "acc")):
                 from cnn import metrics as metrics_module
-                metrics_module.get(m)
-        self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
+                metrics_module.get(m).c_records()
+        self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
         self.compiled = True
         self._metric_objects = None
         self._metrics_key = None
@@ -329,9 +336,13 @@ class Sequential(Trainer):
     def metrics_names(self):
         names = ["loss"]
         if self._metric_objects:
-            names += [m.name for m in self._metric_objects]
+            names += self._metric_keys
         elif self.compiled:
-            names += [m if isinstance(m, str) else getattr(m, "name", str(m)) for m in self._metric_specs]
+            from cnn import metrics as metrics_module
+            specs = self._metric_specs + self._weighted_specs
+            named = [m if not isinstance(m, str) else metrics_module.Mean(name=m) for m in specs]
+            names += metrics_module.result_keys(named, [False] * len(self._metric_specs)
+                                                + [True] * len(self._weighted_specs))
         return names
 
     # ------------------------------------------------------------------ the C plan
@@ -370,15 +381,19 @@ class Sequential(Trainer):
         self._loss_obj = self._resolve_loss(y_shape)
         if not with_metrics:
             return
-        objs = [metrics_module.get(m, y_shape, self.output_shape) for m in self._metric_specs]
+        specs = self._metric_specs + self._weighted_specs
+        objs = [metrics_module.get(m, y_shape, self.output_shape) for m in specs]
+        weighted = [False] * len(self._metric_specs) + [True] * len(self._weighted_specs)
         sparse = self._is_sparse()
         for m in objs:  # the targets are either class ids or one row per output: metrics must agree
-            if (m._kind == metrics_module.SPARSE_CATEGORICAL_ACCURACY) != sparse:
+            if m._sparse != sparse:
                 raise ValueError(f"metric '{m.name}' cannot be computed with the loss "
                                  f"{type(self._loss_obj).__name__}: " + ("with integer class labels use "
                                  "'accuracy' or 'sparse_categorical_accuracy'" if sparse else
                                  "'sparse_categorical_accuracy' needs integer labels and a sparse loss"))
         self._metric_objects = objs
+        self._metric_weighted = weighted
+        self._metric_keys = metrics_module.result_keys(objs, weighted)
         self._metrics_key = y_key
         self._plans.invalidate()
 
@@ -396,7 +411,9 @@ class Sequential(Trainer):
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
-        records = (descs, self._loss_obj.c_record(), [m.c_record() for m in self._metric_objects], opt_rec)
+        metric_recs = [{**r, "weighted": w} for m, w in zip(self._metric_objects, self._metric_weighted)
+                       for r in m.c_records()]
+        records = (descs, self._loss_obj.c_record(), metric_recs, opt_rec)
         options = {**self._clipping(), **self._ema_args()}
         # buffers by identity (the cached plan holds them, so an id is not reused while it lives);
         # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect

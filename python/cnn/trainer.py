@@ -92,12 +92,11 @@ class Trainer:
         """Keras's logs from the core's sums: mean loss and each metric; keys sorted as Keras 3."""
         count = sums[1]
         logs = {prefix + "loss": _f32(sums[0] / count) if count else 0.0}
-        for i, m in enumerate(self._metric_objects):
-            total, n = sums[2 + 2 * i], sums[3 + 2 * i]
-            value = total / n if n else 0.0
-            if getattr(m, "_root", False) or type(m).__name__ == "RootMeanSquaredError":
-                value = math.sqrt(value)
-            logs[prefix + m.name] = _f32(value)
+        state, at, cols = np.asarray(sums[2:], np.float64), 0, self.output_shape[-1]
+        for m, key in zip(self._metric_objects, self._metric_keys):
+            size = m.state_size(cols)   # asked each time: a metric changed after compile rebuilt the plan
+            logs[prefix + key] = m.result_from_state(state[at:at + size], cols)
+            at += size
         return dict(sorted(logs.items()))
 
     def _schedule(self):
@@ -402,7 +401,7 @@ class Trainer:
         """Keras's return convention: a float for the loss alone, else [loss, metrics in compile order]."""
         if return_dict:
             return dict(logs)
-        values = [logs["loss"]] + [logs[m.name] for m in self._metric_objects]
+        values = [logs["loss"]] + [logs[key] for key in self._metric_keys]
         return values[0] if len(values) == 1 else values
 
     @_locked

@@ -31,12 +31,14 @@ def compile_config(model):
     if not isinstance(loss, str):
         loss = losses.serialize(loss)
         loss.setdefault("registered_name", None)
-    metric_list = None
-    if args.get("metrics") is not None:
-        metric_list = [m if isinstance(m, str) else keras_config(m, "keras.metrics")
-                       for m in model._metric_specs]
+    def metric_list(key, specs):
+        if args.get(key) is None:
+            return None
+        return [m if isinstance(m, str) else keras_config(m, "keras.metrics") for m in specs]
+
     return {"optimizer": optimizer_config(model.optimizer), "loss": loss, "loss_weights": None,
-            "metrics": metric_list, "weighted_metrics": None, "run_eagerly": False,
+            "metrics": metric_list("metrics", model._metric_specs),
+            "weighted_metrics": metric_list("weighted_metrics", model._weighted_specs), "run_eagerly": False,
             "steps_per_execution": 1, "jit_compile": False}
 
 
@@ -135,11 +137,10 @@ def compile_from_config(model, compile_config, custom_objects=None):
         metric_list = None if metric_specs is None else [_deserialize_metric(m, custom_objects)
                                                          for m in metric_specs]
         weighted = _flat_metrics(compile_config.get("weighted_metrics"))
-        if weighted:
-            raise ValueError("weighted_metrics are not supported by cnn")
+        weighted_list = None if weighted is None else [_deserialize_metric(m, custom_objects) for m in weighted]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")    # legacy-spelling warnings were shown when first compiled
-            model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)
+            model.compile(optimizer=optimizer, loss=loss, metrics=metric_list, weighted_metrics=weighted_list)
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
         raise ValueError(f"Cannot restore the model's compile() arguments from the file: {e}. Load it with "
                          "compile=False and call compile() yourself.") from None

@@ -85,8 +85,15 @@ def _measure(case, arg):
     return result["outcome"], result["seconds"], result["mb"]
 
 
+# Under AddressSanitizer (.ci/sanitize) every allocation carries redzones and shadow memory and runs
+# several times slower: there the outcome is checked, the budgets only in an ordinary build.
+_SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
 def _assert_bounded(outcome, seconds, mb, expected):
     assert expected in outcome, outcome
+    if _SANITIZED:
+        return
     assert seconds < SECONDS, f"took {seconds:.2f} s: {outcome[:200]}"
     assert mb < MEGABYTES, f"peak memory grew by {mb:.0f} MB: {outcome[:200]}"
 

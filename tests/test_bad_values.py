@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn import callbacks, layers
+from cnn import layers
 
 
 def _model(loss="mse", metrics=None, units=1):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from cnn import _core, activations, constraints, losses, metrics, optimizers, schedules
 
 F32 = np.float32

@@ -1,6 +1,7 @@
 """The lessons' table and preparation helpers: red_wine_frame() and split_and_scale()."""
 import numpy as np
 import pytest
+
 from cnn.datasets import WINE_COLUMNS, load_ionosphere, load_red_wine, split_and_scale
 
 

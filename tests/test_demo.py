@@ -5,8 +5,9 @@ import re
 import subprocess
 import sys
 
-import cnn
 import pytest
+
+import cnn
 from cnn.__main__ import main
 from cnn._demos import DEMOS
 

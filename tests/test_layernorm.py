@@ -1,9 +1,10 @@
 """LayerNormalization (csrc/layers/layernorm.c, python/cnn/layers/normalization.py): forward against a
 float64 NumPy reference, gradients against float64 finite differences, determinism, saving, and
 its argument checks. Keras parity: benchmarks/compare_keras_layernorm.py."""
-import cnn
 import numpy as np
 import pytest
+
+import cnn
 from cnn import layers
 
 

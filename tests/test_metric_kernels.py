@@ -86,7 +86,8 @@ def test_argmax_first_max_wins():
 
 def test_golden_values():
     # BinaryAccuracy: 0.75
-    t, c = _core.metric_update({"kind": BINARY, "threshold": 0.5}, f32([[0.98], [1], [0], [0.6]]), f32([[1], [1], [0], [0]]), None)
+    t, c = _core.metric_update({"kind": BINARY, "threshold": 0.5}, f32([[0.98], [1], [0], [0.6]]),
+                               f32([[1], [1], [0], [0]]), None)
     assert t / c == pytest.approx(0.75)
     # CategoricalAccuracy: 0.5, weighted [0.7, 0.3]: 0.3
     yt, yp = f32([[0, 0, 1], [0, 1, 0]]), f32([[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
@@ -96,14 +97,16 @@ def test_golden_values():
     assert t / c == pytest.approx(0.3)
     assert c == pytest.approx(1.0)
     # SparseCategoricalAccuracy: 0.5
-    t, c = _core.metric_update({"kind": SPARSE, "threshold": 0.5}, f32([[0.1, 0.6, 0.3], [0.05, 0.95, 0]]), f32([2, 1]), None)
+    t, c = _core.metric_update({"kind": SPARSE, "threshold": 0.5}, f32([[0.1, 0.6, 0.3], [0.05, 0.95, 0]]),
+                               f32([2, 1]), None)
     assert t / c == pytest.approx(0.5)
     # MeanSquaredError metric [[0,1],[0,0]] vs [[1,1],[0,0]]: 0.25 (MAE the same here)
     for kind in (MSE, MAE):
         t, c = _core.metric_update({"kind": kind, "threshold": 0.5}, f32([[1, 1], [0, 0]]), f32([[0, 1], [0, 0]]), None)
         assert t / c == pytest.approx(0.25)
     # with sample_weight=[1, 0]: sqrt of this is RootMeanSquaredError's 0.70710677
-    t, c = _core.metric_update({"kind": MSE, "threshold": 0.5}, f32([[1, 1], [0, 0]]), f32([[0, 1], [0, 0]]), f32([1, 0]))
+    t, c = _core.metric_update({"kind": MSE, "threshold": 0.5}, f32([[1, 1], [0, 0]]), f32([[0, 1], [0, 0]]),
+                               f32([1, 0]))
     assert np.sqrt(t / c) == pytest.approx(0.70710677)
 
 

@@ -1,6 +1,7 @@
 """One naming rule (Keras's to_snake_case) for layers, metrics, losses, optimizers and weight paths."""
-import cnn
 import pytest
+
+import cnn
 from cnn import layers, losses, metrics, optimizers
 from cnn._naming import to_snake_case
 

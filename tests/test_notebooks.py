@@ -22,7 +22,7 @@ if importlib.util.find_spec("ipykernel") is None:   # not imported here: the pro
 pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 
-import cnn
+import cnn  # noqa: E402  (after the skips above: ipykernel must not be imported here)
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 _EXECUTED = {}

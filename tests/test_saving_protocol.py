@@ -1,7 +1,8 @@
 """Saving walks what layers and optimizers declare; the registries behind get/serialize/deserialize."""
-import cnn
 import numpy as np
 import pytest
+
+import cnn
 from cnn import (
     activations,
     constraints,

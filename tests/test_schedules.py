@@ -8,6 +8,7 @@ import ctypes
 import math
 
 import pytest
+
 from c_library import build_lib  # tests/ is on sys.path
 from cnn import _core
 from cnn import schedules as S
@@ -19,7 +20,8 @@ class CSchedule(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int)] + [(n, ctypes.c_double) for n in (
         "lr", "decay", "decay_steps", "decay_rate", "end_lr", "power", "alpha", "warmup_target",
         "warmup_steps", "t_mul", "m_mul")] + [("staircase", ctypes.c_int), ("cycle", ctypes.c_int),
-        ("npieces", ctypes.c_int), ("nboundaries", ctypes.c_int), ("boundaries", ctypes.c_double * MAXP), ("values", ctypes.c_double * MAXP)]
+        ("npieces", ctypes.c_int), ("nboundaries", ctypes.c_int), ("boundaries", ctypes.c_double * MAXP),
+        ("values", ctypes.c_double * MAXP)]
 
 
 @pytest.fixture(scope="module")
@@ -182,10 +184,17 @@ def test_shrinking_restart_periods(lib):
 def test_private_math_is_accurate(lib):
     lib.cnn_schedule_math.restype = ctypes.c_double
     lib.cnn_schedule_math.argtypes = [ctypes.c_char_p, ctypes.c_double, ctypes.c_double]
-    _log = lambda x: lib.cnn_schedule_math(b"log", x, 0.0)   # schedule.c's own functions
-    _exp = lambda x: lib.cnn_schedule_math(b"exp", x, 0.0)
-    _cospi = lambda x: lib.cnn_schedule_math(b"cospi", x, 0.0)
-    _pow = lambda x, y: lib.cnn_schedule_math(b"pow", x, y)
+    def _log(x):   # schedule.c's own functions
+        return lib.cnn_schedule_math(b"log", x, 0.0)
+
+    def _exp(x):
+        return lib.cnn_schedule_math(b"exp", x, 0.0)
+
+    def _cospi(x):
+        return lib.cnn_schedule_math(b"cospi", x, 0.0)
+
+    def _pow(x, y):
+        return lib.cnn_schedule_math(b"pow", x, y)
     for x in [1e-300, 1e-8, 0.3, 0.7, 1.0, 1.5, 2.0, 10.0, 1e10, 1e300]:
         assert _log(x) == pytest.approx(math.log(x), rel=2e-16, abs=1e-300)
     for x in [-700.0, -20.0, -1e-3, 0.0, 1e-9, 0.5, 1.0, 3.3, 50.0, 700.0]:

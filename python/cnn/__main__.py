@@ -21,7 +21,8 @@ def _parser():
     parser.add_argument("demo", nargs="?", default="wine", choices=list(DEMOS), metavar="DEMO",
                         help="which demo to run (default: wine)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the lab's own)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the wine and neuron demos (default: 0; the others use their lab's seeds)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of the wine and neuron demos (default: 0; the others use their lab's seeds)")
     parser.add_argument("--threads", type=int, default=0, help="worker threads (default 0: all cores)")
     parser.add_argument("--plot", default="red_wine_learning_curves.png", metavar="PNG",
                         help="where the wine demo saves its learning curves, '' for nowhere "

@@ -9,8 +9,9 @@ the sum of the weights.
 For the model: every built-in loss object has `c_record() -> {"kind", "from_logits", "label_smoothing",
 "delta"}` (cnn._core.fields["loss"]; kind by name) (the built-in per-sample functions, which `get("mse")`
 returns as Keras does, have it too, with default arguments); a loss written in Python (a `Loss`
-subclass with its own `call`) has `c_record() -> None`, and a user's plain function has none. The string `"crossentropy"` / `"ce"`
-depends on the data's shapes: `get()` returns an `AutoCrossentropy` marker, and the model calls
+subclass with its own `call`) has `c_record() -> None`, and a user's plain function has none.
+The string `"crossentropy"` / `"ce"` depends on the data's shapes: `get()` returns an
+`AutoCrossentropy` marker, and the model calls
 `resolve(identifier, y_true_shape, y_pred_shape)` (or `marker.resolve(...)`) once it knows the
 shapes, as Keras's `compile_utils.get_loss` does; `resolve` also wraps plain functions in
 `LossFunctionWrapper`, so the model always gets a `Loss` object back.

@@ -299,7 +299,7 @@ class Optimizer(Watched):
         config = dict(config)
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
-            from . import schedules   # noqa: the schedules module owns its registry
+            from . import schedules  # the schedules module owns its registry
             config["learning_rate"] = schedules.deserialize(lr)
         return cls(_quiet_legacy=True, **config)
 

@@ -93,7 +93,8 @@ class LearningRatePlayground:
 
     def status(self):
         """One line for the student, in Spanish."""
-        head = f"tasa {self.learning_rate:g} · paso {self.steps} · w = {self.weight:.4g} · pérdida {self.loss(self.weight):.4g}"
+        head = (f"tasa {self.learning_rate:g} · paso {self.steps} · w = {self.weight:.4g} · "
+                f"pérdida {self.loss(self.weight):.4g}")
         if self.converged:
             return head + " · ¡mínimo alcanzado!"
         if self.diverged:

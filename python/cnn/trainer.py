@@ -319,7 +319,8 @@ class Trainer:
             perm = np.arange(n, dtype=np.int64)
             for i in range(0, n, batch_size):
                 size = min(batch_size, n - i)
-                perm[i:i + size] = i + _core.permutation(size, _core.rng_key(_global_seed(), shuffle_stream, epoch, i + 1))
+                key = _core.rng_key(_global_seed(), shuffle_stream, epoch, i + 1)
+                perm[i:i + size] = i + _core.permutation(size, key)
             return perm
         perm = _core.permutation(n, key)
         return np.ascontiguousarray(perm, dtype=np.int64)

@@ -112,4 +112,5 @@ def run_trial(task):
     mean = {k: float(sum(m[k] for m in metrics) / len(metrics)) for k in sorted(keys)}
     score = mean.get(objective.name)
     return {"trial_id": task["trial_id"], "score": score, "values": dict(hp.values), "metrics": mean,
-            "histories": histories, "weights": weights, "best_epoch": best_epoch, "pid": os.getpid()}
+            "histories": histories, "weights": weights, "best_epoch": best_epoch,
+            "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads()}}

@@ -205,7 +205,8 @@ class Tuner:
             # values registered by HyperModel.fit are kept at their defaults, and recorded
             record["values"] = {**outcome["values"], **record["values"]}
             record.update(status="COMPLETED", score=outcome["score"], metrics=outcome["metrics"],
-                          best_epoch=outcome["best_epoch"], histories=outcome["histories"])
+                          best_epoch=outcome["best_epoch"], histories=outcome["histories"],
+                          worker=outcome["worker"])
             weights = outcome["weights"]
             self._weights[task["trial_id"]] = weights
         self._storage.save_trial(record, weights)

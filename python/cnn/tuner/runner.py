@@ -6,6 +6,7 @@ import copy
 import math
 import os
 import threading
+import time
 
 # Seeds and the thread count are process-wide in cnn: trials sharing a process run one at a time.
 _LOCK = threading.Lock()
@@ -86,6 +87,7 @@ def run_trial(task):
     payload = task["payload"]
     hypermodel, args, fit_kwargs = cloudpickle.loads(payload) if isinstance(payload, bytes) else payload
     objective, hp = task["objective"], task["hp"]
+    start = time.perf_counter()
     with _LOCK:
         threads = task.get("threads") or _worker_threads()
         if threads:
@@ -113,4 +115,5 @@ def run_trial(task):
     score = mean.get(objective.name)
     return {"trial_id": task["trial_id"], "score": score, "values": dict(hp.values), "metrics": mean,
             "histories": histories, "weights": weights, "best_epoch": best_epoch,
-            "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads()}}
+            "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads(),
+                       "seconds": time.perf_counter() - start}}

@@ -103,3 +103,30 @@ def test_grid_search_cv_on_ionosphere_same_with_and_without_dask():
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert spread.best_params_ == alone.best_params_
     assert np.array_equal(spread.cv_results_["mean_test_score"], alone.cv_results_["mean_test_score"])
+
+
+def sized(X, y, activation="softmax", loss="categorical_crossentropy"):
+    """A small network sized from whatever data scikit-learn's checks pass."""
+    cnn.utils.set_random_seed(0)
+    model = cnn.Sequential([layers.Input((X.shape[1],)), layers.Dense(8, activation="relu"),
+                            layers.Dense(y.shape[1] if y.ndim > 1 else 1, activation=activation)])
+    model.compile(optimizer="adam", loss=loss)
+    return model
+
+
+# A neural network trained for a few epochs cannot promise this check: a class whose samples all weigh
+# 0 must never be predicted, but the output layer starts random and a few gradient steps need not erase it.
+NOT_FOR_NETWORKS = {"check_classifiers_one_label_sample_weights":
+                    "a few epochs from random weights need not stop predicting a zero-weight class"}
+
+
+@pytest.mark.parametrize("estimator", [
+    SKLearnClassifier(sized, fit_kwargs={"epochs": 2, "verbose": 0}),
+    SKLearnRegressor(sized, model_kwargs={"activation": None, "loss": "mse"}, fit_kwargs={"epochs": 2, "verbose": 0}),
+    SKLearnTransformer(sized, model_kwargs={"activation": None, "loss": "mse"}, fit_kwargs={"epochs": 2, "verbose": 0}),
+], ids=lambda e: type(e).__name__)
+def test_scikit_learn_estimator_checks(estimator):
+    from sklearn.utils.estimator_checks import check_estimator
+    expected = NOT_FOR_NETWORKS if isinstance(estimator, SKLearnClassifier) else {}
+    results = check_estimator(estimator, expected_failed_checks=expected, on_fail="raise", on_skip=None)
+    assert len(results) > 40 and not [r for r in results if r["status"] == "failed"]

@@ -12,12 +12,14 @@
 Needs scikit-learn (pip install 'cnn[tune]'); `import cnn` does not import this module.
 """
 import copy
+import warnings
 
 import numpy as np
 
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
+    from sklearn.exceptions import DataConversionWarning
 except ImportError:   # the classes still exist; constructing one says what to install
     sklearn = None
     BaseEstimator = ClassifierMixin = RegressorMixin = TransformerMixin = object
@@ -72,6 +74,8 @@ class SKLBase(BaseEstimator):
         return self.model(X=X, y=y, **(self.model_kwargs or {}))
 
     def fit(self, X, y, **kwargs):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         X, y = _validate(self, X, y)
         y = self._process_target(y, reset=not (self.warm_start and hasattr(self, "model_")))
         model = self._get_model(X, y)
@@ -88,7 +92,9 @@ class SKLBase(BaseEstimator):
         return self._reverse_process_target(np.asarray(self.model_.predict(X, verbose=0)))
 
     def _process_target(self, y, reset=False):
-        y = np.asarray(y)
+        from sklearn.utils.multiclass import type_of_target
+        type_of_target(y, raise_unknown=True)   # scikit-learn's error for a target of unknown type
+        y = np.asarray(y, dtype=np.float32)
         if reset:
             self._y_ndim = y.ndim
         return y.reshape(-1, 1) if y.ndim == 1 else y
@@ -107,7 +113,11 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         kind = type_of_target(y, raise_unknown=True)
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Only binary and multiclass target types are supported. Target type: {kind}")
-        y = np.asarray(y).reshape(-1, 1)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                          "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=3)
+        y = y.reshape(-1, 1)
         if reset:
             self._target_encoder = OneHotEncoder(sparse_output=False).fit(y)
             self.classes_ = self._target_encoder.categories_[0]
@@ -125,7 +135,10 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return np.asarray(self.model_.predict(X, verbose=0), dtype=np.float64)
 
     def decision_function(self, X):
-        return self.predict_proba(X)
+        """scikit-learn's convention: for two classes one column, positive for the second class
+        (its output minus the first's), else every output."""
+        proba = self.predict_proba(X)
+        return proba[:, 1] - proba[:, 0] if proba.shape[1] == 2 else proba
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -136,15 +149,25 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 class SKLearnRegressor(RegressorMixin, SKLBase):
     """A regressor: y of shape (n,) or (n, outputs); score is R²."""
 
+    def predict(self, X):
+        return super().predict(X).astype(np.float64)   # scikit-learn's regressors predict float64
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.regressor_tags.poor_score = True
+        tags.target_tags.multi_output = True   # y of shape (n, outputs) trains a model with that many outputs
         return tags
 
 
 class SKLearnTransformer(TransformerMixin, SKLBase):
     """A transformer: fit trains the model on (X, y); transform returns the model's outputs (for
     example an encoder's code, or a feature extractor's last layer)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]   # the model computes in float32
+        tags.target_tags.multi_output = True
+        return tags
 
     def transform(self, X):
         from sklearn.utils.validation import check_is_fitted

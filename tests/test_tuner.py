@@ -211,3 +211,13 @@ def test_import_cnn_tuner_loads_no_optional_dependency():
             "print(sorted(m for m in ('dask', 'distributed', 'sklearn', 'optuna', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_thread_pool_executor_gives_the_same_trials(tmp_path):
+    import concurrent.futures
+    runs = []
+    for name, executor in (("here", None), ("threads", concurrent.futures.ThreadPoolExecutor(2))):
+        t = RandomSearch(tuner_models.red_wine, max_trials=4, seed=9, directory=tmp_path, project_name=name)
+        t.search(XT, YT, executor=executor, **FIT)   # trials sharing a process take turns: seeds are global
+        runs.append(scores(t))
+    assert runs[0] == runs[1] and len(runs[0]) == 4

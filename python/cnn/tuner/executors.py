@@ -18,22 +18,6 @@ def check_executor(executor):
                     f"got {executor!r}")
 
 
-def parallelism(executor):
-    """How many trials the executor runs at once (used to keep that many in flight)."""
-    if executor is None:
-        return 1
-    if is_dask_client(executor):
-        workers = executor.scheduler_info(n_workers=-1)["workers"] if _takes_n_workers(executor) \
-            else executor.scheduler_info()["workers"]
-        return max(1, sum(w.get("nthreads", 1) for w in workers.values()))
-    return max(1, getattr(executor, "_max_workers", 1))
-
-
-def _takes_n_workers(client):
-    import inspect
-    return "n_workers" in inspect.signature(client.scheduler_info).parameters
-
-
 def process_threads(executor):
     """The cnn thread count for a trial in a process pool's worker: its share of the cores."""
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):

@@ -100,7 +100,7 @@ def run_trial(task):
                 model.set_weights(task["parent_weights"])
             kwargs = dict(fit_kwargs)
             tracker = _best_epoch_tracker(objective)
-            kwargs["callbacks"] = _callbacks_copy(kwargs.get("callbacks") or []) + [tracker]
+            kwargs["callbacks"] = list(_callbacks_copy(list(kwargs.get("callbacks") or []))) + [tracker]
             if "epochs" in task:
                 kwargs["epochs"], kwargs["initial_epoch"] = task["epochs"], task.get("initial_epoch", 0)
             result = hypermodel.fit(hp, model, *args, **kwargs)

@@ -73,6 +73,7 @@ def test_random_search_is_reproducible_and_finds_the_best(tmp_path):
     assert runs[0].trials_dataframe()["score"].min() == min(s for _, s in scores(runs[0]).values())
     best_trial = min(runs[0].trials.values(), key=lambda t: t.score)
     assert best.values == best_trial.hyperparameters.values
+    assert runs[0].oracle.get_best_trials(1)[0] is best_trial and len(runs[0].oracle.trials) == 5
     model = runs[0].get_best_models(1)[0]   # the weights of the best epoch: it scores the trial's score
     assert model.evaluate(XV, YV, verbose=0) == pytest.approx(best_trial.score, rel=1e-6)
     other = RandomSearch(tuner_models.red_wine, max_trials=5, seed=8, directory=tmp_path, project_name="c")
@@ -221,3 +222,11 @@ def test_a_thread_pool_executor_gives_the_same_trials(tmp_path):
         t.search(XT, YT, executor=executor, **FIT)   # trials sharing a process take turns: seeds are global
         runs.append(scores(t))
     assert runs[0] == runs[1] and len(runs[0]) == 4
+
+
+def test_a_missing_objective_fails_the_trials_then_the_search(tmp_path):
+    t = RandomSearch(tuner_models.red_wine, objective="val_accuracy", max_trials=5, seed=0, directory=tmp_path)
+    with pytest.raises(RuntimeError, match="3 consecutive trials failed.*'val_accuracy' is not in the fit results"):
+        t.search(XT, YT, **FIT)
+    assert [tr.status for tr in t.trials.values()] == ["FAILED"] * 3
+    assert t.get_best_hyperparameters() == []

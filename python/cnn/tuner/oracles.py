@@ -38,7 +38,19 @@ def grid_values(space, values=None, start=0):
     yield values
 
 
-class RandomOracle:
+class Oracle:
+    """The base of the oracles: KerasTuner's tuner.oracle.get_best_trials() and tuner.oracle.trials."""
+    tuner = None   # set by the Tuner that runs this oracle
+
+    @property
+    def trials(self):
+        return dict(self.tuner.trials) if self.tuner else {}
+
+    def get_best_trials(self, num_trials=1):
+        return self.tuner._ranked()[:num_trials] if self.tuner else []
+
+
+class RandomOracle(Oracle):
     def __init__(self, max_trials=10, seed=0):
         self.max_trials, self.seed = max_trials, seed
 
@@ -56,7 +68,7 @@ class RandomOracle:
         yield wave
 
 
-class GridOracle:
+class GridOracle(Oracle):
     def __init__(self, max_trials=None, seed=0):
         self.max_trials, self.seed = max_trials, seed
 
@@ -69,7 +81,7 @@ class GridOracle:
         yield wave
 
 
-class HyperbandOracle:
+class HyperbandOracle(Oracle):
     """KerasTuner's Hyperband schedule; a round's survivors resume from their parent's weights."""
 
     def __init__(self, max_epochs=100, factor=3, hyperband_iterations=1, seed=0, max_trials=None):
@@ -117,7 +129,7 @@ class HyperbandOracle:
                              "round": rnd + 1} for p, r in keep]
 
 
-class BayesianOracle:
+class BayesianOracle(Oracle):
     """Optuna's TPE sampler (an optional extra): a first wave of random points, then one trial at a time."""
 
     def __init__(self, max_trials=10, num_initial_points=None, seed=0):

@@ -74,6 +74,7 @@ class Tuner:
         self.seed = int(seed)
         self.oracle = oracle
         self.oracle.seed = self.seed
+        self.oracle.tuner = self
         self.hyperparameters = self._discover(hyperparameters, tune_new_entries, allow_new_entries)
         self._storage.write_oracle({"seed": self.seed, "objective": [self.objective.name, self.objective.direction],
                                     "tuner": type(self).__name__})

@@ -4,7 +4,7 @@ import concurrent.futures
 import os
 import sys
 
-from cnn.tuner.runner import run_trial
+from cnn.tuner.runner import run_trial_safely
 
 
 def is_dask_client(executor):
@@ -51,21 +51,18 @@ def run_wave(executor, tasks, on_result):
         return
     if is_dask_client(executor):
         from distributed import as_completed
-        futures = {executor.submit(run_trial, t, pure=False, key=f"cnn-trial-{t['trial_id']}-{os.urandom(4).hex()}"): t
-                   for t in tasks}
+        futures = {executor.submit(run_trial_safely, t, pure=False,
+                                   key=f"cnn-trial-{t['trial_id']}-{os.urandom(4).hex()}"): t for t in tasks}
         for fut in as_completed(futures):
             on_result(futures[fut], _outcome(fut))
         return
-    futures = {executor.submit(run_trial, t): t for t in tasks}
+    futures = {executor.submit(run_trial_safely, t): t for t in tasks}
     for fut in concurrent.futures.as_completed(futures):
         on_result(futures[fut], _outcome(fut))
 
 
 def _call(task):
-    try:
-        return run_trial(task)
-    except Exception as e:   # a failing trial is recorded, the search goes on (as in KerasTuner)
-        return e
+    return run_trial_safely(task)   # a failing trial is recorded, the search goes on (as in KerasTuner)
 
 
 def _outcome(future):

@@ -117,3 +117,12 @@ def run_trial(task):
             "histories": histories, "weights": weights, "best_epoch": best_epoch,
             "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads(),
                        "seconds": time.perf_counter() - start, "cpu_seconds": time.thread_time() - cpu}}
+
+
+def run_trial_safely(task):
+    """run_trial for executors: a trial's own error comes back as a value (the search records it and
+    goes on) instead of being logged by the executor with the whole task."""
+    try:
+        return run_trial(task)
+    except Exception as e:
+        return {"trial_id": task["trial_id"], "error": f"{type(e).__name__}: {e}"}

@@ -158,7 +158,7 @@ class Tuner:
 
                 def finished(task, outcome, last=attempt == self.max_retries_per_trial):
                     nonlocal failures
-                    if isinstance(outcome, Exception) and not last:
+                    if (isinstance(outcome, Exception) or "error" in outcome) and not last:
                         retry.append(task)
                         return
                     trial = self._record(task, outcome)
@@ -199,8 +199,9 @@ class Tuner:
     def _record(self, task, outcome):
         record = {"trial_id": task["trial_id"], "values": {**task["values"], **task.get("tuner_values", {})},
                   "seeds": task["seeds"]}
-        if isinstance(outcome, Exception):
-            record.update(status="FAILED", score=None, metrics={}, error=f"{type(outcome).__name__}: {outcome}")
+        if isinstance(outcome, Exception) or "error" in outcome:
+            error = outcome["error"] if isinstance(outcome, dict) else f"{type(outcome).__name__}: {outcome}"
+            record.update(status="FAILED", score=None, metrics={}, error=error)
             weights = None
         else:
             # values registered by HyperModel.fit are kept at their defaults, and recorded

@@ -14,6 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
+
 from compare_keras import failed, print_header, print_table, record
 
 CASES = {   # name: (per-sample input shape, LayerNormalization kwargs)
@@ -108,8 +109,9 @@ def compare_files(keras, cnn):
 
 
 def main():
-    import cnn
     import keras
+
+    import cnn
     print_header(keras, cnn)
     compare(keras, cnn)
     compare_files(keras, cnn)

@@ -231,6 +231,33 @@ def history(args):
         print(f"{e + 1:>5} " + "".join(f"{h.history[k][e]:>14.4f}" for k in keys))
 
 
+def tuning(args):
+    """A random search of 8 trials over units, dropout and learning rate on red wine."""
+    import tempfile
+
+    from cnn.datasets import load_red_wine
+    from cnn.tuner import RandomSearch
+
+    (x_train, y_train), (x_valid, y_valid) = load_red_wine()
+
+    def build(hp):
+        units = hp.Int("units", 32, 256, step=32)
+        model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(units, activation="relu"),
+                                layers.Dropout(hp.Float("dropout", 0.0, 0.4, step=0.1)),
+                                layers.Dense(units, activation="relu"), layers.Dense(1)])
+        model.compile(optimizer=cnn.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")),
+                      loss="mae")
+        return model
+
+    with tempfile.TemporaryDirectory() as folder:
+        tuner = RandomSearch(build, objective="val_loss", max_trials=8, seed=args.seed, directory=folder,
+                             project_name="vino")
+        tuner.search(x_train, y_train, epochs=args.epochs or 10, batch_size=256,
+                     validation_data=(x_valid, y_valid), verbose=0)
+        best = tuner.oracle.get_best_trials(1)[0]
+    print(f"best of 8 trials: {best.hyperparameters.values}, val_loss {best.score:.4f}")
+
+
 DEMOS = {   # name: (function, notebook)
     "wine": (wine, "04_sobreajuste_parada_temprana.ipynb"),
     "neuron": (neuron, "01_neurona_y_redes_profundas.ipynb"),
@@ -239,4 +266,5 @@ DEMOS = {   # name: (function, notebook)
     "dropout": (dropout, "05_dropout_normalizacion.ipynb"),
     "classification": (classification, "06_clasificacion.ipynb"),
     "history": (history, "07_historial.ipynb"),
+    "tuning": (tuning, "08_busqueda_hiperparametros.ipynb"),
 }

@@ -92,6 +92,10 @@ class GradingError(AssertionError):
         self.expected, self.received = expected, received
 
 
+class BudgetExceeded(GradingError):
+    """A test ran past its cnn_budget marker."""
+
+
 def _fmt(v):
     if isinstance(v, (float, np.floating)):
         return f"{float(v):.8g}"

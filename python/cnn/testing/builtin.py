@@ -72,7 +72,7 @@ def assert_same_as_builtin(student, builtin, x=None, y=None, *, grad=None, rtol=
     record = loss.c_record()
     if record is None:
         raise ValueError(f"assert_same_as_builtin compares with a built-in activation or loss; {builtin!r} is neither")
-    kind = record["kind"]
+    kind = getattr(record["kind"], "value", record["kind"])   # LossKind is a str enum: its short name
     if x is None:
         x, y0 = _targets._default_targets(kind, rng)
         y = y0 if y is None else y

@@ -223,3 +223,11 @@ def test_reference_data_and_models():
     with pytest.raises(ValueError, match="available"):
         T.reference_model("mnist")
     assert sorted(T.REFERENCE_MODELS) == ["ionosphere", "iris", "sonar", "wine"]
+
+
+def test_cnn_testing_is_reachable_from_import_cnn():
+    import subprocess
+    import sys
+    code = "import sys, cnn; print(callable(cnn.testing.fingerprint), 'pytest' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["True", "False"], out.stderr

@@ -20,12 +20,14 @@ def grade(entrega, lang="es"):
 def test_the_solution_passes():
     result = grade("solucion")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout
 
 
 def test_the_template_fails_every_test_saying_why():
     out = grade("plantilla").stdout
-    assert "4 failed" in out
+    assert "5 failed" in out
+    assert "dL/dW: la derivada tiene forma (3, 4), pero debe tener la forma de la entrada, (4, 3) (es la forma " \
+           "traspuesta" in out
     assert "sigmoide(x) vs sigmoid(x): 100 de 100 valores no coinciden" in out
     assert "sigmoide: la derivada no coincide con la numérica" in out
     assert "gradiente_ecm vs mse'" in out

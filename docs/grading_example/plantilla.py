@@ -24,6 +24,16 @@ def gradiente_ecm(y_true, y_pred):
     return y_pred - y_true   # TODO: ¿y el 2 / n?
 
 
+def densa_adelante(x, W, b):
+    """La pasada hacia delante de una capa densa: x (filas, entradas), W (entradas, unidades), b (unidades)."""
+    return x @ W + b
+
+
+def densa_atras(x, W, dy):
+    """La pasada hacia atrás: dado dy = dL/dsalida, devuelve (dL/dx, dL/dW, dL/db)."""
+    return dy @ W.T, dy.T @ x, dy.sum(axis=0)   # TODO: revisa dL/dW
+
+
 def modelo_vino():
     """Un modelo compilado para predecir la calidad del vino con pérdida MAE."""
     modelo = cnn.Sequential([cnn.Input(shape=(11,)), cnn.layers.Dense(1)])   # TODO: capas ocultas

@@ -25,6 +25,16 @@ def gradiente_ecm(y_true, y_pred):
     return 2 * (y_pred - y_true) / y_pred.shape[-1]
 
 
+def densa_adelante(x, W, b):
+    """La pasada hacia delante de una capa densa: x (filas, entradas), W (entradas, unidades), b (unidades)."""
+    return x @ W + b
+
+
+def densa_atras(x, W, dy):
+    """La pasada hacia atrás: dado dy = dL/dsalida, devuelve (dL/dx, dL/dW, dL/db)."""
+    return dy @ W.T, x.T @ dy, dy.sum(axis=0)
+
+
 def modelo_vino():
     """Un modelo compilado para predecir la calidad del vino (11 variables) con pérdida MAE."""
     modelo = cnn.Sequential([

@@ -23,6 +23,18 @@ def test_ecm_y_su_gradiente():
     assert_same_as_builtin(entrega.ecm, "mse", grad=entrega.gradiente_ecm)
 
 
+def test_pasada_atras_de_la_capa_densa():
+    rng = np.random.default_rng(0)
+    x, W, b = rng.normal(size=(8, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    dy = rng.normal(size=(8, 3))   # dL/dsalida: L = sum(dy * salida)
+    check_gradients(lambda W_: np.sum(dy * entrega.densa_adelante(x, W_, b)), W,
+                    grad=lambda W_: entrega.densa_atras(x, W_, dy)[1], what="dL/dW")
+    check_gradients(lambda x_: np.sum(dy * entrega.densa_adelante(x_, W, b)), x,
+                    grad=lambda x_: entrega.densa_atras(x_, W, dy)[0], what="dL/dx")
+    check_gradients(lambda b_: np.sum(dy * entrega.densa_adelante(x, W, b_)), b,
+                    grad=lambda b_: entrega.densa_atras(x, W, dy)[2], what="dL/db")
+
+
 @pytest.mark.cnn_budget(30)
 def test_el_modelo_del_vino_aprende():
     (x, y), (x_val, y_val) = reference_data("wine")

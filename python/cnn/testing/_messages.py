@@ -28,6 +28,10 @@ _TEXT = {
         "es": "{what}: la derivada tiene forma {received}, pero debe tener la forma de la entrada, {expected}",
         "en": "{what}: the derivative has shape {received}, but it must have the input's shape, {expected}",
     },
+    "transposed": {
+        "es": " (es la forma traspuesta: ¿falta un .T o sobra uno?)",
+        "en": " (the transposed shape: a .T missing or one too many?)",
+    },
     "values_differ": {
         "es": "{what}: {bad} de {total} valores no coinciden (tolerancia rtol={rtol:g}, atol={atol:g}).",
         "en": "{what}: {bad} of {total} values differ (tolerance rtol={rtol:g}, atol={atol:g}).",

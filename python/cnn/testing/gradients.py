@@ -75,7 +75,8 @@ def check_gradients(target, x=None, y=None, *, grad=None, seed=0, directions=4, 
     what = what or objective.name
     g = np.asarray(objective.gradient(x), dtype=np.float64)
     if g.shape != x.shape:
-        raise M.GradingError(M.say("grad_shape", lang, what=what, expected=x.shape, received=g.shape),
+        hint = M.say("transposed", lang) if g.ndim > 1 and g.shape == x.shape[::-1] else ""
+        raise M.GradingError(M.say("grad_shape", lang, what=what, expected=x.shape, received=g.shape) + hint,
                              x.shape, g.shape)
     if not np.all(np.isfinite(g)):
         bad = ~np.isfinite(g)

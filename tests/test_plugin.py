@@ -153,3 +153,28 @@ def test_importing_cnn_does_not_import_pytest_or_the_plugin():
     code = "import sys, cnn, cnn.testing; print('pytest' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def test_pytest_randomly_reseeds_cnn_through_the_entry_point(pytester, tmp_path, monkeypatch):
+    """With cnn's entry points installed (written here as a package's metadata would be), pytest-randomly
+    seeds cnn with its own seed per test, and our fixture leaves that seed alone."""
+    pytest.importorskip("pytest_randomly")
+    import os
+    site = tmp_path / "site"
+    dist = site / "cnn_entry_points-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cnn-entry-points\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\ncnn = cnn.testing.plugin\n\n"
+                                           "[pytest_randomly.random_seeder]\ncnn = cnn.testing.plugin:random_seeder\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    pytester.makepyfile(test_r=SEEDED)
+
+    def seeds(randomly_seed):
+        result = pytester.runpytest_subprocess("-s", "-p", "randomly", f"--randomly-seed={randomly_seed}", timeout=120)
+        result.assert_outcomes(passed=2)
+        return sorted(results(result))
+
+    a, b, c = seeds(123), seeds(123), seeds(124)
+    assert a == b and a != c
+    assert not any(line.startswith("RESULT 0 ") for line in a)   # randomly's seed, not the plugin's default
+    assert a[0].split(" (")[1] != a[1].split(" (")[1]            # each test gets its own seed

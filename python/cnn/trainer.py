@@ -124,7 +124,7 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1, **kwargs):
+            validation_freq=1, time_limit=None, max_steps=None, **kwargs):
         """Trains the model for a number of epochs on NumPy (or pandas) data.
 
         Args:
@@ -147,10 +147,16 @@ class Trainer:
             validation_steps: batches of the validation data to evaluate.
             validation_batch_size: batch size for validation (default `batch_size`).
             validation_freq: validate every this many epochs, or at the epochs in a list.
+            time_limit: seconds this call may train (not in Keras); checked at least every ~50 ms.
+            max_steps: training steps (batches) this call may run (not in Keras).
+                When either runs out, training stops at the end of the step in progress, as when a
+                callback sets `model.stop_training`: that epoch still ends (its logs, validation and
+                callbacks), so the history keeps every epoch begun.
 
         Returns:
             A `History` object: `history.history` maps "loss", each metric and their "val_"
-            versions to one value per epoch.
+            versions to one value per epoch; `history.stop_reason` says why fit returned:
+            "completed", "stop_training" (a callback stopped it), "time_limit" or "max_steps".
 
         Raises:
             ValueError: if the model is not compiled, or for malformed data or arguments.
@@ -164,7 +170,9 @@ class Trainer:
         >>> len(history.history["loss"])
         3
         """
+        from cnn._budget import Budget, BudgetCallback
         from cnn.callbacks import CallbackList
+        budget = Budget(time_limit, max_steps)
         if "nb_epoch" in kwargs:
             epochs = kwargs.pop("nb_epoch")
             warnings.warn("`nb_epoch` is the Keras 1 spelling of `epochs` (honoured).", UserWarning, stacklevel=2)
@@ -191,9 +199,12 @@ class Trainer:
             if y is not None or sample_weight is not None:
                 raise ValueError("y and sample_weight must not be given when x is a generator or PyDataset: "
                                  "it yields them with each batch")
-            return _batches.fit(self, _batches.BatchSource(x, steps_per_epoch, "x generator"), epochs,
-                                initial_epoch, callbacks, verbose_level, verbose, validation_data,
-                                validation_freq, validation_batch_size, class_weight)
+            history = _batches.fit(self, _batches.BatchSource(x, steps_per_epoch, "x generator"), epochs,
+                                   initial_epoch, [callbacks, BudgetCallback(budget)], verbose_level, verbose,
+                                   validation_data, validation_freq, validation_batch_size, class_weight)
+            if history is not None:
+                history.stop_reason = budget.stop_reason(self.stop_training)
+            return history
         # the model's lock is held while preparing and during each call into the core, not between
         # them, so another thread may predict or evaluate between epochs (or steps)
         lock = self._plans.lock
@@ -226,6 +237,7 @@ class Trainer:
         logs = {}
         warned_nan = False
         position, perm = 0, None  # steps_per_epoch < batches: the data carries on across epochs
+        finished = True
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
             sums = None
@@ -235,6 +247,7 @@ class Trainer:
                     perm = self._permutation(n, batch_size, epoch, shuffle)
                     position = 0
                 chunk = 1 if batch_hooks or self.stop_training else min(steps - done, steps_full - position)
+                chunk = budget.cap(chunk)
                 if batch_hooks:
                     cbs.on_train_batch_begin(done)
                 offset = done
@@ -243,15 +256,19 @@ class Trainer:
                     # every ~50 ms: the bar, and stop_training set from another thread (a GUI, a widget)
                     if report:
                         cbs.on_train_batch_end(offset + k - 1, self._logs(self._merge(sums, s)))
-                    return self.stop_training
+                    return self.stop_training or budget.exhausted()
 
                 with lock:
+                    before = self.optimizer.iterations
                     part, self.optimizer.iterations = plan.train(
                         xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations,
                         self._step_schedule(), None if batch_hooks else progress, _PROGRESS_INTERVAL)
                 sums = self._merge(sums, part)
-                position += chunk
-                done += chunk
+                ran = self.optimizer.iterations - before   # chunk, or fewer when asked to stop
+                position += ran
+                done += ran
+                if budget.spent(ran):
+                    self.stop_training = True
                 if batch_hooks:
                     cbs.on_train_batch_end(done - 1, self._logs(sums))
             logs = self._logs(sums)
@@ -265,8 +282,10 @@ class Trainer:
                     val_sums = plan.evaluate(val[0], val[1], val[2], val_batch, None, 0)
                 logs.update(self._logs(val_sums, "val_"))
             cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
+            finished = done >= steps and epoch == epochs - 1   # every step of every epoch ran
+            if self.stop_training or (not finished and budget.exhausted()):
                 break
+        cbs._history.stop_reason = "completed" if finished else budget.stop_reason(self.stop_training)
         with lock:
             self._finalize_ema()
         cbs.on_train_end(logs)

@@ -6,8 +6,20 @@ import numpy as np
 
 from cnn import _core
 
+
+def _initial_seed():
+    """The CNN_SEED environment variable fixes the default seed of a whole run (for graders such as
+    otter-grader and nbgrader, which seed only NumPy and `random`); without it, a random seed."""
+    value = os.environ.get("CNN_SEED", "").strip()
+    if not value:
+        return int.from_bytes(os.urandom(4), "little")
+    if not value.isdigit():
+        raise ValueError(f"the environment variable CNN_SEED must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
 # generation: how many times the seed was set, so per-call random streams restart after each seeding
-_state = {"seed": int.from_bytes(os.urandom(4), "little"), "draws": 0, "generation": 0}
+_state = {"seed": _initial_seed(), "draws": 0, "generation": 0}
 
 
 def set_random_seed(seed):

@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: F401
+
 _DATA = os.path.join(os.path.dirname(__file__), "data")
 
 WINE_COLUMNS = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
@@ -79,3 +81,4 @@ def load_iris():
     x = raw[:, :4].astype(np.float32)
     y = np.array([IRIS_CLASSES.index(s) for s in raw[:, 4]], dtype=np.int64)
     return x, y
+

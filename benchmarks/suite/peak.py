@@ -1,0 +1,67 @@
+"""This core's single-precision FMA peak, measured at start-up with benchmarks/suite/fma_peak.c.
+
+The C file is compiled with the system C compiler (`cc`, or $CC) into a temporary shared library and
+loaded with ctypes; the widest vector path the CPU supports is timed (best of several rounds: a peak
+is a maximum, not a median). Returns None where no compiler is available.
+"""
+import ctypes
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fma_peak.c")
+
+
+def _compile(folder):
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        return None
+    lib = os.path.join(folder, "fma_peak.so")
+    subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", lib, SOURCE], check=True, capture_output=True)
+    return ctypes.CDLL(lib)
+
+
+def _gflops(fn, lanes, chains, seconds):
+    iters = 1 << 16
+    while True:  # calibrate so one round lasts about seconds/5
+        t = time.perf_counter()
+        fn(iters)
+        dt = time.perf_counter() - t
+        if dt > seconds / 5:
+            break
+        iters *= 2
+    best = dt
+    for _ in range(4):
+        t = time.perf_counter()
+        fn(iters)
+        best = min(best, time.perf_counter() - t)
+    return 2.0 * lanes * chains * iters / best / 1e9
+
+
+def measure(seconds=0.5):
+    """{'isa': 'AVX-512' | 'AVX2+FMA', 'gflops': peak of that path, 'paths': {isa: gflops}} or None."""
+    with tempfile.TemporaryDirectory(prefix="cnn-bench-") as folder:
+        try:
+            dll = _compile(folder)
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        if dll is None:
+            return None
+        chains = dll.chains()
+        paths = {}
+        for isa, name, lanes, supported in (("AVX-512", "fma_avx512", 16, dll.cpu_has_avx512f),
+                                            ("AVX2+FMA", "fma_avx2", 8, dll.cpu_has_avx2_fma)):
+            if supported():
+                fn = getattr(dll, name)
+                fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_long]
+                paths[isa] = _gflops(fn, lanes, chains, seconds)
+    if not paths:
+        return None
+    isa = max(paths, key=paths.get)
+    return {"isa": isa, "gflops": paths[isa], "paths": paths}
+
+
+if __name__ == "__main__":
+    print(measure())

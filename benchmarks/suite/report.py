@@ -80,7 +80,17 @@ def header(machine):
          + ", ".join(f"{k} {v:.1f}" for k, v in peak["paths"].items()) + ")") if peak else "not measured (no C compiler)"
     return (f"{machine['cpu']} | {machine['cpus']} CPUs, load average {machine['load_average']:.2f} | "
             f"cnn ISA path {machine['cnn_isa']} | "
-            f"FMA peak {p}\nversions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()))
+            f"FMA peak at start-up {p}\nversions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()))
+
+
+def footer(machine):
+    peak = machine["peak"]
+    runs = ", ".join(f"{g:.1f}" for g in peak.get("measured", [])) if peak else ""
+    return (f"FMA peak used for '% peak': {peak['gflops']:.1f} GFLOP/s per core, the best of the start-up and "
+            f"end measurements ({runs}); load average {machine['load_average']:.2f} at the start, "
+            f"{machine['load_average_end']:.2f} at the end (above 0.5 the timings are not a fair test)"
+            if peak else f"load average {machine['load_average']:.2f} at the start, "
+            f"{machine['load_average_end']:.2f} at the end")
 
 
 def default_json_path(machine, stamp):

@@ -31,6 +31,8 @@ def parse(argv):
     ap.add_argument("--peers", default="torch,keras", help="peers to run when installed ('none': cnn alone)")
     ap.add_argument("--fmnist-subset", action="store_true", help="the shipped Fashion-MNIST subset even "
                     "when the full set is installed (implied by --quick)")
+    ap.add_argument("--stat", choices=["median", "min"], default="median", help="what each row reports over "
+                    "its repeats or epochs (min: on a machine that other processes share)")
     ap.add_argument("--json", help="where to write the JSON (default benchmarks/results/<date>-<cpu>.json)")
     args = ap.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(workloads.WORKLOADS)
@@ -57,7 +59,7 @@ def main(argv=None):
     args, names, peers = parse(argv)
     peers = [p for p in peers if libs.available("torch") and libs.available(p)]
     ctx = workloads.Context({n: libs.make(n, args.threads) for n in ["cnn"] + peers}, args.threads,
-                            args.quick, args.fmnist_subset or args.quick)
+                            args.quick, args.fmnist_subset or args.quick, args.stat)
     from cnn import _core
     machine = {"cpu": report.cpu_name(), "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
                "cnn_isa": ["portable", "AVX2+FMA", "AVX-512"][_core.get_isa()],
@@ -70,13 +72,14 @@ def main(argv=None):
     machine["load_average_end"] = os.getloadavg()[0]
     machine["peak"] = peak.best(machine["peak"], peak.measure(0.2 if args.quick else 0.5))
     checked = targets.evaluate(rows, machine["peak"])
-    print(f"\n{args.threads} thread(s) per library unless the thr column says otherwise; "
+    print(f"\n{args.threads} thread(s) per library unless the thr column says otherwise; {args.stat} of the "
+          "repeats (epochs: of the epochs); "
           f"peers: {', '.join(peers) or 'none'}\n")
     print(report.table(rows, checked, machine["peak"]))
     print(f"\n{report.footer(machine)}")
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
     path = args.json or report.default_json_path(machine, stamp)
-    options = {"quick": args.quick, "only": names, "threads": args.threads, "peers": peers}
+    options = {"stat": args.stat, "quick": args.quick, "only": names, "threads": args.threads, "peers": peers}
     report.write_json(path, machine, options, rows, checked)
     print(f"\nJSON: {path}")
 

@@ -1,6 +1,6 @@
 """The workloads of issue 13: each function times one workload in every library and returns rows.
 
-A row is a dict: case, lib, threads, unit ('epoch' or 'call'), seconds (median per unit), step
+A row is a dict: case, lib, threads, unit ('epoch' or 'call'), seconds (median per unit, or the minimum with --stat min), step
 (seconds per training step or None), flops (per unit, Dense multiply-adds x2, or None), times (every
 measured unit, e.g. each epoch), note.
 """
@@ -27,6 +27,7 @@ class Context:
     threads: int
     quick: bool
     fmnist_shipped: bool = False
+    stat: str = "median"   # or "min": what a row's `seconds` is, over its repeats or epochs
 
     def reps(self, full, quick=1):
         return quick if self.quick else full
@@ -36,6 +37,8 @@ class Context:
 
 
 def row(ctx, case, lib, seconds, unit="call", steps=None, flops=None, times=None, threads=None, note=""):
+    if ctx.stat == "min" and times:
+        seconds = min(times)
     return {"case": case, "lib": lib, "threads": threads or ctx.threads, "unit": unit, "seconds": seconds,
             "step": seconds / steps if (steps and seconds is not None) else None, "flops": flops,
             "times": list(times or []), "note": note}

@@ -63,14 +63,14 @@ def main(argv=None):
     from cnn import _core
     machine = {"cpu": report.cpu_name(), "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
                "cnn_isa": ["portable", "AVX2+FMA", "AVX-512"][_core.get_isa()],
-               "peak": peak.measure(0.2 if args.quick else 0.5), "versions": versions(peers),
+               "peak": peak.measure(0.1 if args.quick else 0.5), "versions": versions(peers),
                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     print(report.header(machine), flush=True)
     rows = []
     for name in names:
         rows += workloads.WORKLOADS[name](ctx)
     machine["load_average_end"] = os.getloadavg()[0]
-    machine["peak"] = peak.best(machine["peak"], peak.measure(0.2 if args.quick else 0.5))
+    machine["peak"] = peak.best(machine["peak"], peak.measure(0.1 if args.quick else 0.5))
     checked = targets.evaluate(rows, machine["peak"])
     print(f"\n{args.threads} thread(s) per library unless the thr column says otherwise; {args.stat} of the "
           "repeats (epochs: of the epochs); "

@@ -1,8 +1,8 @@
 """This core's single-precision FMA peak, measured at start-up with benchmarks/suite/fma_peak.c.
 
 The C file is compiled with the system C compiler (`cc`, or $CC) into a temporary shared library and
-loaded with ctypes; the widest vector path the CPU supports is timed (best of several rounds: a peak
-is a maximum, not a median). Returns None where no compiler is available.
+loaded with ctypes; every vector path the CPU supports is timed (best of many short rounds: a
+peak is a maximum, not a median). Returns None where no compiler is available.
 """
 import ctypes
 import os
@@ -24,16 +24,18 @@ def _compile(folder):
 
 
 def _gflops(fn, lanes, chains, seconds):
-    iters = 1 << 16
-    while True:  # calibrate so one round lasts about seconds/5
+    """Best rate over many short rounds (~2 ms each): short enough that some run undisturbed by
+    other processes sharing the core, which only ever slow a round down."""
+    iters = 1 << 12
+    while True:  # calibrate the round length
         t = time.perf_counter()
         fn(iters)
         dt = time.perf_counter() - t
-        if dt > seconds / 5:
+        if dt > 0.002:
             break
         iters *= 2
-    best = dt
-    for _ in range(4):
+    best, end = dt, time.perf_counter() + seconds
+    while time.perf_counter() < end:
         t = time.perf_counter()
         fn(iters)
         best = min(best, time.perf_counter() - t)

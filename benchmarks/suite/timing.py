@@ -18,7 +18,7 @@ def median_time(fn, repeats, warmup=1):
     return statistics.median(times), times
 
 
-def per_call(fn, repeats, budget=0.05):
+def per_call(fn, repeats, budget=0.01):
     """(median, all) seconds per call of fn(), each repeat a loop long enough (~budget s) to time."""
     fn()
     n = 1

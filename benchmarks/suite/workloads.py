@@ -69,7 +69,7 @@ def iris(ctx):
         rows.append(row(ctx, "iris fit(epochs=100)", name, med, "call", 100, 100 * 150 * IRIS.train_flops(), times,
                         note="whole call; step = call / 100"))
     for name, lib in ctx.libs.items():
-        med, times = per_call(lib.train_step(lib.build(IRIS), x, y), ctx.reps(7, 2))
+        med, times = per_call(lib.train_step(lib.build(IRIS), x, y), ctx.reps(15, 3))
         rows.append(row(ctx, "iris train_on_batch", name, med, "call", 1, 150 * IRIS.train_flops(), times,
                         note="torch: one loop step"))
     return rows
@@ -103,7 +103,7 @@ def wine_gemms(ctx):
         calls["torch"] = lambda: [torch.mm(a.T if ta else a, b.T if tb else b, out=c) for a, b, c, ta, tb in tops]
     rows = []
     for name, fn in calls.items():
-        med, times = per_call(fn, ctx.reps(7, 2))
+        med, times = per_call(fn, ctx.reps(15, 3))
         rows.append(row(ctx, "wine GEMMs", name, med, "call", None, flops, times,
                         note="256x512x512 NN + TN + NT (one step's hidden products)"))
     return rows
@@ -137,7 +137,7 @@ def predict(ctx):
     rows = []
     for name, lib in ctx.libs.items():
         model = lib.build(FMNIST)
-        med, times = per_call(lib.predict(model, xt[:1]), ctx.reps(7, 2))
+        med, times = per_call(lib.predict(model, xt[:1]), ctx.reps(15, 3))
         rows.append(row(ctx, "predict 1 row", name, med, flops=FMNIST.forward_flops(), times=times,
                         note="torch: bare module call, no_grad; keras: model(x)"))
         med, times = median_time(lib.predict(model, x10k), ctx.reps(7, 2))

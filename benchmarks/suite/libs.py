@@ -5,8 +5,9 @@ shuffled mini-batches, zero_grad, forward, loss, backward, step. Every library g
 defaults (lr 1e-3, epsilon 1e-7), the same data as float32 arrays, batch size and thread count.
 """
 import os
-import time
 from dataclasses import dataclass, field
+
+from .timing import now
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before Keras is imported anywhere
 
@@ -84,10 +85,10 @@ class KerasAPI:
 
         class EpochTimer(self.lib.callbacks.Callback):
             def on_epoch_begin(self, epoch, logs=None):
-                self.t = time.perf_counter()
+                self.t = now()
 
             def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.t)
+                times.append(now() - self.t)
 
         model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
         return times
@@ -161,7 +162,7 @@ class Torch:
         xt, yt = self._tensors(model, x, y)
         n, times = len(xt), []
         for _ in range(epochs):
-            t = time.perf_counter()
+            t = now()
             if batch >= n:
                 self._step(model, xt, yt)
             else:
@@ -169,7 +170,7 @@ class Torch:
                 for i in range(0, n, batch):
                     idx = perm[i:i + batch]
                     self._step(model, xt[idx], yt[idx])
-            times.append(time.perf_counter() - t)
+            times.append(now() - t)
         return times
 
     def fit_call(self, model, x, y, batch, epochs):

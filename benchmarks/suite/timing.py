@@ -4,6 +4,32 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = ["wall"]
+
+
+def now():
+    """The current clock: wall time, or this process's CPU time (`--clock cpu`), which time spent waiting
+    for a core that other processes hold does not inflate; meaningful for 1-thread runs only."""
+    return CLOCKS[_clock[0]]()
+
+
+def use_clock(name):
+    if name not in CLOCKS:
+        raise ValueError(f"clock must be one of {sorted(CLOCKS)}, got {name!r}")
+    _clock[0] = name
+
+
+@contextmanager
+def wall_clock():
+    """Wall time inside the block whatever the chosen clock (thread speed-ups need it)."""
+    saved, _clock[0] = _clock[0], "wall"
+    try:
+        yield
+    finally:
+        _clock[0] = saved
 
 
 def median_time(fn, repeats, warmup=1):
@@ -12,9 +38,9 @@ def median_time(fn, repeats, warmup=1):
         fn()
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = now()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(now() - t)
     return statistics.median(times), times
 
 
@@ -23,25 +49,26 @@ def per_call(fn, repeats, budget=0.01):
     fn()
     n = 1
     while True:  # calibrate the number of calls per repeat
-        t = time.perf_counter()
+        t = now()
         for _ in range(n):
             fn()
-        dt = time.perf_counter() - t
+        dt = now() - t
         if dt > budget or n >= 1 << 20:
             break
         n *= 2 if dt > budget / 8 else 8
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = now()
         for _ in range(n):
             fn()
-        times.append((time.perf_counter() - t) / n)
+        times.append((now() - t) / n)
     return statistics.median(times), times
 
 
 def import_time(code, repeats):
     """(median, all) seconds that `code` (imports) takes in a fresh interpreter, timed inside it."""
-    probe = f"import time; _t = time.perf_counter(); {code}; print(time.perf_counter() - _t)"
+    fn = "process_time" if _clock[0] == "cpu" else "perf_counter"
+    probe = f"import time; _t = time.{fn}(); {code}; print(time.{fn}() - _t)"
     times = []
     for _ in range(repeats):
         out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True,

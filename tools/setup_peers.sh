@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Creates (or updates) the virtual environment in which benchmarks/run.py compares cnn with its peers:
 # PyTorch 2.13 (CPU), Keras 3 (run on the torch backend), pandas, and cnn itself built from this repo.
-#   tools/setup_peers.sh [VENV]     # default .venv-peers; safe to run again
+#   tools/setup_peers.sh [VENV]     # default .venv-peers in the repository; safe to run again
 #   VENV/bin/python benchmarks/run.py
 set -euo pipefail
-venv=${1:-.venv-peers}
+venv=$(realpath -m "${1:-$(dirname "$0")/../.venv-peers}")  # a relative VENV: from the caller's folder
+cd "$(dirname "$0")/.."                                      # the repository, for `pip install .`
 python=${PYTHON:-python3}
-cd "$(dirname "$0")/.."
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip() { "$venv/bin/python" -m pip --disable-pip-version-check "$@"; }
 pip install -q --upgrade pip

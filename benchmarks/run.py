@@ -74,7 +74,7 @@ def main(argv=None):
         rows += workloads.WORKLOADS[name](ctx)
     machine["load_average_end"] = os.getloadavg()[0]
     machine["peak"] = peak.best(machine["peak"], peak.measure(0.1 if args.quick else 0.5))
-    checked = targets.evaluate(rows, machine["peak"])
+    checked = targets.evaluate(rows, machine["peak"], args.threads)
     print(f"\n{args.threads} thread(s) per library unless the thr column says otherwise; {args.stat} of the "
           f"repeats (epochs: of the epochs), {args.clock} clock; "
           f"peers: {', '.join(peers) or 'none'}\n")

@@ -105,6 +105,7 @@ def wine_gemms(ctx):
     for name, fn in calls.items():
         med, times = per_call(fn, ctx.reps(15, 3))
         rows.append(row(ctx, "wine GEMMs", name, med, "call", None, flops, times,
+                        threads=1 if name == "numpy" else None,  # OPENBLAS_NUM_THREADS=1 (run.py)
                         note="256x512x512 NN + TN + NT (one step's hidden products)"))
     return rows
 

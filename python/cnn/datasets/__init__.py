@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: F401
+
 _DATA = os.path.join(os.path.dirname(__file__), "data")
 
 WINE_COLUMNS = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",

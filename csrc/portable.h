@@ -13,7 +13,8 @@
 
 /* x86-64 vector paths (AVX2+FMA, AVX-512): compiled per function with target attributes (GCC,
  * Clang) or as plain code (MSVC accepts the intrinsics anywhere); chosen at run time. */
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(CNN_GNUC) || defined(_MSC_VER)) && !defined(CNN_PORTABLE_ONLY)
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(CNN_GNUC) || defined(_MSC_VER)) \
+    && !defined(CNN_PORTABLE_ONLY)
 #define CNN_X86 1
 #endif
 

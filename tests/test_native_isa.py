@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-GEMM_SOURCES = [ROOT / "csrc" / "gemm" / f for f in ("gemm.c", "gemm_avx2.c", "gemm_avx512.c", "gemm_neon.c", "threads.c")]
+GEMM_SOURCES = [ROOT / "csrc" / "gemm" / f
+                for f in ("gemm.c", "gemm_avx2.c", "gemm_avx512.c", "gemm_neon.c", "threads.c")]
 FLAGS = ["-O2", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-D_GNU_SOURCE",
          f"-I{ROOT / 'csrc'}", f"-I{ROOT / 'csrc' / 'gemm'}"]
 ISA_NAMES = {0: "portable", 1: "AVX2+FMA", 2: "AVX-512", 3: "NEON"}

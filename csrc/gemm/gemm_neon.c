@@ -15,14 +15,14 @@
 #define N_MR 8
 #define N_NR 12
 
-static void pack_a_neon(const gemm_args *g, long i0, long rows, float *dst) { cnn_gemm_pack_a_generic(g, i0, rows, dst, N_MR); }
-static void pack_b_neon(const gemm_args *g, long j0, long cols, float *dst) { cnn_gemm_pack_b_generic(g, j0, cols, dst, N_NR); }
+static void pack_a_neon(const gemm_args *g, long i0, long rows, float *dst)
+{ cnn_gemm_pack_a_generic(g, i0, rows, dst, N_MR); }
+static void pack_b_neon(const gemm_args *g, long j0, long cols, float *dst)
+{ cnn_gemm_pack_b_generic(g, j0, cols, dst, N_NR); }
 
 /* keep v where cond > 0 (false for NaN), else +0 */
 static inline float32x4_t keep_positive(float32x4_t cond, float32x4_t v)
-{
-    return vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(cond, vdupq_n_f32(0.0f)), vreinterpretq_u32_f32(v)));
-}
+{ return vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(cond, vdupq_n_f32(0.0f)), vreinterpretq_u32_f32(v))); }
 
 static inline float32x4_t epi_v128(float32x4_t v, const float *c, long j, long i, const epi_t *e)
 {
@@ -33,27 +33,34 @@ static inline float32x4_t epi_v128(float32x4_t v, const float *c, long j, long i
     return v;
 }
 
-static void kernel_neon(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g,
-                        long i0, long j0)
+static void kernel_neon(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g, long i0,
+                        long j0)
 {
     float32x4_t acc[N_MR][3];
     for (int r = 0; r < N_MR; r++) acc[r][0] = acc[r][1] = acc[r][2] = vdupq_n_f32(0.0f);
     for (long k = 0; k < K; k++, pa += N_MR, pb += N_NR) {
         float32x4_t a0 = vld1q_f32(pa), a1 = vld1q_f32(pa + 4);
         float32x4_t b0 = vld1q_f32(pb), b1 = vld1q_f32(pb + 4), b2 = vld1q_f32(pb + 8);
-#define ROW(r, a, l)                                       \
-    acc[r][0] = vfmaq_laneq_f32(acc[r][0], b0, a, l);      \
-    acc[r][1] = vfmaq_laneq_f32(acc[r][1], b1, a, l);      \
+#define ROW(r, a, l) \
+    acc[r][0] = vfmaq_laneq_f32(acc[r][0], b0, a, l); \
+    acc[r][1] = vfmaq_laneq_f32(acc[r][1], b1, a, l); \
     acc[r][2] = vfmaq_laneq_f32(acc[r][2], b2, a, l)
-        ROW(0, a0, 0); ROW(1, a0, 1); ROW(2, a0, 2); ROW(3, a0, 3);
-        ROW(4, a1, 0); ROW(5, a1, 1); ROW(6, a1, 2); ROW(7, a1, 3);
+        ROW(0, a0, 0);
+        ROW(1, a0, 1);
+        ROW(2, a0, 2);
+        ROW(3, a0, 3);
+        ROW(4, a1, 0);
+        ROW(5, a1, 1);
+        ROW(6, a1, 2);
+        ROW(7, a1, 3);
 #undef ROW
     }
     if (nr == N_NR) {
         for (int r = 0; r < mr; r++) {
             long i = i0 + r;
             float *c = g->C + i * g->ldc + j0;
-            for (int q = 0; q < 3; q++) vst1q_f32(c + 4 * q, epi_v128(acc[r][q], c + 4 * q, j0 + 4 * q, i, &g->e));
+            for (int q = 0; q < 3; q++)
+                vst1q_f32(c + 4 * q, epi_v128(acc[r][q], c + 4 * q, j0 + 4 * q, i, &g->e));
         }
     } else {
         float t[N_MR * N_NR];
@@ -84,7 +91,8 @@ static void direct_neon(const gemm_args *g, const float *bk, long ldbk, long i0,
         }
         for (; j + 4 <= N; j += 4) {
             float32x4_t s0 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < K; k++) s0 = vfmaq_f32(s0, vdupq_n_f32(a[k * as]), vld1q_f32(bk + k * ldbk + j));
+            for (long k = 0; k < K; k++)
+                s0 = vfmaq_f32(s0, vdupq_n_f32(a[k * as]), vld1q_f32(bk + k * ldbk + j));
             float t[4];
             vst1q_f32(t, s0);
             epi_tile(t, 4, 1, 4, g, i, j);
@@ -150,8 +158,8 @@ static void gemv_n_neon(long n, long K, const float *X, long ldx, const float *v
     }
 }
 
-const isa_ops cnn_gemm_ops_neon = {N_MR, N_NR, kernel_neon, pack_a_neon, pack_b_neon, direct_neon,
-                                   gemv_t_neon, gemv_n_neon};
+const isa_ops cnn_gemm_ops_neon
+    = {N_MR, N_NR, kernel_neon, pack_a_neon, pack_b_neon, direct_neon, gemv_t_neon, gemv_n_neon};
 
 #else
 typedef int cnn_gemm_no_neon;  /* ISO C forbids an empty file */

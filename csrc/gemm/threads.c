@@ -11,10 +11,18 @@
  * to wake (asleep, or its core busy with another process) never delays the caller.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "cnn.h"
+#include "portable.h"
+
+#if defined(_WIN32)
+#include <windows.h>
+#elif defined(__linux__)
+#include <sched.h>
+#else
+#include <unistd.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -83,16 +91,25 @@ static atomic_int g_sleepers;       /* workers asleep on g_wake */
 static atomic_int g_caller_sleeping;
 static atomic_int g_quit;
 
-static _Thread_local int tl_in_pool;  /* nested parallel_for runs inline */
+static CNN_THREAD_LOCAL int tl_in_pool;  /* nested parallel_for runs inline */
 
+/* The cores this process may use: its affinity mask on Linux, the online cores elsewhere. */
 static int affinity_cpus(void)
 {
+#if defined(_WIN32)
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    return n > 0 ? (int)n : 1;
+#elif defined(__linux__)
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) {
         int n = CPU_COUNT(&set);
         if (n > 0) return n;
     }
     return 1;
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
 }
 
 static int clamp_threads(int n)
@@ -184,6 +201,9 @@ static void pool_start(int nworkers)
     }
 }
 
+#ifdef _WIN32
+static void init_once(void) {}  /* no fork() on Windows */
+#else
 static void atfork_prepare(void) { pthread_mutex_lock(&g_dispatch); }
 static void atfork_parent(void) { pthread_mutex_unlock(&g_dispatch); }
 static void atfork_child(void)
@@ -201,6 +221,7 @@ static void atfork_child(void)
 }
 
 static void init_once(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+#endif
 
 void cnn_set_num_threads(int n)
 {

@@ -1,6 +1,6 @@
 """tests/native/gemm_check.c: cnn_gemm's output bits, per instruction-set path and machine, for many
 shapes (edge tiles, K = 1, large K, transposes, every epilogue). The x86 paths here and the ARM64
-NEON path, cross-compiled and run under qemu-user, must print the same hashes."""
+NEON path, cross-compiled (GCC and Clang) and run under qemu-user, must print the same hashes."""
 import pathlib
 import shutil
 import subprocess
@@ -54,14 +54,20 @@ def test_native_paths_bit_identical(native_runs):
         assert lines == reference, f"{key} differs from the portable path"
 
 
-def test_neon_under_qemu_bit_identical_to_native(native_runs, tmp_path):
-    cc = shutil.which("aarch64-linux-gnu-gcc")
+# (compiler, its target flag, the (isa, threads) runs): GCC as the reference build, Clang as Apple's.
+ARM_BUILDS = [("aarch64-linux-gnu-gcc", [], [(3, 1), (3, 4), (0, 1)]),
+              ("clang", ["--target=aarch64-linux-gnu"], [(3, 2)])]
+
+
+@pytest.mark.parametrize("cc, target, cases", ARM_BUILDS, ids=[b[0] for b in ARM_BUILDS])
+def test_neon_under_qemu_bit_identical_to_native(native_runs, tmp_path, cc, target, cases):
     qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
-    if cc is None or qemu is None:
+    if shutil.which(cc) is None or shutil.which("aarch64-linux-gnu-gcc") is None or qemu is None:
         pytest.skip("needs aarch64-linux-gnu-gcc and qemu-aarch64 (apt-get install gcc-aarch64-linux-gnu qemu-user)")
-    exe = build(cc, tmp_path / "gemm_check_arm64", ["-static"])  # static: no arm64 libc needed at run time
+    # static: no arm64 libc needed at run time
+    exe = build(cc, tmp_path / "gemm_check_arm64", [*target, "-static"])
     reference = native_runs[("portable", 1)]
-    runs = hashes([qemu, str(exe)], [(3, 1), (3, 4), (0, 1)])
-    assert ("NEON", 1) in runs, "the arm64 build lacks the NEON path"
+    runs = hashes([qemu, str(exe)], cases)
+    assert ("NEON", cases[0][1]) in runs, "the arm64 build lacks the NEON path"
     for key, lines in runs.items():
         assert lines == reference, f"arm64 {key} differs from x86"

@@ -77,3 +77,13 @@ def test_arm64_under_qemu_bit_identical_to_native(native_runs, tmp_path, cc, tar
     assert ("gemm_check", "NEON", cases[0][1]) in runs, "the arm64 build lacks the NEON path"
     for (name, isa, threads), lines in runs.items():
         assert lines == native_runs[(name, "portable", 1)], f"arm64 {name}: {isa} with {threads} thread(s) differs"
+
+
+def test_c11_threads_build_bit_identical(native_runs, tmp_path):
+    """The pool on C11 <threads.h> (MSVC's threads; glibc has them too) instead of POSIX threads."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    exes = build(cc, tmp_path, ["-DCNN_C11_THREADS"])
+    runs = hashes([], exes, [(0, 3), (3, 3), (2, 4)])
+    assert ("gemm_check", "portable", 3) in runs
+    for (name, isa, threads), lines in runs.items():
+        assert lines == native_runs[(name, "portable", 1)], f"C11 threads {name}: {isa} with {threads} differs"

@@ -13,10 +13,10 @@
  * path. gemm_avx2.c, gemm_avx512.c and gemm_neon.c hold the vector paths (gemm_internal.h is the interface).
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "gemm_internal.h"
+#include "thread_api.h"
 
 #define PAR_FLOPS 2e6       /* above this many flops the work is split over the pool */
 #define TINY_FLOPS 65536    /* 2*M*N*K at or below: the unpacked direct path */
@@ -222,8 +222,8 @@ typedef struct {
 typedef struct { pack_buf a, b; } pack_bufs;
 
 static CNN_THREAD_LOCAL pack_bufs *tl_bufs;
-static pthread_key_t g_buf_key;
-static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+static cnn_tls_key g_buf_key;
+static cnn_once_flag g_buf_once = CNN_ONCE_INIT;
 static atomic_long g_serial;
 
 static void bufs_free(void *p)
@@ -234,16 +234,16 @@ static void bufs_free(void *p)
     free(b);
 }
 
-static void bufs_key_init(void) { pthread_key_create(&g_buf_key, bufs_free); }
+static void bufs_key_init(void) { cnn_tls_create(&g_buf_key, bufs_free); }
 
 static pack_bufs *thread_bufs(void)
 {
     if (tl_bufs) return tl_bufs;
-    pthread_once(&g_buf_once, bufs_key_init);
+    cnn_once(&g_buf_once, bufs_key_init);
     pack_bufs *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->a.serial = b->b.serial = -1;
-    pthread_setspecific(g_buf_key, b);
+    cnn_tls_set(g_buf_key, b);
     return tl_bufs = b;
 }
 

@@ -4,6 +4,7 @@ import os
 
 import numpy
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 # Determinism (docs/ARCHITECTURE.md): no fast-math, no implicit FMA contraction. Instruction-set
 # specific code uses per-function target attributes and run-time dispatch, never -march=native.
@@ -13,6 +14,20 @@ if os.environ.get("CNN_WERROR"):  # CI: any compiler warning fails the build
     flags.append("-Werror")
 if os.environ.get("CNN_SANITIZE"):  # the sanitizer build used by the tests in CI
     flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
+
+# MSVC spells the same rules differently (C11 atomics are still marked experimental there).
+msvc_flags = ["/O2", "/std:c11", "/experimental:c11atomics", "/fp:precise", "/W3"]
+
+
+class BuildExt(build_ext):
+    """GCC/Clang flags everywhere (Linux, macOS, mingw-w64), MSVC's own with MSVC."""
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "msvc":
+            for ext in self.extensions:
+                ext.extra_compile_args, ext.extra_link_args = list(msvc_flags), []
+        super().build_extensions()
+
 
 core = Extension(
     "cnn._core",
@@ -24,4 +39,4 @@ core = Extension(
     extra_link_args=["-pthread"] + (["-fsanitize=address,undefined"] if os.environ.get("CNN_SANITIZE") else []),
 )
 
-setup(ext_modules=[core])
+setup(ext_modules=[core], cmdclass={"build_ext": BuildExt})

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_gemm.py                 # 1 thread, best ISA path
     python benchmarks/bench_gemm.py --threads 2     # cnn with 2 threads (NumPy stays at 1)
-    python benchmarks/bench_gemm.py --isa 1         # force AVX2+FMA (0 portable, 2 AVX-512)
+    python benchmarks/bench_gemm.py --isa 1         # force AVX2+FMA (0 portable, 2 AVX-512, 3 NEON on ARM64)
 
 Some machines set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE to work around old OpenBLAS builds; they
 slow a current NumPy. For a fair comparison unset both in that command alone:
@@ -78,7 +78,7 @@ def main():
     args = ap.parse_args()
     _core.set_num_threads(args.threads)
     isa = _core.set_isa(args.isa)
-    print(f"cnn: {args.threads} thread(s), ISA path {isa} ({['portable', 'AVX2+FMA', 'AVX-512'][isa]}); "
+    print(f"cnn: {args.threads} thread(s), ISA path {isa} ({['portable', 'AVX2+FMA', 'AVX-512', 'NEON'][isa]}); "
           f"NumPy {np.__version__}: 1 thread, OpenBLAS kernel {openblas_core()} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     rng = np.random.default_rng(0)

@@ -82,7 +82,8 @@ def main(argv=None):
     print(f"\n{report.footer(machine)}")
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
     path = args.json or report.default_json_path(machine, stamp)
-    options = {"stat": args.stat, "clock": args.clock, "quick": args.quick, "only": names, "threads": args.threads, "peers": peers}
+    options = {"stat": args.stat, "clock": args.clock, "quick": args.quick, "only": names, "threads": args.threads,
+               "peers": peers}
     report.write_json(path, machine, options, rows, checked)
     print(f"\nJSON: {path}")
 

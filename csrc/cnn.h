@@ -69,7 +69,7 @@ void cnn_fpmode_restore(unsigned saved);
  * Each C[i,j] is acc=0; for k ascending: acc = fma(a_ik, b_kj, acc); then, in order:
  *   v = acc; if accumulate: v = C[i,j] + v; if bias: v = v + bias[j];
  *   if relu: v = v > 0 ? v : 0;  if mask: v = mask[i*ldm+j] > 0 ? v : 0.
- * Identical bits on the AVX-512, AVX2+FMA and portable paths and for any thread count. */
+ * Identical bits on the AVX-512, AVX2+FMA, NEON and portable paths and for any thread count. */
 typedef struct {
     const float *bias;   /* [N] or NULL */
     int relu;            /* fused ReLU after the bias */
@@ -79,8 +79,8 @@ typedef struct {
 void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
               const float *A, long lda, const float *B, long ldb,
               float *C, long ldc, int accumulate, const cnn_epilogue *ep);
-/* Instruction-set path: 0 portable, 1 AVX2+FMA, 2 AVX-512. cnn_set_isa clamps to what the CPU has
- * and returns the path now in use; -1 picks the best. */
+/* Instruction-set path: 0 portable, 1 AVX2+FMA, 2 AVX-512 (x86-64), 3 NEON (ARM64). cnn_set_isa
+ * returns the path now in use: -1, or a path this build or CPU lacks, picks the best. */
 int cnn_set_isa(int isa);
 int cnn_get_isa(void);
 /* Workspace (floats) cnn_gemm needs for packing; callers pass none: gemm.c keeps its own per

@@ -76,8 +76,10 @@ def table(rows, checked, peak):
 
 def header(machine):
     peak = machine["peak"]
-    p = (f"{peak['gflops']:.1f} GFLOP/s per core ({peak['isa']}; "
-         + ", ".join(f"{k} {v:.1f}" for k, v in peak["paths"].items()) + ")") if peak else "not measured (no C compiler)"
+    p = "not measured (no C compiler)"
+    if peak:
+        p = (f"{peak['gflops']:.1f} GFLOP/s per core ({peak['isa']}; "
+             + ", ".join(f"{k} {v:.1f}" for k, v in peak["paths"].items()) + ")")
     return (f"{machine['cpu']} | {machine['cpus']} CPUs, load average {machine['load_average']:.2f} | "
             f"cnn ISA path {machine['cnn_isa']} | "
             f"FMA peak at start-up {p}\nversions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()))

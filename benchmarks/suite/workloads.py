@@ -1,7 +1,8 @@
 """The workloads of issue 13: each function times one workload in every library and returns rows.
 
-A row is a dict: case, lib, threads, unit ('epoch' or 'call'), seconds (median per unit, or the minimum with --stat min), step
-(seconds per training step or None), flops (per unit, Dense multiply-adds x2, or None), times (every
+A row is a dict: case, lib, threads, unit ('epoch' or 'call'), seconds (median per unit, or the
+minimum with --stat min), step (seconds per training step or None), flops (per unit, Dense
+multiply-adds x2, or None), times (every
 measured unit, e.g. each epoch), note.
 """
 import math

@@ -1,7 +1,7 @@
 /* gemm.c - single-precision GEMM with fused epilogues and run-time ISA dispatch.
  *
  * Every C[i,j] is the chain acc = 0; for k ascending: acc = fma(a_ik, b_kj, acc), followed by
- * the epilogue of cnn.h. Each path (AVX-512, AVX2+FMA, portable) and each shape path (tiny
+ * the epilogue of cnn.h. Each path (AVX-512, AVX2+FMA, NEON, portable) and each shape path (tiny
  * direct, matrix-vector, packed) computes exactly that chain per element - vector lanes are
  * different elements, K is never split - so the bits never depend on path, blocking or threads.
  *
@@ -10,13 +10,13 @@
  * Work is split over (MC x NC) blocks of C, the tasks of cnn_parallel_for, never over K.
  *
  * This file: the driver (shape paths, blocking, threads, buffers), dispatch and the portable
- * path. gemm_avx2.c and gemm_avx512.c hold the vector paths (gemm_internal.h is the interface).
+ * path. gemm_avx2.c, gemm_avx512.c and gemm_neon.c hold the vector paths (gemm_internal.h is the interface).
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "gemm_internal.h"
+#include "thread_api.h"
 
 #define PAR_FLOPS 2e6       /* above this many flops the work is split over the pool */
 #define TINY_FLOPS 65536    /* 2*M*N*K at or below: the unpacked direct path */
@@ -142,22 +142,49 @@ static const isa_ops ops_port = {P_MR, P_NR, kernel_port, pack_a_port, pack_b_po
 
 static atomic_int g_isa = -1;  /* -1: not chosen yet */
 
+#if defined(CNN_X86) && defined(_MSC_VER)
+#include <immintrin.h>
+#include <intrin.h>
+/* CPUID and XGETBV: the CPU has the instructions and the OS saves the wider registers. */
 static int cpu_best_isa(void)
 {
-#ifdef CNN_X86
+    int r[4];
+    __cpuid(r, 1);
+    int fma = (r[2] >> 12) & 1, osxsave = (r[2] >> 27) & 1;
+    if (!fma || !osxsave) return CNN_ISA_PORTABLE;
+    unsigned long long xcr0 = _xgetbv(0);
+    if ((xcr0 & 0x6) != 0x6) return CNN_ISA_PORTABLE;
+    __cpuidex(r, 7, 0);
+    int avx2 = (r[1] >> 5) & 1, f = (r[1] >> 16) & 1, dq = (r[1] >> 17) & 1, vl = (r[1] >> 31) & 1;
+    if (f && dq && vl && (xcr0 & 0xe6) == 0xe6) return CNN_ISA_AVX512;
+    return avx2 ? CNN_ISA_AVX2 : CNN_ISA_PORTABLE;
+}
+#else
+static int cpu_best_isa(void)
+{
+#if defined(CNN_X86)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
-        return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+        return CNN_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CNN_ISA_AVX2;
+#elif defined(CNN_NEON)
+    return CNN_ISA_NEON;
 #endif
-    return 0;
+    return CNN_ISA_PORTABLE;
+}
+#endif
+
+/* Whether this build and CPU can run path isa, given the best one. */
+static int isa_available(int isa, int best)
+{
+    return isa == CNN_ISA_PORTABLE || isa == best || (isa == CNN_ISA_AVX2 && best == CNN_ISA_AVX512);
 }
 
 int cnn_set_isa(int isa)
 {
     int best = cpu_best_isa();
-    if (isa < 0 || isa > best) isa = best;
+    if (!isa_available(isa, best)) isa = best;
     atomic_store(&g_isa, isa);
     return isa;
 }
@@ -170,14 +197,16 @@ int cnn_get_isa(void)
 
 static const isa_ops *current_ops(void)
 {
-#ifdef CNN_X86
     switch (cnn_get_isa()) {
-    case 2: return &cnn_gemm_ops_avx512;
-    case 1: return &cnn_gemm_ops_avx2;
-    default: break;
-    }
+#ifdef CNN_X86
+    case CNN_ISA_AVX512: return &cnn_gemm_ops_avx512;
+    case CNN_ISA_AVX2: return &cnn_gemm_ops_avx2;
 #endif
-    return &ops_port;
+#ifdef CNN_NEON
+    case CNN_ISA_NEON: return &cnn_gemm_ops_neon;
+#endif
+    default: return &ops_port;
+    }
 }
 
 /* ---------------------------------------------------------------- per-thread packing buffers */
@@ -192,29 +221,29 @@ typedef struct {
 
 typedef struct { pack_buf a, b; } pack_bufs;
 
-static _Thread_local pack_bufs *tl_bufs;
-static pthread_key_t g_buf_key;
-static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+static CNN_THREAD_LOCAL pack_bufs *tl_bufs;
+static cnn_tls_key g_buf_key;
+static cnn_once_flag g_buf_once = CNN_ONCE_INIT;
 static atomic_long g_serial;
 
 static void bufs_free(void *p)
 {
     pack_bufs *b = p;
-    free(b->a.p);
-    free(b->b.p);
+    cnn_aligned_free(b->a.p);
+    cnn_aligned_free(b->b.p);
     free(b);
 }
 
-static void bufs_key_init(void) { pthread_key_create(&g_buf_key, bufs_free); }
+static void bufs_key_init(void) { cnn_tls_create(&g_buf_key, bufs_free); }
 
 static pack_bufs *thread_bufs(void)
 {
     if (tl_bufs) return tl_bufs;
-    pthread_once(&g_buf_once, bufs_key_init);
+    cnn_once(&g_buf_once, bufs_key_init);
     pack_bufs *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->a.serial = b->b.serial = -1;
-    pthread_setspecific(g_buf_key, b);
+    cnn_tls_set(g_buf_key, b);
     return tl_bufs = b;
 }
 
@@ -222,9 +251,9 @@ static float *buf_reserve(pack_buf *b, size_t n)
 {
     if (b->cap >= n) return b->p;
     size_t bytes = ((n * sizeof(float) + 4095) / 4096) * 4096;
-    float *p = aligned_alloc(64, bytes);
+    float *p = cnn_aligned_alloc(64, bytes);
     if (!p) return NULL;
-    free(b->p);
+    cnn_aligned_free(b->p);
     b->p = p;
     b->cap = bytes / sizeof(float);
     b->serial = -1;

@@ -66,7 +66,7 @@ T_AVX2 static inline __m256i lanes_below(long n)  /* mask of lanes < n */
 
 /* RR rows x (8*NV) columns of C straight from A and bk; rows past i1 repeat the last row (computed,
  * not stored) so the loops have constant trip counts and the sums stay in registers. */
-T_AVX2 static inline __attribute__((always_inline)) void
+T_AVX2 static CNN_ALWAYS_INLINE void
 direct_block256(const gemm_args *g, const float *bk, long ldbk, long i, long i1, long j, const int RR, const int NV)
 {
     long K = g->K, N = g->N;
@@ -150,4 +150,6 @@ T_AVX2 static void gemv_n_avx2(long n, long K, const float *X, long ldx, const f
 const isa_ops cnn_gemm_ops_avx2 = {V2_MR, V2_NR, kernel_avx2, pack_a_avx2, pack_b_avx2, direct_avx2,
                                  gemv_t_avx2, gemv_n_avx2};
 
+#else
+typedef int cnn_gemm_no_x86;  /* ISO C forbids an empty file */
 #endif /* CNN_X86 */

@@ -175,7 +175,7 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
 
 /* RR rows x (16*NV) columns of C straight from A and bk; rows past i1 repeat the last row (their
  * sums are computed, not stored) so every loop has a constant trip count and stays in registers. */
-T_AVX512 static inline __attribute__((always_inline)) void
+T_AVX512 static CNN_ALWAYS_INLINE void
 direct_block512(const gemm_args *g, const float *bk, long ldbk, long i, long i1, long j, const int RR, const int NV)
 {
     long K = g->K, N = g->N;
@@ -303,4 +303,6 @@ T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, con
 const isa_ops cnn_gemm_ops_avx512 = {V5_MR, V5_NR, kernel_avx512, pack_a_avx512, pack_b_avx512,
                                    direct_avx512, gemv_t_avx512, gemv_n_avx512};
 
+#else
+typedef int cnn_gemm_no_x86;  /* ISO C forbids an empty file */
 #endif /* CNN_X86 */

@@ -1,4 +1,5 @@
-/* gemm_internal.h - what gemm.c shares with its instruction-set files (gemm_avx2.c, gemm_avx512.c).
+/* gemm_internal.h - what gemm.c shares with its instruction-set files (gemm_avx2.c, gemm_avx512.c,
+ * gemm_neon.c).
  *
  * Each path supplies an isa_ops table. Whatever the path, every C[i,j] is the chain of cnn.h:
  * acc = 0; for k ascending: acc = fma(a_ik, b_kj, acc); then the epilogue (epi_one). Vector lanes
@@ -8,11 +9,11 @@
 #define CNN_GEMM_INTERNAL_H
 
 #include "cnn.h"
+#include "portable.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CNN_PORTABLE_ONLY)
-#define CNN_X86 1
-#define T_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
-#define T_AVX2 __attribute__((target("avx2,fma")))
+#ifdef CNN_X86
+#define T_AVX512 CNN_TARGET("avx512f,avx512vl,avx512dq,fma")
+#define T_AVX2 CNN_TARGET("avx2,fma")
 #endif
 
 typedef struct {
@@ -49,8 +50,13 @@ typedef struct {
     void (*gemv_n)(long n, long K, const float *X, long ldx, const float *v, long incv, float *out);
 } isa_ops;
 
+/* Instruction-set paths (cnn.h numbers them): */
+enum { CNN_ISA_PORTABLE = 0, CNN_ISA_AVX2 = 1, CNN_ISA_AVX512 = 2, CNN_ISA_NEON = 3 };
 #ifdef CNN_X86
 extern const isa_ops cnn_gemm_ops_avx2, cnn_gemm_ops_avx512;
+#endif
+#ifdef CNN_NEON
+extern const isa_ops cnn_gemm_ops_neon;
 #endif
 
 /* The scalar epilogue; the vector ones match it bit for bit (max(v, 0) maps NaN and -0 to +0

@@ -10,13 +10,21 @@
  * caller then closes it and waits just for the workers that joined, so a worker that is slow
  * to wake (asleep, or its core busy with another process) never delays the caller.
  */
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "cnn.h"
+#include "portable.h"
+#include "thread_api.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(_WIN32)
+#include <windows.h>
+#elif defined(__linux__)
+#include <sched.h>
+#else
+#include <unistd.h>
+#endif
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
 #include <immintrin.h>
 #define cpu_relax() _mm_pause()
 #define FP_FLUSH_BITS 0x8040u  /* MXCSR: FTZ (bit 15) and DAZ (bit 6) */
@@ -62,15 +70,15 @@ void cnn_fpmode_restore(unsigned saved) { fpmode_set(saved); }
 #define ACTIVE_MASK (OPEN - 1)
 #define GEN(s) ((uint32_t)((s) >> 32))
 
-static pthread_mutex_t g_dispatch = PTHREAD_MUTEX_INITIALIZER;  /* one job at a time */
-static pthread_mutex_t g_sleep = PTHREAD_MUTEX_INITIALIZER;     /* guards the condvars */
-static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;        /* workers wait for a job */
-static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;        /* caller waits for workers */
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static cnn_mutex g_dispatch = CNN_MUTEX_INIT;  /* one job at a time */
+static cnn_mutex g_sleep = CNN_MUTEX_INIT;     /* guards the condvars */
+static cnn_cond g_wake = CNN_COND_INIT;        /* workers wait for a job */
+static cnn_cond g_done = CNN_COND_INIT;        /* caller waits for workers */
+static cnn_once_flag g_once = CNN_ONCE_INIT;
 
 static atomic_int g_wanted;        /* requested thread count; 0 = not resolved yet */
 static int g_nworkers;             /* workers running (pool size - 1); 0 = no pool */
-static pthread_t g_tids[MAX_WORKERS];
+static cnn_thread g_tids[MAX_WORKERS];
 
 /* The current job: written by the caller before it publishes a new generation. */
 static cnn_task_fn g_fn;
@@ -83,16 +91,25 @@ static atomic_int g_sleepers;       /* workers asleep on g_wake */
 static atomic_int g_caller_sleeping;
 static atomic_int g_quit;
 
-static _Thread_local int tl_in_pool;  /* nested parallel_for runs inline */
+static CNN_THREAD_LOCAL int tl_in_pool;  /* nested parallel_for runs inline */
 
+/* The cores this process may use: its affinity mask on Linux, the online cores elsewhere. */
 static int affinity_cpus(void)
 {
+#if defined(_WIN32)
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    return n > 0 ? (int)n : 1;
+#elif defined(__linux__)
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) {
         int n = CPU_COUNT(&set);
         if (n > 0) return n;
     }
     return 1;
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
 }
 
 static int clamp_threads(int n)
@@ -130,7 +147,7 @@ static int try_join(uint64_t s, uint32_t gen)
     return 0;
 }
 
-static void *worker_main(void *arg)
+static CNN_THREAD_FN(worker_main)
 {
     tl_in_pool = 1;
     uint32_t seen = (uint32_t)(uintptr_t)arg;  /* the generation when the pool was built */
@@ -139,12 +156,12 @@ static void *worker_main(void *arg)
         int spins = 0;
         while (GEN(s = atomic_load(&g_state)) == seen && !atomic_load(&g_quit)) {
             if (++spins < SPIN_ROUNDS) { cpu_relax(); continue; }
-            pthread_mutex_lock(&g_sleep);
+            cnn_mutex_lock(&g_sleep);
             atomic_fetch_add(&g_sleepers, 1);
             while (GEN(atomic_load(&g_state)) == seen && !atomic_load(&g_quit))
-                pthread_cond_wait(&g_wake, &g_sleep);
+                cnn_cond_wait(&g_wake, &g_sleep);
             atomic_fetch_sub(&g_sleepers, 1);
-            pthread_mutex_unlock(&g_sleep);
+            cnn_mutex_unlock(&g_sleep);
             spins = 0;
         }
         if (atomic_load(&g_quit)) break;
@@ -154,23 +171,23 @@ static void *worker_main(void *arg)
         run_tasks();
         uint64_t left = atomic_fetch_sub(&g_state, 1) - 1;
         if ((left & ACTIVE_MASK) == 0 && !(left & OPEN) && atomic_load(&g_caller_sleeping)) {
-            pthread_mutex_lock(&g_sleep);
-            pthread_cond_broadcast(&g_done);
-            pthread_mutex_unlock(&g_sleep);
+            cnn_mutex_lock(&g_sleep);
+            cnn_cond_broadcast(&g_done);
+            cnn_mutex_unlock(&g_sleep);
         }
     }
-    return NULL;
+    CNN_THREAD_RETURN;
 }
 
 /* Both with g_dispatch held. */
 static void pool_stop(void)
 {
     if (g_nworkers == 0) return;
-    pthread_mutex_lock(&g_sleep);
+    cnn_mutex_lock(&g_sleep);
     atomic_store(&g_quit, 1);
-    pthread_cond_broadcast(&g_wake);
-    pthread_mutex_unlock(&g_sleep);
-    for (int i = 0; i < g_nworkers; i++) pthread_join(g_tids[i], NULL);
+    cnn_cond_broadcast(&g_wake);
+    cnn_mutex_unlock(&g_sleep);
+    for (int i = 0; i < g_nworkers; i++) cnn_thread_join(g_tids[i]);
     g_nworkers = 0;
     atomic_store(&g_quit, 0);
 }
@@ -179,20 +196,29 @@ static void pool_start(int nworkers)
 {
     void *gen = (void *)(uintptr_t)GEN(atomic_load(&g_state));  /* only changes under g_dispatch */
     for (int i = 0; i < nworkers; i++) {
-        if (pthread_create(&g_tids[i], NULL, worker_main, gen) != 0) break;  /* run with fewer */
+        if (cnn_thread_start(&g_tids[i], worker_main, gen) != 0) break;  /* run with fewer */
         g_nworkers = i + 1;
     }
 }
 
-static void atfork_prepare(void) { pthread_mutex_lock(&g_dispatch); }
-static void atfork_parent(void) { pthread_mutex_unlock(&g_dispatch); }
+#if defined(_WIN32) || defined(CNN_C11_THREADS)
+static void init_once(void)  /* no fork() on Windows; C11 has no static initializers */
+{
+    cnn_mutex_init(&g_dispatch);
+    cnn_mutex_init(&g_sleep);
+    cnn_cond_init(&g_wake);
+    cnn_cond_init(&g_done);
+}
+#else
+static void atfork_prepare(void) { cnn_mutex_lock(&g_dispatch); }
+static void atfork_parent(void) { cnn_mutex_unlock(&g_dispatch); }
 static void atfork_child(void)
 {
     /* The workers do not exist in the child: forget them; the pool is rebuilt on demand. */
-    pthread_mutex_init(&g_dispatch, NULL);
-    pthread_mutex_init(&g_sleep, NULL);
-    pthread_cond_init(&g_wake, NULL);
-    pthread_cond_init(&g_done, NULL);
+    cnn_mutex_init(&g_dispatch);
+    cnn_mutex_init(&g_sleep);
+    cnn_cond_init(&g_wake);
+    cnn_cond_init(&g_done);
     g_nworkers = 0;
     atomic_store(&g_state, 0);
     atomic_store(&g_sleepers, 0);
@@ -201,15 +227,16 @@ static void atfork_child(void)
 }
 
 static void init_once(void) { pthread_atfork(atfork_prepare, atfork_parent, atfork_child); }
+#endif
 
 void cnn_set_num_threads(int n)
 {
-    pthread_once(&g_once, init_once);
+    cnn_once(&g_once, init_once);
     n = clamp_threads(n);
-    pthread_mutex_lock(&g_dispatch);
+    cnn_mutex_lock(&g_dispatch);
     atomic_store(&g_wanted, n);
     if (g_nworkers != 0 && g_nworkers != n - 1) pool_stop();  /* rebuilt lazily at the new size */
-    pthread_mutex_unlock(&g_dispatch);
+    cnn_mutex_unlock(&g_dispatch);
 }
 
 int cnn_get_num_threads(void) { return resolve_wanted(); }
@@ -226,9 +253,9 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
         run_inline(ntasks, fn, ctx);
         return;
     }
-    pthread_once(&g_once, init_once);
+    cnn_once(&g_once, init_once);
     /* Another thread's job is running: do this one here rather than wait for it. */
-    if (pthread_mutex_trylock(&g_dispatch) != 0) {
+    if (cnn_mutex_trylock(&g_dispatch) != 0) {
         run_inline(ntasks, fn, ctx);
         return;
     }
@@ -238,7 +265,7 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
         pool_start(nthreads - 1);
     }
     if (g_nworkers == 0) {
-        pthread_mutex_unlock(&g_dispatch);
+        cnn_mutex_unlock(&g_dispatch);
         run_inline(ntasks, fn, ctx);
         return;
     }
@@ -250,9 +277,9 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
     uint32_t gen = GEN(atomic_load(&g_state)) + 1;
     atomic_store(&g_state, ((uint64_t)gen << 32) | OPEN);  /* publishes the job (seq_cst) */
     if (atomic_load(&g_sleepers) > 0) {
-        pthread_mutex_lock(&g_sleep);
-        pthread_cond_broadcast(&g_wake);
-        pthread_mutex_unlock(&g_sleep);
+        cnn_mutex_lock(&g_sleep);
+        cnn_cond_broadcast(&g_wake);
+        cnn_mutex_unlock(&g_sleep);
     }
     tl_in_pool = 1;
     run_tasks();
@@ -261,11 +288,11 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
     atomic_fetch_and(&g_state, ~OPEN);
     for (int spins = 0; atomic_load(&g_state) & ACTIVE_MASK; spins++) {
         if (spins < SPIN_ROUNDS) { cpu_relax(); continue; }
-        pthread_mutex_lock(&g_sleep);
+        cnn_mutex_lock(&g_sleep);
         atomic_store(&g_caller_sleeping, 1);
-        while (atomic_load(&g_state) & ACTIVE_MASK) pthread_cond_wait(&g_done, &g_sleep);
+        while (atomic_load(&g_state) & ACTIVE_MASK) cnn_cond_wait(&g_done, &g_sleep);
         atomic_store(&g_caller_sleeping, 0);
-        pthread_mutex_unlock(&g_sleep);
+        cnn_mutex_unlock(&g_sleep);
     }
-    pthread_mutex_unlock(&g_dispatch);
+    cnn_mutex_unlock(&g_dispatch);
 }

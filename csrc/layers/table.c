@@ -1,6 +1,7 @@
 /* table.c - the layer kinds, in one table: a kind's number is its position here and its name is
  * what Python writes in a layer record ({"kind": "dense", ...}). Adding a kind = one file in layers/
  * defining `const cnn_layer_ops cnn_layer_<name>` plus one X(<name>) line below. */
+#include <limits.h>
 #include <stddef.h>
 
 #include "layer.h"
@@ -24,12 +25,19 @@ const cnn_record_desc *cnn_layer_params_desc(int kind)
     return kind >= 0 && kind < NKINDS ? kinds[kind]->params : NULL;
 }
 
+/* At most 2^40 elements, or what a long holds (32 bits on Windows). */
+#if LONG_MAX > (1LL << 40)
+#define SHAPE_CAP (1L << 40)
+#else
+#define SHAPE_CAP (LONG_MAX - 1)
+#endif
+
 long cnn_shape_size(const cnn_shape *s)
 {
     if (s->ndim < 1 || s->ndim > CNN_MAX_DIMS) return 0;
     long n = 1;
     for (int i = 0; i < s->ndim; i++)
-        if (s->dim[i] <= 0 || __builtin_mul_overflow(n, s->dim[i], &n) || n > (1L << 40)) return 0;
+        if (s->dim[i] <= 0 || __builtin_mul_overflow(n, s->dim[i], &n) || n > SHAPE_CAP) return 0;
     return n;
 }
 

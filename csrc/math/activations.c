@@ -30,7 +30,7 @@ enum { RELU_PLAIN, RELU_SIX, RELU_LEAKY, RELU_GENERAL };
 
 static int relu_mode(const cnn_act *a)
 {
-    int clip = a->max_value != 1.0f / 0.0f;
+    int clip = a->max_value != INFINITY;
     if (a->alpha != 0.0f && !clip && a->threshold == 0.0f) return RELU_LEAKY;
     if (a->alpha != 0.0f || a->threshold != 0.0f) return RELU_GENERAL;
     return !clip ? RELU_PLAIN : a->max_value == 6.0f ? RELU_SIX : RELU_GENERAL;

@@ -136,4 +136,8 @@ float cnn_cosf(float x)
     return (float)v;
 }
 
+#if defined(_MSC_VER) && !defined(__clang__)
+float cnn_sqrtf(float x) { return sqrtf(x); }  /* an intrinsic there: the sqrtss instruction */
+#else
 float cnn_sqrtf(float x) { return __builtin_sqrtf(x); }
+#endif

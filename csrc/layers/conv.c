@@ -62,8 +62,14 @@ static void im2col_task(void *ctx, long n)
                     long iy = oy * g->sh - g->pt + (long)ky * g->dh;
                     for (int kx = 0; kx < g->kw; kx++, dst += cg) {
                         long ix = ox * g->sw - g->pl + (long)kx * g->dw;
-                        if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(dst, 0, sizeof(float) * cg);
-                        else memcpy(dst, xs + (iy * g->w + ix) * g->c + gr * cg, sizeof(float) * cg);
+                        if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
+                            for (long c = 0; c < cg; c++) dst[c] = 0.0f;
+                            continue;
+                        }
+                        const float *src = xs + (iy * g->w + ix) * g->c + gr * cg;
+                        if (cg >= 16) memcpy(dst, src, sizeof(float) * cg);
+                        else   /* few channels (grayscale, RGB): a call per tap costs more than the copy */
+                            for (long c = 0; c < cg; c++) dst[c] = src[c];
                     }
                 }
     }

@@ -45,6 +45,7 @@ static const char *pool_check(const cnn_layer *L)
     if (!cnn_hwc(&L->in, &h, &w, &c)) return "in_shape";
     if (!out_hwc(&L->out, &h, &w, &c) || c != cnn_layer_in_cols(L)) return "out_shape";
     if (L->in.ndim == 2 && (p->kh != 1 || p->sh != 1 || p->pt != 0)) return "kh";
+    if (cnn_layer_in_size(L) > INT32_MAX) return "in_shape";   /* argmax offsets are int32 */
     cnn_geom g = geometry(L);
     const char *bad = cnn_geom_check(&g);
     return bad ? bad : cnn_layer_check_no_weights(L);
@@ -72,6 +73,17 @@ static void taps(long start, int k, long n, int *k0, int *k1)
     *k1 = start + k > n ? (int)(n - start) : k;
 }
 
+/* out = max(out, v), arg = where it came from (the first maximum wins): branch-free, it vectorises */
+static void max_step(float *restrict out, int32_t *restrict arg, const float *restrict v, int32_t at, int32_t C)
+{
+    for (int32_t c = 0; c < C; c++) {
+        float o = out[c], x = v[c];
+        int32_t a = arg[c], keep = -(int32_t)!(x > o);   /* all ones where out stays */
+        out[c] = x > o ? x : o;
+        arg[c] = (a & keep) | ((at + c) & ~keep);
+    }
+}
+
 static void forward_task(void *ctx, long n)
 {
     const pool_job *j = ctx;
@@ -91,9 +103,8 @@ static void forward_task(void *ctx, long n)
                 for (long c = 0; c < C; c++) { out[c] = xs[first + c]; arg[c] = (int32_t)(first + c); }
                 for (int ky = ky0; ky < ky1; ky++)
                     for (int kx = kx0; kx < kx1; kx++) {
-                        long at = ((y0 + ky) * g->w + x0 + kx) * C;
-                        for (long c = 0; c < C; c++)
-                            if (xs[at + c] > out[c]) { out[c] = xs[at + c]; arg[c] = (int32_t)(at + c); }
+                        int32_t at = (int32_t)(((y0 + ky) * g->w + x0 + kx) * C);
+                        max_step(out, arg, xs + at, at, (int32_t)C);
                     }
             } else {
                 float count = (float)((ky1 - ky0) * (kx1 - kx0));

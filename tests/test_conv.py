@@ -138,3 +138,133 @@ def test_gradients_match_finite_differences(pool_cls):
             num = (_loss64(x64, y64, plus, spec) - _loss64(x64, y64, minus, spec)) / (2 * eps)
             np.testing.assert_allclose(grads[k].reshape(-1)[i], num, rtol=2e-3, atol=2e-6,
                                        err_msg=f"weight {k} index {i}")
+
+
+def _image_model(seed=5):
+    cnn.utils.set_random_seed(seed)
+    m = cnn.Sequential([cnn.Input((12, 11, 3)), layers.Rescaling(1 / 255.0),
+                        layers.Conv2D(8, 3, padding="same", activation="relu"), layers.BatchNormalization(),
+                        layers.MaxPooling2D(), layers.Conv2D(6, 3, strides=2, dilation_rate=1, activation="elu"),
+                        layers.Dropout(0.3), layers.AveragePooling2D(2, padding="same"), layers.Flatten(),
+                        layers.Dense(4, activation="softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def _images(n=90):
+    rng = np.random.default_rng(6)
+    return rng.integers(0, 256, (n, 12, 11, 3)).astype(np.uint8), rng.integers(0, 4, n)
+
+
+@pytest.mark.parametrize("threads,isa", [(2, -1), (1, 0), (3, 1)])
+def test_training_bits_do_not_depend_on_threads_or_isa(threads, isa):
+    from cnn import _core
+    x, y = _images()
+
+    def run(threads, isa):
+        _core.set_num_threads(threads)
+        _core.set_isa(isa)
+        try:
+            m = _image_model()
+            m.fit(x, y, batch_size=16, epochs=2, verbose=0)
+            return m.get_weights()
+        finally:
+            _core.set_isa(-1)
+            _core.set_num_threads(0)
+
+    for a, b in zip(run(1, -1), run(threads, isa)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_uint8_images_train_like_their_float32_copy():
+    x, y = _images()
+    a, b = _image_model(), _image_model()
+    ha = a.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+    hb = b.fit(x.astype(np.float32), y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+    assert ha.history["loss"] == hb.history["loss"]
+    np.testing.assert_array_equal(a.predict(x, verbose=0), b.predict(x.astype(np.float32), verbose=0))
+    assert a.evaluate(x, y, verbose=0) == b.evaluate(x.astype(np.float32), y, verbose=0)
+
+
+def test_batchnorm_normalizes_feature_maps_over_channels():
+    rng = np.random.default_rng(7)
+    x = rng.normal(3.0, 2.0, (16, 5, 4, 3)).astype(np.float32)
+    m = cnn.Sequential([cnn.Input((5, 4, 3)), layers.BatchNormalization(momentum=0.0)])
+    m.compile(optimizer=cnn.optimizers.SGD(0.0), loss="mse")
+    m.train_on_batch(x, np.zeros_like(x))                # momentum 0: the moving stats = this batch's
+    gamma, beta, mean, var = m.get_weights()
+    x64 = x.astype(np.float64).reshape(-1, 3)
+    np.testing.assert_allclose(mean, x64.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(var, x64.var(0), rtol=1e-4)
+    ref = (x - x64.mean(0)) / np.sqrt(x64.var(0) + 1e-3)
+    np.testing.assert_allclose(m.predict(x, verbose=0), ref, rtol=1e-4, atol=1e-4)
+
+
+def test_grayscale_images_without_channel_axis_get_a_clear_error():
+    m = cnn.Sequential([layers.Conv2D(4, 3)])
+    with pytest.raises(ValueError, match=r"channel axis is missing.*x\[\.\.\., None\]"):
+        m.build((None, 28, 28))
+    with pytest.raises(ValueError, match=r"expected ndim=4, found ndim=3"):
+        cnn.Sequential([cnn.Input((28, 28)), layers.Conv2D(4, 3)])
+    with pytest.raises(ValueError, match="channel axis"):
+        cnn.Sequential([cnn.Input((28, 28)), layers.MaxPooling2D()])
+
+
+def test_summary_counts_and_shapes_as_keras(capsys):
+    m = cnn.Sequential([cnn.Input((32, 32, 3)), layers.Conv2D(32, (3, 3)), layers.MaxPooling2D(),
+                        layers.Conv2D(8, 3, groups=4, use_bias=False, padding="same"),
+                        layers.GlobalAveragePooling2D()])
+    assert [layer.count_params() for layer in m.layers] == [896, 0, 9 * 8 * 8, 0]
+    m.summary()
+    out = capsys.readouterr().out
+    assert "(None, 30, 30, 32)" in out and "(None, 15, 15, 32)" in out and "896" in out
+    assert "(None, 15, 15, 8)" in out and "(None, 8)" in out
+
+
+@pytest.mark.parametrize("cls,kwargs,match", [
+    (layers.Conv2D, dict(filters=0, kernel_size=3), "filters"),
+    (layers.Conv2D, dict(filters=4, kernel_size=(3, 0)), "kernel_size"),
+    (layers.Conv2D, dict(filters=4, kernel_size=(3, 3, 3)), "kernel_size"),
+    (layers.Conv2D, dict(filters=4, kernel_size=3, padding="full"), "padding"),
+    (layers.Conv2D, dict(filters=4, kernel_size=3, padding="causal"), "padding"),
+    (layers.Conv2D, dict(filters=4, kernel_size=3, strides=-1), "strides"),
+    (layers.Conv2D, dict(filters=5, kernel_size=3, groups=2), "groups"),
+    (layers.Conv2D, dict(filters=4, kernel_size=3, data_format="channels_first"), "data_format"),
+    (layers.MaxPooling2D, dict(pool_size=0), "pool_size"),
+    (layers.AveragePooling1D, dict(pool_size=2, padding="x"), "padding"),
+])
+def test_bad_arguments_name_the_argument(cls, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cls(**kwargs)
+
+
+def test_window_larger_than_input_and_indivisible_channels():
+    with pytest.raises(ValueError, match="larger than the input"):
+        cnn.Sequential([cnn.Input((4, 4, 1)), layers.Conv2D(2, 5)])
+    with pytest.raises(ValueError, match="divisible by groups"):
+        cnn.Sequential([cnn.Input((6, 6, 3)), layers.Conv2D(4, 3, groups=2)])
+    with pytest.raises(TypeError, match="scale"):
+        layers.Rescaling("1/255")
+
+
+def test_save_load_and_config_round_trip(tmp_path):
+    x, y = _images(20)
+    m = _image_model()
+    m.fit(x, y, epochs=1, verbose=0)
+    m.save(tmp_path / "m.keras")
+    back = cnn.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(back.predict(x, verbose=0), m.predict(x, verbose=0))
+    for layer in m.layers:
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.get_config() == layer.get_config()
+
+
+def test_conv1d_pooling_1d_train():
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(40, 20, 3)).astype(np.float32), rng.integers(0, 2, 40)
+    m = cnn.Sequential([cnn.Input((20, 3)), layers.Conv1D(8, 3, padding="causal", activation="relu"),
+                        layers.MaxPooling1D(), layers.Conv1D(4, 3, strides=2, padding="same"),
+                        layers.AveragePooling1D(2), layers.GlobalMaxPooling1D(), layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    h = m.fit(x, y, epochs=30, batch_size=8, verbose=0)
+    assert m.output_shape == (None, 1) and h.history["loss"][-1] < h.history["loss"][0]

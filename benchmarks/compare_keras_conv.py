@@ -3,7 +3,8 @@
     KERAS_BACKEND=torch PYTHONPATH=<folder with cnn> /work/oracle-venv/bin/python benchmarks/compare_keras_conv.py
 
 For each model (odd sizes; strides 1 and 2; padding valid/same/causal; dilation 2; groups; every
-pooling layer; Rescaling, BatchNormalization, Dropout(0) on feature maps) it copies Keras's initial
+pooling layer; ZeroPadding, Cropping, UpSampling; Rescaling, BatchNormalization, Dropout(0) on
+feature maps) it copies Keras's initial
 weights into cnn and compares the predictions, then the weights after three epochs of Adam with a
 batch size that does not divide the data (fit, shuffle=False). Then a `.keras` file saved by Keras is
 loaded by cnn and the reverse, comparing predictions, and summary() parameter counts. A case passes
@@ -64,6 +65,13 @@ def models(lib):
         "conv1d valid, avgpool1d same, global max 1d": (
             (16, 2), [L.Conv1D(3, 4), L.AveragePooling1D(3, padding="same"), L.GlobalMaxPooling1D(),
                       L.Dense(5, activation="softmax")], "sparse_categorical_crossentropy"),
+        "zero padding, upsampling, cropping (2D)": (
+            (7, 6, 2), [L.ZeroPadding2D(((1, 2), (0, 1))), L.Conv2D(3, 3, activation="relu"),
+                        L.UpSampling2D((2, 1)), L.Cropping2D(((1, 0), (2, 1))), L.Flatten(), L.Dense(5)], "mse"),
+        "zero padding, upsampling, cropping (1D)": (
+            (9, 2), [L.ZeroPadding1D((2, 1)), L.Conv1D(3, 3, activation="tanh"), L.UpSampling1D(3),
+                     L.Cropping1D((1, 4)), L.GlobalAveragePooling1D(), L.Dense(5, activation="softmax")],
+            "sparse_categorical_crossentropy"),
     }
 
 

@@ -268,3 +268,61 @@ def test_conv1d_pooling_1d_train():
     m.compile(optimizer="adam", loss="binary_crossentropy")
     h = m.fit(x, y, epochs=30, batch_size=8, verbose=0)
     assert m.output_shape == (None, 1) and h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_padding_cropping_upsampling_forward_and_gradient():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(3, 5, 4, 2)).astype(np.float32)
+    cases = [(layers.ZeroPadding2D(((1, 2), (0, 3))), np.pad(x, ((0, 0), (1, 2), (0, 3), (0, 0)))),
+             (layers.Cropping2D(((1, 2), (0, 1))), x[:, 1:-2, :-1]),
+             (layers.UpSampling2D((2, 3)), x.repeat(2, axis=1).repeat(3, axis=2))]
+    for layer, ref in cases:
+        m = cnn.Sequential([cnn.Input((5, 4, 2)), layer])
+        np.testing.assert_array_equal(m.predict(x, verbose=0), ref)
+    s = x[:, 0]
+    for layer, ref in [(layers.ZeroPadding1D((2, 1)), np.pad(s, ((0, 0), (2, 1), (0, 0)))),
+                       (layers.Cropping1D((1, 2)), s[:, 1:-2]), (layers.UpSampling1D(3), s.repeat(3, axis=1))]:
+        m = cnn.Sequential([cnn.Input((4, 2)), layer])
+        np.testing.assert_array_equal(m.predict(s, verbose=0), ref)
+    # gradient through UpSampling (sums of repeated pixels) and cropping/padding: SGD(1) on the conv
+    # kernel below them against the float64 model's finite differences
+    m = cnn.Sequential([cnn.Input((5, 4, 2)), layers.Conv2D(2, 2, use_bias=False), layers.UpSampling2D((2, 1)),
+                        layers.ZeroPadding2D(1), layers.Cropping2D(((2, 0), (0, 1))), layers.Flatten(),
+                        layers.Dense(1, use_bias=False)])
+    m.compile(optimizer=cnn.optimizers.SGD(1.0), loss="mse")
+    y = rng.normal(size=(3, 1)).astype(np.float32)
+    k0, d0 = [w.astype(np.float64) for w in m.get_weights()]
+    m.train_on_batch(x, y)
+    grad = k0 - m.get_weights()[0]
+
+    def loss(k):
+        h = ref_conv(x.astype(np.float64), k, None, (1, 1), "valid", (1, 1)).repeat(2, axis=1)
+        h = np.pad(h, ((0, 0), (1, 1), (1, 1), (0, 0)))[:, 2:, :-1]
+        return np.mean((h.reshape(3, -1) @ d0 - y) ** 2)
+    for i in range(k0.size):
+        e = np.zeros(k0.size)
+        e[i] = 1e-6
+        num = (loss(k0 + e.reshape(k0.shape)) - loss(k0 - e.reshape(k0.shape))) / 2e-6
+        np.testing.assert_allclose(grad.reshape(-1)[i], num, rtol=1e-3, atol=1e-6)
+
+
+def test_spatial_dropout_drops_whole_channels():
+    # one channel of 3x3 ones, batch 1, mse against 0: 4 when the map is kept (scaled by 2), 0 when
+    # dropped, never between (which element-wise dropout would give)
+    cnn.utils.set_random_seed(3)
+    x = np.ones((64, 3, 3, 1), np.float32)
+    m = cnn.Sequential([cnn.Input((3, 3, 1)), layers.SpatialDropout2D(0.5), layers.Flatten()])
+    m.compile(optimizer=cnn.optimizers.SGD(0.0), loss="mse")
+    seen = []
+
+    class Grab(cnn.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(logs["loss"])
+
+    m.fit(x, np.zeros((64, 9)), batch_size=1, epochs=1, verbose=0, shuffle=False, callbacks=[Grab()])
+    per_sample = np.diff([0.0] + [v * (i + 1) for i, v in enumerate(seen)])
+    np.testing.assert_allclose(np.sort(np.unique(np.round(per_sample, 4))), [0.0, 4.0])
+    np.testing.assert_array_equal(m.predict(x, verbose=0), x.reshape(64, 9))   # inference: identity
+    assert "noise_shape" not in m.layers[0].get_config()
+    with pytest.raises(ValueError, match="channel axis"):
+        cnn.Sequential([cnn.Input((3, 3)), layers.SpatialDropout2D(0.5)])

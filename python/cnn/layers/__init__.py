@@ -13,11 +13,20 @@ from cnn.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from cnn.layers.regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
+from cnn.layers.regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D
+from cnn.layers.resampling import (
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from cnn.layers.reshaping import Flatten, Rescaling, Reshape
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
            "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout", "BatchNormalization",
            "LayerNormalization", "Flatten", "Reshape", "Rescaling", "Conv1D", "Conv2D", "MaxPooling1D",
            "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-           "GlobalAveragePooling1D", "GlobalAveragePooling2D"]
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "SpatialDropout2D", "ZeroPadding1D", "ZeroPadding2D",
+           "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D"]

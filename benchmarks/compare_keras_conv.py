@@ -65,6 +65,12 @@ def models(lib):
         "conv1d valid, avgpool1d same, global max 1d": (
             (16, 2), [L.Conv1D(3, 4), L.AveragePooling1D(3, padding="same"), L.GlobalMaxPooling1D(),
                       L.Dense(5, activation="softmax")], "sparse_categorical_crossentropy"),
+        "conv with regularizers (kernel, bias, activity) and constraints": (
+            (8, 7, 2), [L.Conv2D(4, 3, activation="relu", kernel_regularizer=lib.regularizers.L2(0.01),
+                                 bias_regularizer=lib.regularizers.L1(0.01),
+                                 activity_regularizer=lib.regularizers.L2(0.001),
+                                 kernel_constraint=lib.constraints.MaxNorm(0.5, axis=[0, 1, 2]),
+                                 bias_constraint=lib.constraints.NonNeg()), L.Flatten(), L.Dense(5)], "mse"),
         "zero padding, upsampling, cropping (2D)": (
             (7, 6, 2), [L.ZeroPadding2D(((1, 2), (0, 1))), L.Conv2D(3, 3, activation="relu"),
                         L.UpSampling2D((2, 1)), L.Cropping2D(((1, 0), (2, 1))), L.Flatten(), L.Dense(5)], "mse"),

@@ -326,3 +326,20 @@ def test_spatial_dropout_drops_whole_channels():
     assert "noise_shape" not in m.layers[0].get_config()
     with pytest.raises(ValueError, match="channel axis"):
         cnn.Sequential([cnn.Input((3, 3)), layers.SpatialDropout2D(0.5)])
+
+
+def test_reshape_into_images_dense_on_feature_maps_and_fit_on_3d_input():
+    rng = np.random.default_rng(10)
+    x = rng.random((10, 784)).astype(np.float32)
+    m = cnn.Sequential([cnn.Input((784,)), layers.Reshape((28, 28, 1)), layers.Conv2D(4, 3, activation="relu"),
+                        layers.Dense(3), layers.GlobalMaxPooling2D(), layers.Dense(2)])
+    m.compile(optimizer="adam", loss="mse")
+    m.fit(x, np.zeros((10, 2)), verbose=0)
+    w = m.get_weights()
+    h = np.maximum(ref_conv(x.reshape(10, 28, 28, 1).astype(np.float64), w[0], w[1], (1, 1), "valid", (1, 1)), 0)
+    ref = (h @ w[2] + w[3]).max(axis=(1, 2)) @ w[4] + w[5]
+    np.testing.assert_allclose(m.predict(x, verbose=0), ref, rtol=1e-4, atol=1e-5)
+    deferred = cnn.Sequential([layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(1)])
+    deferred.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match=r"channel axis is missing.*\(None, 8, 8, 1\)"):
+        deferred.fit(rng.random((5, 8, 8)), np.zeros(5), verbose=0)

@@ -154,6 +154,16 @@ static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int tra
     return c->B->out;
 }
 
+/* ReLU backward, one sample a task: keep dL/dy where y > 0 */
+typedef struct { float *g; const float *y; long size; } relu_job;
+static void relu_mask_task(void *ctx, long n)
+{
+    const relu_job *j = ctx;
+    float *g = j->g + n * j->size;
+    const float *y = j->y + n * j->size;
+    for (long i = 0; i < j->size; i++) g[i] = y[i] > 0 ? g[i] : 0.0f;
+}
+
 static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const float *x, const float *y,
                             int g_is_dz, int need_dx, const float *dx_mask, int *masked)
 {
@@ -164,9 +174,10 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
     int pointwise = is_pointwise(&g, p->groups);
     float *col = pointwise ? (float *)x : c->B->scratch;
     if (!g_is_dz) {
-        if (cnn_act_is_plain_relu(&p->act))
-            for (long i = 0; i < rows * g.oc; i++) gy[i] = y[i] > 0 ? gy[i] : 0.0f;
-        else if (p->act.kind != CNN_ACT_LINEAR)
+        if (cnn_act_is_plain_relu(&p->act)) {
+            relu_job j = {gy, y, g.oh * g.ow * g.oc};
+            cnn_parallel_for(c->nb, relu_mask_task, &j);
+        } else if (p->act.kind != CNN_ACT_LINEAR)
             cnn_act_backward(gy, gy, c->B->scratch + (pointwise ? 0 : rows * kg * p->groups), y, rows, g.oc,
                              &p->act);
     }

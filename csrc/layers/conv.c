@@ -1,8 +1,10 @@
-/* conv.c - Conv2D and Conv1D (channels_last) on cnn_gemm: im2col into the layer's scratch, one GEMM
- * per group with the bias and a plain ReLU in its epilogue; backward reuses the columns for the
- * kernel gradient, then overwrites them with dL/dcolumns and sums those back (col2im) sample by
- * sample in a fixed order, so every value is one fixed chain whatever the threads or ISA. The kernel
- * is Keras's (kh, kw, in / groups, filters), i.e. row-major [kh * kw * in/groups, filters]. */
+/* conv.c - Conv2D and Conv1D (channels_last) on cnn_gemm: im2col, one GEMM per group with the bias
+ * and a plain ReLU in its epilogue; backward reads the columns for the kernel gradient, then
+ * overwrites them with dL/dcolumns and sums those back (col2im) sample by sample in a fixed order,
+ * so every value is one fixed chain whatever the threads or ISA. The columns live in the layer's
+ * scratch (kept from forward to backward) when they are small, else in the plan's shared workspace
+ * (rebuilt in backward). The kernel is Keras's (kh, kw, in / groups, filters), i.e. row-major
+ * [kh * kw * in/groups, filters]. */
 #include <stddef.h>
 #include <string.h>
 
@@ -35,6 +37,11 @@ static int is_pointwise(const cnn_geom *g, int groups)
 {
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && groups == 1;
 }
+
+/* Columns kept in scratch when a row of them is no wider than 4 output rows (small images, few input
+ * channels: the classic first layer); wider ones go to the shared workspace and are rebuilt in
+ * backward (an im2col costs less than keeping 9x the activations of every layer). */
+static int keep_columns(const cnn_geom *g) { return (long)g->kh * g->kw * g->c <= 4 * g->oc; }
 
 /* columns per group and group count */
 static long group_k(const cnn_geom *g, int groups) { return (long)g->kh * g->kw * (g->c / groups); }
@@ -127,8 +134,17 @@ static void conv_sizes(const cnn_layer *L, cnn_layer_sizes *s)
 {
     const conv_params *p = CNN_LAYER_PARAMS(L, const conv_params);
     cnn_geom g = geometry(L);
+    long cols = is_pointwise(&g, p->groups) ? 0 : g.oh * g.ow * group_k(&g, 1);
     s->out = cnn_layer_out_size(L);
-    s->scratch = (is_pointwise(&g, p->groups) ? 0 : g.oh * g.ow * group_k(&g, 1)) + (plain(&p->act) ? 0 : s->out);
+    s->scratch = (keep_columns(&g) ? cols : 0) + (plain(&p->act) ? 0 : s->out);
+    s->workspace = keep_columns(&g) ? 0 : cols;
+}
+
+/* where the columns of nb samples go, and where the pre-activation goes after them (in scratch) */
+static float *columns(const cnn_layer_ctx *c, const cnn_geom *g) { return keep_columns(g) ? c->B->scratch : c->B->work; }
+static float *pre_activation(const cnn_layer_ctx *c, const cnn_geom *g, int pointwise)
+{
+    return c->B->scratch + (pointwise || !keep_columns(g) ? 0 : c->nb * g->oh * g->ow * group_k(g, 1));
 }
 
 static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
@@ -137,14 +153,13 @@ static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int tra
     const conv_params *p = CNN_LAYER_PARAMS(L, const conv_params);
     cnn_geom g = geometry(L);
     long rows = c->nb * g.oh * g.ow, kg = group_k(&g, p->groups), fg = g.oc / p->groups;
-    const float *col = x;
-    float *pre = c->B->out;
-    if (!is_pointwise(&g, p->groups)) {
-        cols_job j = {&g, p->groups, c->B->scratch, (float *)x, c->nb};
+    int pointwise = is_pointwise(&g, p->groups);
+    const float *col = pointwise ? x : columns(c, &g);
+    float *pre = plain(&p->act) ? c->B->out : pre_activation(c, &g, pointwise);
+    if (!pointwise) {
+        cols_job j = {&g, p->groups, (float *)col, (float *)x, c->nb};
         cnn_parallel_for(c->nb, im2col_task, &j);
-        col = c->B->scratch;
     }
-    if (!plain(&p->act)) pre = c->B->scratch + (col == x ? 0 : rows * kg * p->groups);
     const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL), *b = cnn_layer_weight(c->params, L, CNN_W_BIAS);
     for (int gr = 0; gr < p->groups; gr++) {
         cnn_epilogue ep = {b ? b + gr * fg : NULL, cnn_act_is_plain_relu(&p->act), NULL, 0};
@@ -172,14 +187,17 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
     cnn_geom g = geometry(L);
     long rows = c->nb * g.oh * g.ow, kg = group_k(&g, p->groups), fg = g.oc / p->groups;
     int pointwise = is_pointwise(&g, p->groups);
-    float *col = pointwise ? (float *)x : c->B->scratch;
+    float *col = pointwise ? (float *)x : columns(c, &g);
+    if (!pointwise && !keep_columns(&g)) {   /* rebuilt: the workspace served other layers since */
+        cols_job j = {&g, p->groups, col, (float *)x, c->nb};
+        cnn_parallel_for(c->nb, im2col_task, &j);
+    }
     if (!g_is_dz) {
         if (cnn_act_is_plain_relu(&p->act)) {
             relu_job j = {gy, y, g.oh * g.ow * g.oc};
             cnn_parallel_for(c->nb, relu_mask_task, &j);
         } else if (p->act.kind != CNN_ACT_LINEAR)
-            cnn_act_backward(gy, gy, c->B->scratch + (pointwise ? 0 : rows * kg * p->groups), y, rows, g.oc,
-                             &p->act);
+            cnn_act_backward(gy, gy, pre_activation(c, &g, pointwise), y, rows, g.oc, &p->act);
     }
     float *dw = cnn_layer_weight(c->grads, L, CNN_W_KERNEL), *db = cnn_layer_weight(c->grads, L, CNN_W_BIAS);
     const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL);

@@ -18,10 +18,18 @@ typedef struct {
 #define INT(m, lo) {#m, CNN_FIELD_INT, offsetof(conv_params, m), lo, lo, 1 << 20, NULL, 0, 0, 0}
 static const cnn_field conv_fields[] = {
     {"act", CNN_FIELD_RECORD, offsetof(conv_params, act), 0, 0, 0, &cnn_act_desc, 0, 0, 0},
-    INT(kh, 1), INT(kw, 1), INT(sh, 1), INT(sw, 1), INT(dh, 1), INT(dw, 1), INT(pt, 0), INT(pl, 0), INT(groups, 1),
+    INT(kh, 1),
+    INT(kw, 1),
+    INT(sh, 1),
+    INT(sw, 1),
+    INT(dh, 1),
+    INT(dw, 1),
+    INT(pt, 0),
+    INT(pl, 0),
+    INT(groups, 1),
 };
-static const cnn_record_desc conv_desc = {"conv", sizeof(conv_params), sizeof conv_fields / sizeof conv_fields[0],
-                                          conv_fields, NULL};
+static const cnn_record_desc conv_desc
+    = {"conv", sizeof(conv_params), sizeof conv_fields / sizeof conv_fields[0], conv_fields, NULL};
 
 static cnn_geom geometry(const cnn_layer *L)
 {
@@ -34,9 +42,7 @@ static cnn_geom geometry(const cnn_layer *L)
 
 /* 1x1, stride 1, no padding: the columns are the input itself */
 static int is_pointwise(const cnn_geom *g, int groups)
-{
-    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && groups == 1;
-}
+{ return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && groups == 1; }
 
 /* Columns kept in scratch when a row of them is no wider than 4 output rows (small images, few input
  * channels: the classic first layer); wider ones go to the shared workspace and are rebuilt in
@@ -141,11 +147,10 @@ static void conv_sizes(const cnn_layer *L, cnn_layer_sizes *s)
 }
 
 /* where the columns of nb samples go, and where the pre-activation goes after them (in scratch) */
-static float *columns(const cnn_layer_ctx *c, const cnn_geom *g) { return keep_columns(g) ? c->B->scratch : c->B->work; }
+static float *columns(const cnn_layer_ctx *c, const cnn_geom *g)
+{ return keep_columns(g) ? c->B->scratch : c->B->work; }
 static float *pre_activation(const cnn_layer_ctx *c, const cnn_geom *g, int pointwise)
-{
-    return c->B->scratch + (pointwise || !keep_columns(g) ? 0 : c->nb * g->oh * g->ow * group_k(g, 1));
-}
+{ return c->B->scratch + (pointwise || !keep_columns(g) ? 0 : c->nb * g->oh * g->ow * group_k(g, 1)); }
 
 static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
 {
@@ -160,17 +165,23 @@ static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int tra
         cols_job j = {&g, p->groups, (float *)col, (float *)x, c->nb};
         cnn_parallel_for(c->nb, im2col_task, &j);
     }
-    const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL), *b = cnn_layer_weight(c->params, L, CNN_W_BIAS);
+    const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL),
+                *b = cnn_layer_weight(c->params, L, CNN_W_BIAS);
     for (int gr = 0; gr < p->groups; gr++) {
         cnn_epilogue ep = {b ? b + gr * fg : NULL, cnn_act_is_plain_relu(&p->act), NULL, 0};
-        cnn_gemm(0, 0, rows, fg, kg, col + gr * rows * kg, kg, w + gr * fg, g.oc, pre + gr * fg, g.oc, 0, &ep);
+        cnn_gemm(0, 0, rows, fg, kg, col + gr * rows * kg, kg, w + gr * fg, g.oc, pre + gr * fg, g.oc, 0,
+                 &ep);
     }
     if (!plain(&p->act)) cnn_act_forward(c->B->out, pre, rows, g.oc, &p->act);
     return c->B->out;
 }
 
 /* ReLU backward, one sample a task: keep dL/dy where y > 0 */
-typedef struct { float *g; const float *y; long size; } relu_job;
+typedef struct {
+    float *g;
+    const float *y;
+    long size;
+} relu_job;
 static void relu_mask_task(void *ctx, long n)
 {
     const relu_job *j = ctx;
@@ -202,7 +213,8 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
     float *dw = cnn_layer_weight(c->grads, L, CNN_W_KERNEL), *db = cnn_layer_weight(c->grads, L, CNN_W_BIAS);
     const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
     for (int gr = 0; gr < p->groups; gr++)
-        cnn_gemm(1, 0, kg, fg, rows, col + gr * rows * kg, kg, gy + gr * fg, g.oc, dw + gr * fg, g.oc, 1, NULL);
+        cnn_gemm(1, 0, kg, fg, rows, col + gr * rows * kg, kg, gy + gr * fg, g.oc, dw + gr * fg, g.oc, 1,
+                 NULL);
     if (db) cnn_colsum_accumulate(db, gy, rows, g.oc);
     *masked = 0;
     if (!need_dx) return gx;
@@ -213,7 +225,8 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
         return gx;
     }
     for (int gr = 0; gr < p->groups; gr++)   /* the columns are spent: dL/dcolumns overwrite them */
-        cnn_gemm(0, 1, rows, kg, fg, gy + gr * fg, g.oc, w + gr * fg, g.oc, col + gr * rows * kg, kg, 0, NULL);
+        cnn_gemm(0, 1, rows, kg, fg, gy + gr * fg, g.oc, w + gr * fg, g.oc, col + gr * rows * kg, kg, 0,
+                 NULL);
     cols_job j = {&g, p->groups, col, gx, c->nb};
     cnn_parallel_for(c->nb, col2im_task, &j);
     return gx;
@@ -221,13 +234,17 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
 
 static int conv_final_act(const cnn_layer *L) { return CNN_LAYER_PARAMS(L, const conv_params)->act.kind; }
 static int conv_relu_output(const cnn_layer *L)
-{
-    return cnn_act_is_plain_relu(&CNN_LAYER_PARAMS(L, const conv_params)->act);
-}
+{ return cnn_act_is_plain_relu(&CNN_LAYER_PARAMS(L, const conv_params)->act); }
 static long conv_kernel_cols(const cnn_layer *L) { return cnn_layer_out_cols(L); }
 
 const cnn_layer_ops cnn_layer_conv = {
-    .name = "conv", .params = &conv_desc, .check = conv_check, .sizes = conv_sizes, .forward = conv_forward,
-    .backward = conv_backward, .final_act = conv_final_act, .relu_output = conv_relu_output,
+    .name = "conv",
+    .params = &conv_desc,
+    .check = conv_check,
+    .sizes = conv_sizes,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .final_act = conv_final_act,
+    .relu_output = conv_relu_output,
     .kernel_cols = conv_kernel_cols,
 };

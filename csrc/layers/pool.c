@@ -12,20 +12,31 @@ enum { POOL_MAX = 0, POOL_AVG = 1 };
 static const char *const pool_mode_names[] = {"max", "avg"};
 static const cnn_enum_desc pool_modes = {"pool_mode", 2, pool_mode_names};
 
-typedef struct { int mode, kh, kw, sh, sw, pt, pl; } pool_params;
+typedef struct {
+    int mode, kh, kw, sh, sw, pt, pl;
+} pool_params;
 
 #define INT(m, lo) {#m, CNN_FIELD_INT, offsetof(pool_params, m), lo, lo, 1 << 30, NULL, 0, 0, 0}
 static const cnn_field pool_fields[] = {
     {"mode", CNN_FIELD_ENUM, offsetof(pool_params, mode), 0, 0, 0, &pool_modes, 0, 0, 1},
-    INT(kh, 1), INT(kw, 1), INT(sh, 1), INT(sw, 1), INT(pt, 0), INT(pl, 0),
+    INT(kh, 1),
+    INT(kw, 1),
+    INT(sh, 1),
+    INT(sw, 1),
+    INT(pt, 0),
+    INT(pl, 0),
 };
-static const cnn_record_desc pool_desc = {"pool", sizeof(pool_params), sizeof pool_fields / sizeof pool_fields[0],
-                                          pool_fields, NULL};
+static const cnn_record_desc pool_desc
+    = {"pool", sizeof(pool_params), sizeof pool_fields / sizeof pool_fields[0], pool_fields, NULL};
 
 /* the output (oh, ow, c), or (c,) for a global pooling */
 static int out_hwc(const cnn_shape *s, long *h, long *w, long *c)
 {
-    if (s->ndim == 1) { *h = *w = 1; *c = s->dim[0]; return 1; }
+    if (s->ndim == 1) {
+        *h = *w = 1;
+        *c = s->dim[0];
+        return 1;
+    }
     return cnn_hwc(s, h, w, c);
 }
 
@@ -74,7 +85,8 @@ static void taps(long start, int k, long n, int *k0, int *k1)
 }
 
 /* out = max(out, v), arg = where it came from (the first maximum wins): branch-free, it vectorises */
-static void max_step(float *restrict out, int32_t *restrict arg, const float *restrict v, int32_t at, int32_t C)
+static void max_step(float *restrict out, int32_t *restrict arg, const float *restrict v, int32_t at,
+                     int32_t C)
 {
     for (int32_t c = 0; c < C; c++) {
         float o = out[c], x = v[c];
@@ -100,7 +112,10 @@ static void forward_task(void *ctx, long n)
             if (j->mode == POOL_MAX) {
                 int32_t *arg = j->arg + o;
                 long first = ((y0 + ky0) * g->w + x0 + kx0) * C;
-                for (long c = 0; c < C; c++) { out[c] = xs[first + c]; arg[c] = (int32_t)(first + c); }
+                for (long c = 0; c < C; c++) {
+                    out[c] = xs[first + c];
+                    arg[c] = (int32_t)(first + c);
+                }
                 for (int ky = ky0; ky < ky1; ky++)
                     for (int kx = kx0; kx < kx1; kx++) {
                         int32_t at = (int32_t)(((y0 + ky) * g->w + x0 + kx) * C);
@@ -150,8 +165,8 @@ static const float *pool_forward(const cnn_layer_ctx *c, const float *x, int tra
 {
     const cnn_layer *L = c->L;
     cnn_geom g = geometry(L);
-    pool_job j = {&g, CNN_LAYER_PARAMS(L, const pool_params)->mode, c->B->out, (int32_t *)(void *)c->B->scratch,
-                  (float *)x};
+    pool_job j = {&g, CNN_LAYER_PARAMS(L, const pool_params)->mode, c->B->out,
+                  (int32_t *)(void *)c->B->scratch, (float *)x};
     cnn_parallel_for(c->nb, forward_task, &j);
     return c->B->out;
 }
@@ -168,6 +183,10 @@ static float *pool_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
 }
 
 const cnn_layer_ops cnn_layer_pool = {
-    .name = "pool", .params = &pool_desc, .check = pool_check, .sizes = pool_sizes, .forward = pool_forward,
+    .name = "pool",
+    .params = &pool_desc,
+    .check = pool_check,
+    .sizes = pool_sizes,
+    .forward = pool_forward,
     .backward = pool_backward,
 };

@@ -7,9 +7,13 @@
 
 #include "spatial.h"
 
-typedef struct { int top, left, fh, fw; } resample_params;
-#define INT(m, lo) {#m, CNN_FIELD_INT, offsetof(resample_params, m), lo > 0 ? lo : 0, lo, 1 << 30, NULL, 0, 0, 0}
-static const cnn_field resample_fields[] = {INT(top, -(1 << 30)), INT(left, -(1 << 30)), INT(fh, 1), INT(fw, 1)};
+typedef struct {
+    int top, left, fh, fw;
+} resample_params;
+#define INT(m, lo) \
+    {#m, CNN_FIELD_INT, offsetof(resample_params, m), lo > 0 ? lo : 0, lo, 1 << 30, NULL, 0, 0, 0}
+static const cnn_field resample_fields[]
+    = {INT(top, -(1 << 30)), INT(left, -(1 << 30)), INT(fh, 1), INT(fw, 1)};
 static const cnn_record_desc resample_desc = {"resample", sizeof(resample_params), 4, resample_fields, NULL};
 
 static const char *resample_check(const cnn_layer *L)
@@ -59,8 +63,7 @@ static void task(void *ctx, long n)
             float *xv = xs + (iy * w + ix) * c;
             if (j->backward)
                 for (long k = 0; k < c; k++) xv[k] += yv[k];
-            else
-                memcpy(yv, xv, sizeof(float) * (size_t)c);
+            else memcpy(yv, xv, sizeof(float) * (size_t)c);
         }
     }
 }
@@ -82,6 +85,10 @@ static float *resample_backward(const cnn_layer_ctx *c, float *g, float *gx, con
 }
 
 const cnn_layer_ops cnn_layer_resample = {
-    .name = "resample", .params = &resample_desc, .check = resample_check, .sizes = resample_sizes,
-    .forward = resample_forward, .backward = resample_backward,
+    .name = "resample",
+    .params = &resample_desc,
+    .check = resample_check,
+    .sizes = resample_sizes,
+    .forward = resample_forward,
+    .backward = resample_backward,
 };

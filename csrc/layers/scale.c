@@ -3,10 +3,14 @@
 
 #include "layer.h"
 
-typedef struct { float scale, offset; } scale_params;
+typedef struct {
+    float scale, offset;
+} scale_params;
 static const cnn_field scale_fields[] = {
-    {"scale", CNN_FIELD_F32, offsetof(scale_params, scale), 1.0, -__builtin_inf(), __builtin_inf(), NULL, 0, 0, 0},
-    {"offset", CNN_FIELD_F32, offsetof(scale_params, offset), 0.0, -__builtin_inf(), __builtin_inf(), NULL, 0, 0, 0},
+    {"scale", CNN_FIELD_F32, offsetof(scale_params, scale), 1.0, -__builtin_inf(), __builtin_inf(), NULL, 0,
+     0, 0},
+    {"offset", CNN_FIELD_F32, offsetof(scale_params, offset), 0.0, -__builtin_inf(), __builtin_inf(), NULL, 0,
+     0, 0},
 };
 static const cnn_record_desc scale_desc = {"scale", sizeof(scale_params), 2, scale_fields, NULL};
 
@@ -37,6 +41,10 @@ static float *scale_backward(const cnn_layer_ctx *c, float *g, float *gx, const 
 }
 
 const cnn_layer_ops cnn_layer_scale = {
-    .name = "scale", .params = &scale_desc, .check = scale_check, .sizes = scale_sizes,
-    .forward = scale_forward, .backward = scale_backward,
+    .name = "scale",
+    .params = &scale_desc,
+    .check = scale_check,
+    .sizes = scale_sizes,
+    .forward = scale_forward,
+    .backward = scale_backward,
 };

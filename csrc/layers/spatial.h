@@ -15,8 +15,18 @@ typedef struct {
 /* H, W, C of a shape with 2 or 3 axes; 0 if it has another rank. */
 static inline int cnn_hwc(const cnn_shape *s, long *h, long *w, long *c)
 {
-    if (s->ndim == 3) { *h = s->dim[0]; *w = s->dim[1]; *c = s->dim[2]; return 1; }
-    if (s->ndim == 2) { *h = 1; *w = s->dim[0]; *c = s->dim[1]; return 1; }
+    if (s->ndim == 3) {
+        *h = s->dim[0];
+        *w = s->dim[1];
+        *c = s->dim[2];
+        return 1;
+    }
+    if (s->ndim == 2) {
+        *h = 1;
+        *w = s->dim[0];
+        *c = s->dim[1];
+        return 1;
+    }
     return 0;
 }
 

@@ -18,12 +18,15 @@ typedef struct {
     long mask;          /* bytes per sample (dropout masks) */
     long cache;         /* floats per layer, whatever the batch (batch statistics) */
     long cache_per_row; /* floats per row of the last axis (per-row statistics) */
+    long workspace;     /* floats per sample used within one forward or backward call only (im2col);
+                         * one buffer, the largest any layer asks for, is shared by all layers */
 } cnn_layer_sizes;
 
 /* A layer's buffers, owned by the plan. */
 typedef struct {
     float *out, *scratch, *cache;
     uint8_t *mask;
+    float *work;   /* the plan's shared workspace (NULL if no layer asks for one) */
 } cnn_layer_bufs;
 
 /* What forward and backward see of the plan. */

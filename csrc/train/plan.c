@@ -57,16 +57,18 @@ static cnn_plan *fail(cnn_plan *p, int *status, int code)
     return NULL;
 }
 
-/* Allocates layer l's buffers as its kind asks; 0 when a size overflows. */
-static int alloc_layer(cnn_plan *p, int l, int *failed)
+/* Allocates layer l's buffers as its kind asks and raises *work to its workspace; 0 when a size
+ * overflows. */
+static int alloc_layer(cnn_plan *p, int l, long *work, int *failed)
 {
-    cnn_layer_sizes s = {0, 0, 0, 0, 0};
+    cnn_layer_sizes s = {0, 0, 0, 0, 0, 0};
     p->ops[l]->sizes(&p->layers[l], &s);
     long rows = cnn_layer_in_size(&p->layers[l]) / cnn_layer_in_cols(&p->layers[l]);
     long out = mul(p->batch_max, s.out), scratch = mul(p->batch_max, s.scratch);
     long mask = mul(p->batch_max, s.mask), per_row = mul(mul(p->batch_max, rows), s.cache_per_row);
-    long cache = per_row < 0 || s.cache < 0 ? -1 : s.cache + per_row;
-    if (out < 0 || scratch < 0 || mask < 0 || cache < 0 || cache < per_row) return 0;
+    long cache = per_row < 0 || s.cache < 0 ? -1 : s.cache + per_row, ws = mul(p->batch_max, s.workspace);
+    if (out < 0 || scratch < 0 || mask < 0 || cache < 0 || cache < per_row || ws < 0) return 0;
+    if (ws > *work) *work = ws;
     cnn_layer_bufs *B = &p->bufs[l];
     if (out) B->out = zalloc((size_t)out, sizeof(float), failed);
     if (scratch) B->scratch = zalloc((size_t)scratch, sizeof(float), failed);
@@ -139,9 +141,9 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
         }
     }
 
-    long widest = p->in_size;
+    long widest = p->in_size, work = 0;
     for (int l = 0; l < nlayers && !failed; l++) {
-        if (!alloc_layer(p, l, &failed)) {   /* a buffer size overflows */
+        if (!alloc_layer(p, l, &work, &failed)) {   /* a buffer size overflows */
             diag->layer = l;
             diag->field = "batch_max";
             return fail(p, status, CNN_ERR_ARG);
@@ -163,7 +165,9 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
     p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
+    if (work) p->work = zalloc((size_t)work, sizeof(float), &failed);
     if (failed) return fail(p, status, CNN_ERR_NOMEM);
+    for (int l = 0; l < nlayers; l++) p->bufs[l].work = p->work;
     *status = CNN_OK;
     return p;
 }
@@ -179,7 +183,7 @@ void cnn_plan_free(cnn_plan *p)
     }
     free(p->layers); free(p->ops); free(p->bufs); free(p->out);
     free(p->grads); free(p->grad_a); free(p->grad_b);
-    free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row);
+    free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row); free(p->work);
     free(p);
 }
 

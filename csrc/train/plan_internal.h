@@ -29,6 +29,7 @@ struct cnn_plan {
     float *grads;                    /* [n_params]; the optimizer reads [0, n_trainable) */
     const float **out;               /* out[l]: layer l's output (its buffer, or its input) */
     float *grad_a, *grad_b;          /* ping-pong activation gradients */
+    float *work;                     /* the layers' shared workspace (bufs[l].work) */
     float *xbatch, *ybatch, *wbatch, *wrows;
     double *per_row;
 };

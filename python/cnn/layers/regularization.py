@@ -1,4 +1,4 @@
-"""Dropout (keras.layers.Dropout): inverted dropout, active only while training."""
+"""Dropout (keras.layers.Dropout) and SpatialDropout2D: inverted dropout, active only while training."""
 import math
 
 import numpy as np
@@ -174,3 +174,38 @@ class AlphaDropout(Dropout):
         d = super()._c_layer(offsets)
         d["alpha_dropout"] = 1
         return d
+
+
+class SpatialDropout2D(Dropout):
+    """Dropout of whole feature maps: each channel of each image is kept or zeroed as a whole.
+
+    Args:
+        rate: float in `[0, 1]`, the fraction of the channels to drop.
+        seed: non-negative integer, the layer's own random stream. Default `None`: the stream of
+            `cnn.utils.set_random_seed`.
+        data_format: `"channels_last"` or `None` (the default, meaning `"channels_last"`).
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32).
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(8, 8, 16)), layers.SpatialDropout2D(0.2)])
+    >>> model.output_shape
+    (None, 8, 8, 16)
+    """
+
+    def __init__(self, rate, seed=None, data_format=None, **kwargs):
+        from cnn.layers import _spatial
+        super().__init__(rate, noise_shape=(None, 1, 1, None), seed=seed, **kwargs)   # one draw per channel
+        self.data_format = _spatial.data_format_arg(data_format)
+
+    def compute_output_shape(self, input_shape):
+        from cnn.layers import _spatial
+        _spatial.check_rank(self, input_shape, 4, "(batch, height, width, channels)")
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("noise_shape", None)
+        config["data_format"] = self.data_format
+        return config

@@ -1,4 +1,4 @@
-"""Flatten and Reshape: row-major no-ops for the C core, shape changes for Python."""
+"""Flatten and Reshape (row-major no-ops for the C core, shape changes for Python) and Rescaling."""
 import numpy as np
 
 from cnn.layers.base import Layer, _c_record
@@ -80,4 +80,38 @@ class Reshape(_Reshaping):
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
+        return config
+
+
+class Rescaling(Layer):
+    """Multiplies the inputs by `scale` and adds `offset`: `Rescaling(1 / 255)` maps `uint8` pixels to [0, 1].
+
+    Args:
+        scale: a number, the factor.
+        offset: a number added after the scaling. Default 0.
+        **kwargs: base layer arguments: `name` (default: the snake-case class name, numbered),
+            `trainable` (default `True`) and `dtype` (accepted; cnn computes in float32).
+
+    Example:
+
+    >>> model = cnn.Sequential([cnn.Input(shape=(28, 28, 1)), layers.Rescaling(1 / 255)])
+    >>> model.output_shape
+    (None, 28, 28, 1)
+    """
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        for name, v in (("scale", scale), ("offset", offset)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(v):
+                raise TypeError(f"{name} must be a finite number (per-channel arrays are not supported), "
+                                f"got {v!r}")
+        self.scale, self.offset = float(scale), float(offset)
+
+    def _c_layer(self, offsets):
+        return _c_record(self, "scale", scale=self.scale, offset=self.offset)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"scale": self.scale, "offset": self.offset})
         return config

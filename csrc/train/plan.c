@@ -155,6 +155,13 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
     p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
+    for (int l = 0; l < nlayers; l++)
+        for (int s = CNN_W_STATE0; s < CNN_MAX_WEIGHTS; s++)
+            if (layers[l].w[s].off >= 0 && __builtin_add_overflow(p->state_len, layers[l].w[s].len, &p->state_len)) {
+                diag->field = "mm_len";
+                return fail(p, status, CNN_ERR_ARG);
+            }
+    p->state_saved = zalloc((size_t)p->state_len, sizeof(float), &failed);
     if (failed) return fail(p, status, CNN_ERR_NOMEM);
     *status = CNN_OK;
     return p;
@@ -172,6 +179,7 @@ void cnn_plan_free(cnn_plan *p)
     free(p->layers); free(p->ops); free(p->bufs); free(p->out);
     free(p->grads); free(p->grad_a); free(p->grad_b);
     free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row);
+    free(p->state_saved);
     free(p);
 }
 

@@ -30,6 +30,8 @@ struct cnn_plan {
     float *grad_a, *grad_b;          /* ping-pong activation gradients */
     float *xbatch, *ybatch, *wbatch, *wrows;
     double *per_row;
+    float *state_saved;              /* [state_len]: the layers' state spans, kept during a step */
+    long state_len;
 };
 
 #endif

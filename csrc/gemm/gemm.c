@@ -368,6 +368,9 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
               float *C, long ldc, int accumulate, const cnn_epilogue *ep)
 {
     if (M <= 0 || N <= 0) return;
+    CNN_ASSERT(C && ldc >= N);
+    CNN_ASSERT(K <= 0 || (A && lda >= (trans_a ? M : K) && B && ldb >= (trans_b ? K : N)));
+    CNN_ASSERT(!ep || !ep->mask || ep->ldm >= N);
     gemm_args g = {trans_a != 0, trans_b != 0, M, N, K < 0 ? 0 : K, A, B, lda, ldb, C, ldc,
                    {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL,
                     ep ? ep->mask : NULL, ep ? ep->ldm : 0}};

@@ -17,6 +17,7 @@ static double now_seconds(void)
 
 void cnn_interrupt_install(cnn_interrupt *it, cnn_poll_fn fn, void *ctx, double interval)
 {
+    CNN_ASSERT(it != NULL && interval >= 0);
     unsigned mode = cnn_fpmode_flush();   /* reads the caller's mode, to run the poll in it */
     cnn_fpmode_restore(mode);
     it->fn = fn;

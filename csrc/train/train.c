@@ -35,6 +35,7 @@ static void state_copy(cnn_plan *p, int restore)
         for (int s = CNN_W_STATE0; s < CNN_MAX_WEIGHTS; s++) {
             const cnn_span *w = &p->layers[l].w[s];
             if (w->off < 0 || w->len == 0) continue;
+            CNN_ASSERT(w->off + w->len <= p->n_params && saved + w->len <= p->state_saved + p->state_len);
             float *live = p->params + w->off;
             memcpy(restore ? live : saved, restore ? saved : live, sizeof(float) * w->len);
             saved += w->len;
@@ -214,11 +215,14 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
     return stop;
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW into the batch buffers. */
-static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, const int64_t *idx, long nb)
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers. */
+static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+                   long nb)
 {
+    CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
     for (long i = 0; i < nb; i++) {
         int64_t r = idx[i];
+        CNN_ASSERT(r >= 0 && r < n);   /* the binding checks every index */
         memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
         memcpy(p->ybatch + i * p->y_size, Y + r * p->y_size, sizeof(float) * p->y_size);
         if (SW) p->wbatch[i] = SW[r];
@@ -267,7 +271,7 @@ static int train_steps(cnn_plan *p, const float *X, const float *Y, const float 
         if (n <= 0 || first + s > (n - 1) / batch) return CNN_ERR_ARG;   /* checked before it can overflow */
         long start = (first + s) * batch;
         long nb = n - start < batch ? n - start : batch;
-        gather(p, X, Y, SW, idx + start, nb);
+        gather(p, X, Y, SW, n, idx + start, nb);
         int status = train_step(p, nb, SW != NULL, iteration, sched, sums);
         if (status != CNN_OK) return status;
         int stop = report(progress, ctx, s + 1, sums, fpmode);
@@ -316,6 +320,7 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
                     cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
     (void)seed;
+    CNN_ASSERT(p && iteration && sched && sums && n >= 0 && (nsteps <= 0 || (X && Y && idx)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums,
                              progress, ctx, fpmode);
@@ -326,6 +331,7 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
 int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
                  cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
+    CNN_ASSERT(p && sums && n >= 0 && (n == 0 || (X && Y)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = evaluate(p, X, Y, SW, n, batch, sums, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);
@@ -335,6 +341,7 @@ int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, l
 int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
                 cnn_progress_fn progress, void *ctx)
 {
+    CNN_ASSERT(p && n >= 0 && (n == 0 || (X && out)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = predict(p, out, X, n, batch, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);

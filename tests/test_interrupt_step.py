@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 COMMON = """
 import os, signal, sys, threading, time, numpy as np, cnn
@@ -119,3 +120,23 @@ def test_sigint_inside_one_huge_step_stops_within_100ms():
     assert latencies[1] < 0.2 * slack, f"load {slack:.1f} per core"
     assert int(iterations) == 2        # the plan-building step and the finished one, none of the abandoned
     assert same == "True"              # nothing of an abandoned step was applied
+
+
+def test_a_refused_train_call_leaves_iterations_alone():
+    """Plan.iteration is -1 when train's arguments do not parse (a bad schedule record), so fit's
+    bookkeeping never copies a stale count from an earlier call."""
+    import cnn
+    from cnn import _core, layers
+    model = cnn.Sequential([cnn.Input(shape=(2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    model.fit(x, y, epochs=1, verbose=0)
+    plan = model._get_plan(4)
+    assert plan.iteration == model.optimizer.iterations == 1
+    perm = np.arange(4, dtype=np.int64)
+    with pytest.raises((TypeError, ValueError)):
+        plan.train(x, y, None, perm, 4, 0, 1, 1, {"kind": "no_such_schedule"}, None, 0.0)
+    assert plan.iteration == -1
+    _, it = plan.train(x, y, None, perm, 4, 0, 1, 1, {"kind": "constant", "lr": 0.1}, None, 0.0)
+    assert it == plan.iteration == 2
+    assert isinstance(_core.Plan.iteration.__doc__, str)

@@ -112,7 +112,7 @@ typedef struct {
     PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
     PyObject *ema;
     long in_size, out_size, y_size;
-    long iteration;                  /* the counter after the last train call, even one that raised */
+    long iteration;   /* the counter after the last train call, even one that raised (-1: refused) */
     int nmetrics;
 } PlanObject;
 
@@ -256,6 +256,7 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     long batch, first, nsteps, iteration;
     double interval;
     cnn_schedule sched;
+    self->iteration = -1;   /* unknown until the arguments parse */
     if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
                           &iteration, conv_schedule, &sched, &cb, &interval))
         return NULL;
@@ -363,7 +364,8 @@ static PyObject *Plan_get_iteration(PlanObject *self, void *unused)
 
 static PyGetSetDef Plan_getset[] = {
     {"iteration", (getter)Plan_get_iteration, NULL,
-     "the optimizer step counter after the last train call, also when it raised (Ctrl-C)", NULL},
+     "the optimizer step counter after the last train call, also when it raised (Ctrl-C); -1 when "
+     "that call's arguments did not parse", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -298,7 +298,8 @@ class Trainer:
             sums, _ = plan.train(xa, ya, sw, perm, batch_size, first, nsteps, self.optimizer.iterations,
                                  self._step_schedule(), progress, _PROGRESS_INTERVAL if progress else 0.0)
         finally:
-            self.optimizer.iterations = plan.iteration
+            if plan.iteration >= 0:   # -1: the call was refused before any step
+                self.optimizer.iterations = plan.iteration
         return sums
 
     @staticmethod

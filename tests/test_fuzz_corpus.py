@@ -36,3 +36,20 @@ def test_the_loader_seeds_are_valid_files():
             loaders.one((FUZZ / "corpus" / "loaders" / name).read_bytes())
     finally:
         loaders.EXPECTED = saved
+
+
+def test_scce_plan_refuses_metrics_that_read_whole_rows():
+    """Found by the core fuzzer (corpus/core/finding-scce-row-metric): with SCCE, y holds one id per
+    row, and an MAE/MSE/accuracy metric reading `cols` labels per row read past y (heap overflow
+    under ASan). The plan now refuses the combination; the sparse accuracy is fine."""
+    import numpy as np
+
+    from cnn import _core
+    layer = [{"kind": "activation", "in_shape": [5], "out_shape": [5]}]
+    args = ({"kind": "sgd"}, np.zeros(1, np.float32), 0, np.zeros(1, np.float32), 4)
+    for kind in ("mae", "mse", "categorical_accuracy", "binary_accuracy"):
+        with pytest.raises(ValueError, match="metrics"):
+            _core.Plan(layer, {"kind": "scce"}, [{"kind": kind}], *args)
+    plan = _core.Plan(layer, {"kind": "scce"}, [{"kind": "sparse_categorical_accuracy"}], *args)
+    sums = plan.evaluate(np.ones((3, 5), np.float32), np.zeros((3, 1), np.float32), None, 2, None, 0.0)
+    assert sums[1] == 3

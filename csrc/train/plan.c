@@ -92,6 +92,9 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     }
     if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) { diag->field = "loss"; return NULL; }
     if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) { diag->field = "optimizer"; return NULL; }
+    /* With SCCE, y holds one class id per row: a metric reading a full row of y would read past it. */
+    for (int m = 0; m < nmetrics && loss->kind == CNN_LOSS_SCCE; m++)
+        if (metrics[m].kind != CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY) { diag->field = "metrics"; return NULL; }
     for (int l = 0; l < nlayers; l++)
         if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
             diag->layer = l;

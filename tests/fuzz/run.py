@@ -6,7 +6,8 @@ coverage feedback), which is all a fuzzer gets in the CI's sanitizer build: that
 GCC's ASan runtime, whose coverage hooks shadow libFuzzer's, and atheris then warns that coverage is
 broken and drops the seeds for adding none. CNN_FUZZ_ENGINE=atheris runs atheris instead, for a
 coverage-guided session outside the sanitizer build. A finding (any exception the target lets out,
-or a crash under ASan/UBSan) exits non-zero; the input is saved as fuzz-crash-<target>-<n> here."""
+or a crash under ASan/UBSan) exits non-zero; the input is saved as fuzz-crash-<target>-<n> here
+(an exception) or left in the temporary file the run names first (a crash or a hang)."""
 import faulthandler
 import os
 import pathlib
@@ -71,7 +72,8 @@ def blind(name, seconds, seed):
             finding(name, data, runs)
         runs += 1
     end = time.monotonic() + seconds
-    current = pathlib.Path(f"fuzz-current-{name}")   # what a crash or a hang was running
+    current = pathlib.Path(tempfile.gettempdir()) / f"cnn-fuzz-current-{name}-{os.getpid()}"
+    print(f"fuzz {name}: a crash or a hang leaves its input in {current}", flush=True)
     while time.monotonic() < end:
         data = mutate(rnd, rnd.choice(seeds), seeds)
         current.write_bytes(data)

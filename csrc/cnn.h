@@ -21,7 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #define CNN_ASSERT(c) \
-    ((c) ? (void)0 : (fprintf(stderr, "cnn: %s:%d: precondition failed: %s\n", __FILE__, __LINE__, #c), abort()))
+    ((c) ? (void)0 \
+         : (fprintf(stderr, "cnn: %s:%d: precondition failed: %s\n", __FILE__, __LINE__, #c), abort()))
 #else
 #define CNN_ASSERT(c) ((void)0)
 #endif

@@ -358,14 +358,13 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
 }
 
 static PyObject *Plan_get_iteration(PlanObject *self, void *unused)
-{
-    return PyLong_FromLong(self->iteration);
-}
+{ return PyLong_FromLong(self->iteration); }
 
 static PyGetSetDef Plan_getset[] = {
     {"iteration", (getter)Plan_get_iteration, NULL,
      "the optimizer step counter after the last train call, also when it raised (Ctrl-C); -1 when "
-     "that call's arguments did not parse", NULL},
+     "that call's arguments did not parse",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

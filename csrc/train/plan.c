@@ -94,7 +94,10 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) { diag->field = "optimizer"; return NULL; }
     /* With SCCE, y holds one class id per row: a metric reading a full row of y would read past it. */
     for (int m = 0; m < nmetrics && loss->kind == CNN_LOSS_SCCE; m++)
-        if (metrics[m].kind != CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY) { diag->field = "metrics"; return NULL; }
+        if (metrics[m].kind != CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY) {
+            diag->field = "metrics";
+            return NULL;
+        }
     for (int l = 0; l < nlayers; l++)
         if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
             diag->layer = l;
@@ -160,7 +163,8 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
     for (int l = 0; l < nlayers; l++)
         for (int s = CNN_W_STATE0; s < CNN_MAX_WEIGHTS; s++)
-            if (layers[l].w[s].off >= 0 && __builtin_add_overflow(p->state_len, layers[l].w[s].len, &p->state_len)) {
+            if (layers[l].w[s].off >= 0
+                && __builtin_add_overflow(p->state_len, layers[l].w[s].len, &p->state_len)) {
                 diag->field = "mm_len";
                 return fail(p, status, CNN_ERR_ARG);
             }

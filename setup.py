@@ -13,7 +13,7 @@ flags = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fvisibilit
 if os.environ.get("CNN_WERROR"):  # CI: any compiler warning fails the build
     flags.append("-Werror")
 if os.environ.get("CNN_SANITIZE"):  # the sanitizer build used by the tests in CI
-    flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
+    flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-DCNN_DEBUG"]
 
 # MSVC spells the same rules differently (C11 atomics are still marked experimental there).
 msvc_flags = ["/O2", "/std:c11", "/experimental:c11atomics", "/fp:precise", "/W3"]

@@ -14,6 +14,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Preconditions of the kernels (sizes non-negative, buffers present, spans inside their buffers),
+ * checked in debug builds (-DCNN_DEBUG; the sanitizer build defines it): a failure prints the
+ * condition and aborts, the one place the core may print or exit. Free in release builds. */
+#ifdef CNN_DEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#define CNN_ASSERT(c) \
+    ((c) ? (void)0 \
+         : (fprintf(stderr, "cnn: %s:%d: precondition failed: %s\n", __FILE__, __LINE__, #c), abort()))
+#else
+#define CNN_ASSERT(c) ((void)0)
+#endif
+
 enum cnn_status {
     CNN_OK = 0,
     CNN_ERR_NOMEM = 1,
@@ -62,6 +75,28 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx);
  * cnn_fpmode_flush returns the mode before the call; cnn_fpmode_restore puts it back. */
 unsigned cnn_fpmode_flush(void);
 void cnn_fpmode_restore(unsigned saved);
+
+/* ---------------------------------------------------------------- interrupts (interrupt.c) */
+/* Long work that may stop early (Ctrl-C). A caller installs a poll on its thread around a call;
+ * cnn_gemm (between blocks) and the plan's entry points (between layers) call cnn_interrupted(),
+ * which runs the poll on that thread only, at most every `interval` seconds, in the caller's
+ * floating-point mode. Once the poll returns nonzero every later check says stop (pool workers
+ * skip their remaining blocks), the work in progress is abandoned (its outputs are unspecified) and
+ * the plan's entry point returns CNN_ERR_INTERRUPT without applying the unfinished step. */
+typedef int (*cnn_poll_fn)(void *ctx);   /* nonzero: stop */
+typedef struct cnn_interrupt {
+    cnn_poll_fn fn;
+    void *ctx;
+    double interval, last;
+    unsigned fpmode;
+    int stop;                      /* set once; read by any thread (atomic builtins) */
+    struct cnn_interrupt *prev;    /* the one installed before on this thread */
+} cnn_interrupt;
+void cnn_interrupt_install(cnn_interrupt *it, cnn_poll_fn fn, void *ctx, double interval);
+void cnn_interrupt_uninstall(cnn_interrupt *it);   /* puts the previous one back */
+cnn_interrupt *cnn_interrupt_current(void);        /* this thread's, or NULL */
+int cnn_interrupt_poll(cnn_interrupt *it);         /* 1: stop (it may be NULL: 0) */
+int cnn_interrupted(void);                          /* cnn_interrupt_poll(cnn_interrupt_current()) */
 
 /* ---------------------------------------------------------------- GEMM (gemm.c) */
 /* C[M,N] = epilogue( (accumulate ? C : 0) + op(A)[M,K] . op(B)[K,N] ).

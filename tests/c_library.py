@@ -19,14 +19,15 @@ def _find(name):
     return found[0]
 
 
-def build_lib(tmpdir, sources):
-    """csrc/**/<sources> compiled with the extension's numeric flags into tmpdir; skips without a compiler."""
+def build_lib(tmpdir, sources, extra_flags=()):
+    """csrc/**/<sources> compiled with the extension's numeric flags (and extra_flags, e.g. -DCNN_DEBUG)
+    into tmpdir; skips without a compiler."""
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler")
     out = pathlib.Path(tmpdir) / "libcnn_test.so"
     cmd = [cc, "-shared", "-fPIC", "-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
            "-D_GNU_SOURCE", "-I", str(CSRC)] + [f"-I{d}" for d in sorted(CSRC.glob("*/"))]
-    cmd += [str(_find(s)) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
+    cmd += list(extra_flags) + [str(_find(s)) for s in sources] + ["-o", str(out), "-lm", "-pthread"]
     subprocess.run(cmd, check=True, capture_output=True)
     return ctypes.CDLL(str(out))

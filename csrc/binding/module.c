@@ -82,6 +82,18 @@ static int progress_hook(void *vctx, long done, const cnn_sums *sums)
     return status;
 }
 
+/* The core's in-step poll (between GEMM blocks and layers, at most every 20 ms): Ctrl-C within a
+ * long step. Runs on the calling thread, which holds no GIL there. */
+#define POLL_INTERVAL 0.02
+static int interrupt_poll(void *vctx)
+{
+    progress_ctx *c = vctx;
+    PyEval_RestoreThread(c->tstate);
+    int stop = PyErr_CheckSignals() < 0;
+    c->tstate = PyEval_SaveThread();
+    return stop;
+}
+
 /* Turns a core status into an exception (unless a Python error is already set). */
 static PyObject *status_error(int status)
 {
@@ -102,6 +114,7 @@ typedef struct {
     PyObject *ema;
     long in_size, out_size, y_size;
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
+    long iteration;                  /* the counter after the last train call, even one that raised (-1: refused) */
 } PlanObject;
 
 static void Plan_dealloc(PlanObject *self)
@@ -244,9 +257,11 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     long batch, first, nsteps, iteration;
     double interval;
     cnn_schedule sched;
+    self->iteration = -1;   /* unknown until the arguments parse */
     if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
                           &iteration, conv_schedule, &sched, &cb, &interval))
         return NULL;
+    self->iteration = iteration;
     long n;
     if (!check_plan(self) || !check_data(self, X, Y, SW, &n) || !check_out(perm, "perm", 1, NPY_INT64))
         return NULL;
@@ -269,11 +284,15 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     cnn_sums sums = {0, 0, PyMem_Calloc((size_t)self->nstate + 1, sizeof(double))};
     if (!sums.state) return PyErr_NoMemory();
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nstate, NULL};
+    cnn_interrupt it;
     ctx.tstate = PyEval_SaveThread();
+    cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     int status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                                  SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, idx, batch, first,
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
+    cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
+    self->iteration = iteration;   /* the steps applied, also when Ctrl-C or a callback stopped it */
     if (status == CNN_ERR_INTERRUPT && !PyErr_Occurred()) status = CNN_OK; /* asked to stop */
     PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
     PyMem_Free(sums.state);
@@ -296,10 +315,13 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
     if (!sums.state) return PyErr_NoMemory();
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch,
                         self->nstate, NULL};
+    cnn_interrupt it;
     ctx.tstate = PyEval_SaveThread();
+    cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     int status = cnn_evaluate(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                               SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, batch, &sums,
                               progress_hook, &ctx);
+    cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
     PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
     PyMem_Free(sums.state);
@@ -322,8 +344,11 @@ static PyObject *Plan_predict(PlanObject *self, PyObject *args)
     PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
     if (!out) return NULL;
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, 0, NULL};
+    cnn_interrupt it;
     ctx.tstate = PyEval_SaveThread();
+    cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     int status = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
+    cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
     if (status != CNN_OK) { Py_DECREF(out); return status_error(status); }
     return (PyObject *)out;
@@ -335,6 +360,17 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
 }
 
 #include "module_forward.h"
+
+static PyObject *Plan_get_iteration(PlanObject *self, void *unused)
+{ return PyLong_FromLong(self->iteration); }
+
+static PyGetSetDef Plan_getset[] = {
+    {"iteration", (getter)Plan_get_iteration, NULL,
+     "the optimizer step counter after the last train call, also when it raised (Ctrl-C); -1 when "
+     "that call's arguments did not parse",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static PyMethodDef Plan_methods[] = {
     {"train", (PyCFunction)Plan_train, METH_VARARGS,
@@ -359,6 +395,7 @@ static PyTypeObject PlanType = {
     .tp_init = (initproc)Plan_init,
     .tp_dealloc = (destructor)Plan_dealloc,
     .tp_methods = Plan_methods,
+    .tp_getset = Plan_getset,
 };
 
 #include "module_kernels.h"

@@ -268,6 +268,7 @@ typedef struct {
     long mc, nc;        /* block sizes (multiples of MR / NR) */
     long nbm, nbn;      /* blocks along M and N */
     long serial;        /* tags packed blocks so a thread can reuse the one it holds */
+    cnn_interrupt *it;  /* the caller's (NULL: none): once it says stop, blocks are skipped */
 } packed_job;
 
 static void fallback_block(const gemm_args *g, long i0, long i1, long j0, long j1)
@@ -284,6 +285,7 @@ static void fallback_block(const gemm_args *g, long i0, long i1, long j0, long j
 static void packed_task(void *ctx, long task)
 {
     packed_job *job = ctx;
+    if (cnn_interrupt_poll(job->it)) return;
     const gemm_args *g = job->g;
     const isa_ops *ops = job->ops;
     long bi = task / job->nbn, bj = task % job->nbn;
@@ -325,6 +327,10 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
     /* A block ~ 256 KiB (L2-resident, re-read for every B panel); B block up to ~1 MiB. */
     long mc_max = round_up((65536 / K) > MR ? 65536 / K : MR, MR);
     long nc_max = round_up((262144 / K) > NR ? 262144 / K : NR, NR);
+    /* A small K would make one block of a huge C: at most 512 x 1024 outputs per block keeps each
+     * task short, so an interrupt poll between blocks comes every few ms (same bits: K is whole). */
+    if (mc_max > 512) mc_max = round_up(512, MR);
+    if (nc_max > 1024) nc_max = round_up(1024, NR);
     long nbm = cdiv(M, mc_max), nbn = cdiv(N, nc_max);
     if (nthreads > 1) {
         /* A few blocks per thread, a multiple of the thread count. Splitting M is cheap (each
@@ -335,7 +341,7 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
             else nbm++;
         }
     }
-    packed_job job = {g, ops, 0, 0, 0, 0, 0};
+    packed_job job = {g, ops, 0, 0, 0, 0, 0, cnn_interrupt_current()};
     job.mc = round_up(cdiv(M, nbm), MR);
     job.nc = round_up(cdiv(N, nbn), NR);
     job.nbm = cdiv(M, job.mc);
@@ -355,11 +361,13 @@ typedef struct {
     const float *X, *v;
     long ldx, incv, n;
     long i_step, j_step;  /* output s is C(s*i_step, s*j_step) */
+    cnn_interrupt *it;    /* as in packed_job */
 } gemv_job;
 
 static void gemv_task(void *ctx, long task)
 {
     gemv_job *job = ctx;
+    if (cnn_interrupt_poll(job->it)) return;
     long s0 = task * GEMV_CHUNK, n = job->n - s0 < GEMV_CHUNK ? job->n - s0 : GEMV_CHUNK;
     float t[GEMV_CHUNK];
     const float *X = job->dot ? job->X + s0 * job->ldx : job->X + s0;
@@ -369,7 +377,7 @@ static void gemv_task(void *ctx, long task)
 
 static void gemm_gemv(const gemm_args *g, const isa_ops *ops, int nthreads)
 {
-    gemv_job job = {g, ops, 0, NULL, NULL, 0, 0, 0, 0, 0};
+    gemv_job job = {g, ops, 0, NULL, NULL, 0, 0, 0, 0, 0, cnn_interrupt_current()};
     if (g->N == 1) {  /* C[i] = sum_k op(A)[i,k] b[k] */
         job.X = g->A, job.ldx = g->lda, job.dot = !g->ta, job.n = g->M, job.i_step = 1;
         job.v = g->B, job.incv = g->tb ? 1 : g->ldb;
@@ -389,6 +397,9 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
               float *C, long ldc, int accumulate, const cnn_epilogue *ep)
 {
     if (M <= 0 || N <= 0) return;
+    CNN_ASSERT(C && ldc >= N);
+    CNN_ASSERT(K <= 0 || (A && lda >= (trans_a ? M : K) && B && ldb >= (trans_b ? K : N)));
+    CNN_ASSERT(!ep || !ep->mask || ep->ldm >= N);
     gemm_args g = {trans_a != 0, trans_b != 0, M, N, K < 0 ? 0 : K, A, B, lda, ldb, C, ldc,
                    {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL,
                     ep ? ep->mask : NULL, ep ? ep->ldm : 0}};

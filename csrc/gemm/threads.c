@@ -249,6 +249,7 @@ static void run_inline(long ntasks, cnn_task_fn fn, void *ctx)
 void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
 {
     if (ntasks <= 0) return;
+    CNN_ASSERT(fn != NULL);
     if (ntasks == 1 || tl_in_pool || resolve_wanted() <= 1) {
         run_inline(ntasks, fn, ctx);
         return;

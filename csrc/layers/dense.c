@@ -11,6 +11,7 @@
 void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
                        long rows, long in, long out, int relu)
 {
+    CNN_ASSERT(rows >= 0 && in >= 0 && out >= 0 && (rows == 0 || out == 0 || (y && (in == 0 || (x && w)))));
     cnn_epilogue ep = {b, relu, NULL, 0};
     cnn_gemm(0, 0, rows, out, in, x, in, w, out, y, out, 0, &ep);
 }
@@ -20,6 +21,7 @@ void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
  * vectorised loop keeps that order for every column. */
 void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
 {
+    CNN_ASSERT(rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (out && m)));
     float part[COLSUM_BLOCK];
     for (long c0 = 0; c0 < cols; c0 += COLSUM_BLOCK) {
         long w = cols - c0 < COLSUM_BLOCK ? cols - c0 : COLSUM_BLOCK;
@@ -39,6 +41,7 @@ void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
 void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                         const float *w, const float *dx_mask, long rows, long in, long out)
 {
+    CNN_ASSERT(rows >= 0 && in >= 0 && out >= 0 && dw && dy && x && w);
     cnn_gemm(1, 0, in, out, rows, x, in, dy, out, dw, out, 1, NULL);
     if (db) cnn_colsum_accumulate(db, dy, rows, out);
     if (dx) {

@@ -54,6 +54,7 @@ static float below(float hi)
 
 void cnn_rng_uniform(float *out, long n, uint64_t key, float lo, float hi)
 {
+    CNN_ASSERT(n >= 0 && (n == 0 || out));
     float span = hi - lo, top = hi > lo ? below(hi) : lo;
     for (long j = 0; 4 * j < n; j++) {
         uint32_t w[4];
@@ -78,6 +79,7 @@ static void box_muller(float z[2], uint32_t w1, uint32_t w2)
 /* Element i of the normal stream: counter i / 4, pair (i % 4) / 2, cos for even i, sin for odd. */
 void cnn_rng_normal(float *out, long n, uint64_t key, float mean, float stddev, int truncated)
 {
+    CNN_ASSERT(n >= 0 && (n == 0 || out));
     for (long j = 0; 4 * j < n; j++) {
         uint32_t w[4];
         float z[4];
@@ -148,6 +150,7 @@ static uint64_t bounded(word_stream *st, uint64_t s)
 
 void cnn_rng_permutation(int64_t *perm, long n, uint64_t key)
 {
+    CNN_ASSERT(n >= 0 && (n == 0 || perm));
     word_stream st = { key, 0, { 0, 0, 0, 0 }, 4 };
     for (long i = 0; i < n; i++) perm[i] = i;
     for (long i = n - 1; i > 0; i--) {

@@ -204,6 +204,7 @@ void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_tr
                       long rows, long cols, const cnn_loss *L)
 {
     if (rows <= 0 || cols <= 0) return;
+    CNN_ASSERT(per_sample && y_pred && y_true && L);
     labels t = label_setup(y_true, rows, cols, L);
     long ystride = L->kind == CNN_LOSS_SCCE ? 1 : cols;
     for (long i = 0; i < rows; i++)
@@ -369,6 +370,7 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
                       long rows, long cols, float scale, int fused_act, const cnn_loss *L)
 {
     if (!L || L->kind < 0 || L->kind >= CNN_LOSS_COUNT || rows < 0 || cols <= 0) return CNN_ERR_ARG;
+    CNN_ASSERT(rows == 0 || (grad && y_pred && y_true));
     if (fused_act != CNN_ACT_LINEAR) {
         int ok = !L->from_logits
               && ((fused_act == CNN_ACT_SIGMOID && L->kind == CNN_LOSS_BCE)

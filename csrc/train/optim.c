@@ -74,7 +74,9 @@ int cnn_opt_state_count(const cnn_opt *o)
 
 void cnn_opt_init_slots(float *slots, long n, const cnn_opt *o)
 {
+    CNN_ASSERT(o && n >= 0);   /* the binding checks that the total does not overflow (slots_needed) */
     long total = (long)cnn_opt_slot_count(o) * n + cnn_opt_state_count(o);
+    CNN_ASSERT(total == 0 || slots);
     for (long i = 0; i < total; i++) slots[i] = 0.0f;
     if (o->kind == CNN_OPT_ADAGRAD || o->kind == CNN_OPT_FTRL)   /* the accumulator: slot 0 */
         for (long i = 0; i < n; i++) slots[i] = o->initial_accumulator_value;
@@ -320,6 +322,7 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n,
                   const cnn_opt *o, long t, float lr)
 {
     if (n <= 0 || o->kind < 0 || o->kind >= CNN_OPT_COUNT) return;
+    CNN_ASSERT(params && slots && grads && t >= 1);
     step_ctx k = { params, slots, slots + n, slots + 2 * n, grads, o, lr, 1.0f, 0, 0, 0, 0, 0 };
     if (o->weight_decay != 0.0f) {
         float wl = o->weight_decay * lr;

@@ -117,7 +117,9 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->out_cols = cnn_layer_out_cols(last);
     p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
     p->fused_act = fusable_activation(last, cnn_layer_kind(last->kind), loss);
-    for (int m = 0; m < nmetrics; m++) {   /* each metric reads the targets as the loss lays them out */
+    /* each metric reads the targets as the loss lays them out (with SCCE one class id per row: a
+     * metric reading a full row of y would read past it) */
+    for (int m = 0; m < nmetrics; m++) {
         long size = cnn_metric_state_size(&metrics[m], p->out_cols);
         if (!size || cnn_metric_sparse(&metrics[m]) != (loss->kind == CNN_LOSS_SCCE)) {
             diag->field = "metrics";
@@ -166,6 +168,14 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
     if (work) p->work = zalloc((size_t)work, sizeof(float), &failed);
+    for (int l = 0; l < nlayers; l++)
+        for (int s = CNN_W_STATE0; s < CNN_MAX_WEIGHTS; s++)
+            if (layers[l].w[s].off >= 0
+                && __builtin_add_overflow(p->state_len, layers[l].w[s].len, &p->state_len)) {
+                diag->field = "mm_len";
+                return fail(p, status, CNN_ERR_ARG);
+            }
+    p->state_saved = zalloc((size_t)p->state_len, sizeof(float), &failed);
     if (failed) return fail(p, status, CNN_ERR_NOMEM);
     for (int l = 0; l < nlayers; l++) p->bufs[l].work = p->work;
     *status = CNN_OK;
@@ -184,6 +194,7 @@ void cnn_plan_free(cnn_plan *p)
     free(p->layers); free(p->ops); free(p->bufs); free(p->out);
     free(p->grads); free(p->grad_a); free(p->grad_b);
     free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row); free(p->work);
+    free(p->state_saved);
     free(p);
 }
 

@@ -32,6 +32,8 @@ struct cnn_plan {
     float *work;                     /* the layers' shared workspace (bufs[l].work) */
     float *xbatch, *ybatch, *wbatch, *wrows;
     double *per_row;
+    float *state_saved;              /* [state_len]: the layers' state spans, kept during a step */
+    long state_len;
 };
 
 #endif

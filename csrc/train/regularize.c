@@ -8,6 +8,7 @@
 
 double cnn_l1l2_value(const float *w, long n, float l1, float l2)
 {
+    CNN_ASSERT(n >= 0 && (n == 0 || w));
     double a[RG_LANES] = {0}, s[RG_LANES] = {0};
     long i = 0;
     for (; i + RG_LANES <= n; i += RG_LANES)
@@ -27,6 +28,7 @@ double cnn_l1l2_value(const float *w, long n, float l1, float l2)
 
 void cnn_l1l2_grad(float *g, const float *w, long n, float l1, float l2)
 {
+    CNN_ASSERT(n >= 0 && (n == 0 || (g && w)));
     float l2x2 = 2.0f * l2;
     for (long i = 0; i < n; i++) {
         float v = w[i];
@@ -40,6 +42,7 @@ void cnn_l1l2_grad(float *g, const float *w, long n, float l1, float l2)
 void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *c)
 {
     if (!c || rows <= 0 || cols <= 0) return;
+    CNN_ASSERT(w != NULL);
     if (c->kind == CNN_CONSTRAINT_NON_NEG) {
         for (long i = 0; i < rows * cols; i++) if (w[i] < 0.0f) w[i] = 0.0f;  /* max(w, 0); NaN stays */
         return;

@@ -13,14 +13,33 @@ static cnn_layer_ctx layer_ctx(cnn_plan *p, int l, long nb)
     return c;
 }
 
-/* Forward through every layer for nb samples of x; training selects dropout and batch statistics. */
-static void forward(cnn_plan *p, const float *x, long nb, int training, long iteration)
+/* Forward through every layer for nb samples of x; training selects dropout and batch statistics.
+ * Returns 0, or 1 when an interrupt stopped it (the outputs are then unspecified). */
+static int forward(cnn_plan *p, const float *x, long nb, int training, long iteration)
 {
     const float *in = x;
     for (int l = 0; l < p->nlayers; l++) {
         cnn_layer_ctx c = layer_ctx(p, l, nb);
         in = p->out[l] = p->ops[l]->forward(&c, in, training, iteration);
+        if (cnn_interrupted()) return 1;
     }
+    return 0;
+}
+
+/* The state a training forward changes before the update (BatchNormalization's moving statistics),
+ * saved before a step that may be interrupted and put back when it is: no partial update. */
+static void state_copy(cnn_plan *p, int restore)
+{
+    float *saved = p->state_saved;
+    for (int l = 0; l < p->nlayers; l++)
+        for (int s = CNN_W_STATE0; s < CNN_MAX_WEIGHTS; s++) {
+            const cnn_span *w = &p->layers[l].w[s];
+            if (w->off < 0 || w->len == 0) continue;
+            CNN_ASSERT(w->off + w->len <= p->n_params && saved + w->len <= p->state_saved + p->state_len);
+            float *live = p->params + w->off;
+            memcpy(restore ? live : saved, restore ? saved : live, sizeof(float) * w->len);
+            saved += w->len;
+        }
 }
 
 static int has_penalty(float l1, float l2) { return l1 != 0 || l2 != 0; }
@@ -150,8 +169,9 @@ static double loss_and_metrics(cnn_plan *p, const float *y, const float *wrows, 
     return total / (double)rows;
 }
 
-/* Backward through every layer; gradients accumulate into p->grads (zeroed by the caller). */
-static void backward(cnn_plan *p, const float *x, const float *y, const float *wrows, long nb)
+/* Backward through every layer; gradients accumulate into p->grads (zeroed by the caller).
+ * Returns 0, or 1 when an interrupt stopped it. */
+static int backward(cnn_plan *p, const float *x, const float *y, const float *wrows, long nb)
 {
     int last = p->nlayers - 1;
     long rows = rows_of(nb, p->out_size, p->out_cols);
@@ -180,7 +200,9 @@ static void backward(cnn_plan *p, const float *x, const float *y, const float *w
                                         g_is_dz, need_dx, mask, &masked);
         g = dx;
         g_is_dz = masked;
+        if (cnn_interrupted()) return 1;
     }
+    return 0;
 }
 
 /* Calls the progress callback in the caller's floating-point mode (it runs the caller's code). */
@@ -194,15 +216,49 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
     return stop;
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW into the batch buffers. */
-static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, const int64_t *idx, long nb)
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers. */
+static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+                   long nb)
 {
+    CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
     for (long i = 0; i < nb; i++) {
         int64_t r = idx[i];
+        CNN_ASSERT(r >= 0 && r < n);   /* the binding checks every index */
         memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
         memcpy(p->ybatch + i * p->y_size, Y + r * p->y_size, sizeof(float) * p->y_size);
         if (SW) p->wbatch[i] = SW[r];
     }
+}
+
+/* One step on the gathered batch: forward, loss, backward, update. Returns CNN_ERR_INTERRUPT, with
+ * nothing of the step applied, when an interrupt stops it before the update. */
+static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const cnn_schedule *sched,
+                      cnn_sums *sums)
+{
+    const float *wrows = row_weights(p, weighted ? p->wbatch : NULL, nb);
+    int may_stop = cnn_interrupt_current() != NULL;
+    if (may_stop && p->state_len) state_copy(p, 0);
+    if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
+    double reg = regularization(p, nb, 1);
+    double loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
+    sums->loss_sum += (double)nb * loss;
+    sums->count += (double)nb;
+
+    memset(p->grads, 0, sizeof(float) * p->n_params);
+    if (backward(p, p->xbatch, p->ybatch, wrows, nb)) goto abandon;
+    regularization_grads(p);
+    clip_gradients(p);
+    if (p->n_trainable > 0) {
+        float lr = (float)cnn_schedule_lr(sched, *iteration);
+        cnn_opt_step(p->params, p->slots, p->grads, p->n_trainable, &p->opt, *iteration + 1, lr);
+        if (p->ema) update_ema(p, *iteration);
+    }
+    apply_constraints(p);
+    *iteration += 1;
+    return CNN_OK;
+abandon:   /* the caller drops the sums of an interrupted call */
+    if (may_stop && p->state_len) state_copy(p, 1);
+    return CNN_ERR_INTERRUPT;
 }
 
 static int train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
@@ -216,26 +272,9 @@ static int train_steps(cnn_plan *p, const float *X, const float *Y, const float 
         if (n <= 0 || first + s > (n - 1) / batch) return CNN_ERR_ARG;   /* checked before it can overflow */
         long start = (first + s) * batch;
         long nb = n - start < batch ? n - start : batch;
-        gather(p, X, Y, SW, idx + start, nb);
-        const float *wrows = row_weights(p, SW ? p->wbatch : NULL, nb);
-
-        forward(p, p->xbatch, nb, 1, *iteration);
-        double reg = regularization(p, nb, 1);
-        double loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
-        sums->loss_sum += (double)nb * loss;
-        sums->count += (double)nb;
-
-        memset(p->grads, 0, sizeof(float) * p->n_params);
-        backward(p, p->xbatch, p->ybatch, wrows, nb);
-        regularization_grads(p);
-        clip_gradients(p);
-        if (p->n_trainable > 0) {
-            float lr = (float)cnn_schedule_lr(sched, *iteration);
-            cnn_opt_step(p->params, p->slots, p->grads, p->n_trainable, &p->opt, *iteration + 1, lr);
-            if (p->ema) update_ema(p, *iteration);
-        }
-        apply_constraints(p);
-        *iteration += 1;
+        gather(p, X, Y, SW, n, idx + start, nb);
+        int status = train_step(p, nb, SW != NULL, iteration, sched, sums);
+        if (status != CNN_OK) return status;
         int stop = report(progress, ctx, s + 1, sums, fpmode);
         if (stop) return stop;
     }
@@ -249,7 +288,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
     long steps = (n + batch - 1) / batch;
     for (long s = 0; s < steps; s++) {
         long start = s * batch, nb = n - start < batch ? n - start : batch;
-        forward(p, X + start * p->in_size, nb, 0, 0);
+        if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
         const float *wrows = row_weights(p, SW ? SW + start : NULL, nb);
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
         sums->loss_sum += (double)nb * loss;
@@ -267,7 +306,7 @@ static int predict(cnn_plan *p, float *out, const float *X, long n, long batch,
     long steps = (n + batch - 1) / batch;
     for (long s = 0; s < steps; s++) {
         long start = s * batch, nb = n - start < batch ? n - start : batch;
-        forward(p, X + start * p->in_size, nb, 0, 0);
+        if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
         memcpy(out + start * p->out_size, p->out[p->nlayers - 1], sizeof(float) * nb * p->out_size);
         int stop = report(progress, ctx, s + 1, NULL, fpmode);
         if (stop) return stop;
@@ -282,6 +321,7 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
                     cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
     (void)seed;
+    CNN_ASSERT(p && iteration && sched && sums && n >= 0 && (nsteps <= 0 || (X && Y && idx)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums,
                              progress, ctx, fpmode);
@@ -292,6 +332,7 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
 int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
                  cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
+    CNN_ASSERT(p && sums && n >= 0 && (n == 0 || (X && Y)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = evaluate(p, X, Y, SW, n, batch, sums, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);
@@ -301,6 +342,7 @@ int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, l
 int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
                 cnn_progress_fn progress, void *ctx)
 {
+    CNN_ASSERT(p && n >= 0 && (n == 0 || (X && out)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = predict(p, out, X, n, batch, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);

@@ -141,9 +141,8 @@ def fit(model, source, epochs, initial_epoch, callbacks, verbose_level, verbose,
                 ya = model._targets(xa, y)
                 swa = model._weights(len(xa), ya, sw, class_weight)
                 plan = model._get_plan(len(xa))
-                part, model.optimizer.iterations = plan.train(
-                    xa, ya, swa, np.arange(len(xa), dtype=np.int64), len(xa), 0, 1,
-                    model.optimizer.iterations, model._step_schedule(), None, 0.0)
+                part = model._train_steps(plan, xa, ya, swa, np.arange(len(xa), dtype=np.int64), len(xa), 0, 1,
+                                          None)
             sums = model._merge(sums, part)
             cbs.on_train_batch_end(step, model._logs(sums))
             step += 1

@@ -260,9 +260,8 @@ class Trainer:
 
                 with lock:
                     before = self.optimizer.iterations
-                    part, self.optimizer.iterations = plan.train(
-                        xa, ya, sw, perm, batch_size, position, chunk, self.optimizer.iterations,
-                        self._step_schedule(), None if batch_hooks else progress, _PROGRESS_INTERVAL)
+                    part = self._train_steps(plan, xa, ya, sw, perm, batch_size, position, chunk,
+                                             None if batch_hooks else progress)
                 sums = self._merge(sums, part)
                 ran = self.optimizer.iterations - before   # chunk, or fewer when asked to stop
                 position += ran
@@ -315,6 +314,18 @@ class Trainer:
             warnings.warn("The 'step' activation has a zero gradient, so gradient descent cannot train the "
                           "weights that feed it. Use it to run a perceptron with set weights, or train with "
                           "'sigmoid' and threshold the output.", UserWarning, stacklevel=3)
+
+    def _train_steps(self, plan, xa, ya, sw, perm, batch_size, first, nsteps, progress):
+        """plan.train's sums; optimizer.iterations stays the number of updates applied even when the
+        call raises (Ctrl-C inside a chunk of steps: the finished steps are kept, the unfinished one
+        is not applied), so a later fit continues as an uninterrupted run would."""
+        try:
+            sums, _ = plan.train(xa, ya, sw, perm, batch_size, first, nsteps, self.optimizer.iterations,
+                                 self._step_schedule(), progress, _PROGRESS_INTERVAL if progress else 0.0)
+        finally:
+            if plan.iteration >= 0:   # -1: the call was refused before any step
+                self.optimizer.iterations = plan.iteration
+        return sums
 
     @staticmethod
     def _merge(a, b):
@@ -516,8 +527,7 @@ class Trainer:
         sw = self._weights(len(xa), ya, sample_weight, class_weight)
         plan = self._get_plan(len(xa))
         perm = np.arange(len(xa), dtype=np.int64)
-        sums, self.optimizer.iterations = plan.train(
-            xa, ya, sw, perm, len(xa), 0, 1, self.optimizer.iterations, self._step_schedule(), None, 0.0)
+        sums = self._train_steps(plan, xa, ya, sw, perm, len(xa), 0, 1, None)
         logs = self._logs(sums)
         if not math.isfinite(logs["loss"]):
             warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,

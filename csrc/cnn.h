@@ -111,9 +111,8 @@ typedef struct {
     const float *mask;   /* [M, ldm]: keep where mask > 0 (ReLU backward), or NULL */
     long ldm;
 } cnn_epilogue;
-void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
-              const float *A, long lda, const float *B, long ldb,
-              float *C, long ldc, int accumulate, const cnn_epilogue *ep);
+void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, long lda, const float *B,
+              long ldb, float *C, long ldc, int accumulate, const cnn_epilogue *ep);
 /* Instruction-set path: 0 portable, 1 AVX2+FMA, 2 AVX-512 (x86-64), 3 NEON (ARM64). cnn_set_isa
  * returns the path now in use: -1, or a path this build or CPU lacks, picks the best. */
 int cnn_set_isa(int isa);
@@ -123,10 +122,26 @@ int cnn_get_isa(void);
 
 /* ---------------------------------------------------------------- activations (activations.c) */
 enum cnn_act_kind {
-    CNN_ACT_LINEAR = 0, CNN_ACT_RELU, CNN_ACT_RELU6, CNN_ACT_LEAKY_RELU, CNN_ACT_ELU, CNN_ACT_SELU,
-    CNN_ACT_GELU, CNN_ACT_GELU_TANH, CNN_ACT_SIGMOID, CNN_ACT_HARD_SIGMOID, CNN_ACT_TANH,
-    CNN_ACT_SOFTMAX, CNN_ACT_SOFTPLUS, CNN_ACT_SOFTSIGN, CNN_ACT_SILU, CNN_ACT_EXPONENTIAL,
-    CNN_ACT_STEP, CNN_ACT_HARD_SILU, CNN_ACT_MISH, CNN_ACT_COUNT
+    CNN_ACT_LINEAR = 0,
+    CNN_ACT_RELU,
+    CNN_ACT_RELU6,
+    CNN_ACT_LEAKY_RELU,
+    CNN_ACT_ELU,
+    CNN_ACT_SELU,
+    CNN_ACT_GELU,
+    CNN_ACT_GELU_TANH,
+    CNN_ACT_SIGMOID,
+    CNN_ACT_HARD_SIGMOID,
+    CNN_ACT_TANH,
+    CNN_ACT_SOFTMAX,
+    CNN_ACT_SOFTPLUS,
+    CNN_ACT_SOFTSIGN,
+    CNN_ACT_SILU,
+    CNN_ACT_EXPONENTIAL,
+    CNN_ACT_STEP,
+    CNN_ACT_HARD_SILU,
+    CNN_ACT_MISH,
+    CNN_ACT_COUNT
 };
 typedef struct {
     int kind;
@@ -139,16 +154,28 @@ void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_a
 /* dx = dy * f'(x) (softmax: the row Jacobian, which needs y). dx may equal dy.
  * x and y are the forward input and output; either may be NULL when the activation does not
  * need it (cnn_act_needs_input/output say which). */
-void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y,
-                      long rows, long cols, const cnn_act *a);
+void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y, long rows, long cols,
+                      const cnn_act *a);
 int cnn_act_needs_input(const cnn_act *a);   /* backward reads x */
 int cnn_act_needs_output(const cnn_act *a);  /* backward reads y */
 
 /* ---------------------------------------------------------------- losses (losses.c) */
 enum cnn_loss_kind {
-    CNN_LOSS_MSE = 0, CNN_LOSS_MAE, CNN_LOSS_MAPE, CNN_LOSS_MSLE, CNN_LOSS_BCE, CNN_LOSS_CCE,
-    CNN_LOSS_SCCE, CNN_LOSS_HINGE, CNN_LOSS_SQUARED_HINGE, CNN_LOSS_CATEGORICAL_HINGE,
-    CNN_LOSS_HUBER, CNN_LOSS_LOG_COSH, CNN_LOSS_KLD, CNN_LOSS_POISSON, CNN_LOSS_COSINE,
+    CNN_LOSS_MSE = 0,
+    CNN_LOSS_MAE,
+    CNN_LOSS_MAPE,
+    CNN_LOSS_MSLE,
+    CNN_LOSS_BCE,
+    CNN_LOSS_CCE,
+    CNN_LOSS_SCCE,
+    CNN_LOSS_HINGE,
+    CNN_LOSS_SQUARED_HINGE,
+    CNN_LOSS_CATEGORICAL_HINGE,
+    CNN_LOSS_HUBER,
+    CNN_LOSS_LOG_COSH,
+    CNN_LOSS_KLD,
+    CNN_LOSS_POISSON,
+    CNN_LOSS_COSINE,
     CNN_LOSS_COUNT
 };
 typedef struct {
@@ -160,41 +187,45 @@ typedef struct {
 /* per_sample[rows] = the loss of each row, reduced over cols as Keras does (mean for
  * MSE/MAE/..., sum for CCE/KLD/cosine). y_true is [rows, cols], except SCCE: [rows] class ids
  * stored as floats (y_pred is [rows, cols]). */
-void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true,
-                      long rows, long cols, const cnn_loss *L);
+void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true, long rows, long cols,
+                      const cnn_loss *L);
 /* grad[rows, cols] = d(scale * sum_i w_i * per_sample_i) / d(y_pred), w = weights[rows] or 1.
  * With fused_act = CNN_ACT_SIGMOID (BCE) or CNN_ACT_SOFTMAX (CCE/SCCE) and from_logits = 0,
  * y_pred is that activation's output and grad is taken with respect to its INPUT (the logits),
  * exactly what the chain rule through Keras's clipped formula gives. Otherwise fused_act must be
  * CNN_ACT_LINEAR. Returns CNN_ERR_ARG for an unsupported fusion. */
-int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights,
-                      long rows, long cols, float scale, int fused_act, const cnn_loss *L);
+int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights, long rows,
+                      long cols, float scale, int fused_act, const cnn_loss *L);
 
 /* ---------------------------------------------------------------- metrics (metrics.c) */
 enum cnn_metric_kind {
-    CNN_METRIC_BINARY_ACCURACY = 0, CNN_METRIC_CATEGORICAL_ACCURACY,
-    CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY, CNN_METRIC_MAE, CNN_METRIC_MSE,
+    CNN_METRIC_BINARY_ACCURACY = 0,
+    CNN_METRIC_CATEGORICAL_ACCURACY,
+    CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY,
+    CNN_METRIC_MAE,
+    CNN_METRIC_MSE,
     CNN_METRIC_ACCURACY,           /* mean over cols of (y == p) */
-    CNN_METRIC_TOP_K, CNN_METRIC_SPARSE_TOP_K, /* the true class's score >= the k-th largest */
+    CNN_METRIC_TOP_K,
+    CNN_METRIC_SPARSE_TOP_K, /* the true class's score >= the k-th largest */
     CNN_METRIC_LOSS,               /* mean of a loss's per-row value (loss, from_logits, label_smoothing) */
     CNN_METRIC_CONFUSION,          /* confusion counts per threshold (and per label), below */
     CNN_METRIC_FBETA,              /* per class: tp, fp, fn, sum of y (Keras's FBetaScore state) */
-    CNN_METRIC_R2,                 /* per column: sum y, sum y^2, sum (y - p)^2, sum w; then rows with w != 0 */
+    CNN_METRIC_R2, /* per column: sum y, sum y^2, sum (y - p)^2, sum w; then rows with w != 0 */
     CNN_METRIC_COUNT
 };
 typedef struct {
     int kind;
-    float threshold;     /* binary accuracy, fbeta, a single-threshold confusion */
-    int num_thresholds;  /* confusion: 0 = one threshold compared with >, else evenly spaced buckets */
-    int epsilon_ends;    /* confusion buckets: the ends are -eps and 1 + eps (AUC), so 0 counts */
-    int top_k;           /* top-k accuracy's k; confusion: keep only the top k scores of a row (0: off) */
-    int class_id;        /* confusion: only this column (-1: all) */
-    int from_logits;     /* confusion: sigmoid first; loss: as the loss's */
-    int multi_label;     /* confusion: counts per column */
-    int argmax;          /* fbeta: the row's maximum is the positive (Keras's threshold=None) */
-    int loss;            /* CNN_METRIC_LOSS: the cnn_loss_kind */
+    float threshold; /* binary accuracy, fbeta, a single-threshold confusion */
+    int num_thresholds; /* confusion: 0 = one threshold compared with >, else evenly spaced buckets */
+    int epsilon_ends; /* confusion buckets: the ends are -eps and 1 + eps (AUC), so 0 counts */
+    int top_k; /* top-k accuracy's k; confusion: keep only the top k scores of a row (0: off) */
+    int class_id; /* confusion: only this column (-1: all) */
+    int from_logits; /* confusion: sigmoid first; loss: as the loss's */
+    int multi_label; /* confusion: counts per column */
+    int argmax; /* fbeta: the row's maximum is the positive (Keras's threshold=None) */
+    int loss; /* CNN_METRIC_LOSS: the cnn_loss_kind */
     float label_smoothing;
-    int weighted;        /* inside a plan: sample weights apply (weighted_metrics) */
+    int weighted; /* inside a plan: sample weights apply (weighted_metrics) */
 } cnn_metric;
 /* The number of doubles of a metric's streaming state for rows of `cols` columns (0: bad record).
  * Mean kinds: [weighted total, weight sum]. Confusion with T thresholds (T = num_thresholds, or 1)
@@ -208,25 +239,34 @@ int cnn_metric_sparse(const cnn_metric *m);
  * over cols of (y == (p > threshold)), categorical = argmax equality (first max wins), sparse =
  * (y == argmax p), mae/mse mean over cols. y_true layout as in losses (sparse: [rows] ids).
  * weights[rows] may be NULL. Counts are sums of weights in double: exact for integer weights. */
-void cnn_metric_update(double *state, const float *y_pred, const float *y_true,
-                       const float *weights, long rows, long cols, const cnn_metric *m);
+void cnn_metric_update(double *state, const float *y_pred, const float *y_true, const float *weights,
+                       long rows, long cols, const cnn_metric *m);
 
 /* ---------------------------------------------------------------- optimizers (optim.c) */
-enum cnn_opt_kind { CNN_OPT_SGD = 0, CNN_OPT_ADAM, CNN_OPT_RMSPROP, CNN_OPT_ADAGRAD,
-                    CNN_OPT_ADADELTA, CNN_OPT_ADAMAX, CNN_OPT_NADAM, CNN_OPT_LION, CNN_OPT_FTRL,
-                    CNN_OPT_COUNT };   /* AdamW is ADAM with weight_decay */
+enum cnn_opt_kind {
+    CNN_OPT_SGD = 0,
+    CNN_OPT_ADAM,
+    CNN_OPT_RMSPROP,
+    CNN_OPT_ADAGRAD,
+    CNN_OPT_ADADELTA,
+    CNN_OPT_ADAMAX,
+    CNN_OPT_NADAM,
+    CNN_OPT_LION,
+    CNN_OPT_FTRL,
+    CNN_OPT_COUNT
+}; /* AdamW is ADAM with weight_decay */
 typedef struct {
     int kind;
-    float beta_1, beta_2, epsilon;       /* Adam */
-    float momentum;                      /* SGD, RMSprop */
-    float rho;                           /* RMSprop */
-    float initial_accumulator_value;     /* Adagrad */
+    float beta_1, beta_2, epsilon; /* Adam */
+    float momentum; /* SGD, RMSprop */
+    float rho; /* RMSprop */
+    float initial_accumulator_value; /* Adagrad */
     int nesterov, amsgrad, centered;
-    float weight_decay;                  /* any kind: p *= 1 - weight_decay * lr before the update */
-    float one_minus_beta_1, one_minus_beta_2, one_minus_rho;  /* (float)(1 - x) with x the double
+    float weight_decay; /* any kind: p *= 1 - weight_decay * lr before the update */
+    float one_minus_beta_1, one_minus_beta_2, one_minus_rho; /* (float)(1 - x) with x the double
                                             the user gave, as Keras computes it; 0: from the float */
-    float learning_rate_power;           /* Ftrl (initial_accumulator_value above too) */
-    float l1, l2, l2_shrinkage, beta;    /* Ftrl regularization strengths and beta */
+    float learning_rate_power; /* Ftrl (initial_accumulator_value above too) */
+    float l1, l2, l2_shrinkage, beta; /* Ftrl regularization strengths and beta */
 } cnn_opt;
 /* How many float slots per parameter the optimizer keeps (SGD: 0 or 1; Adam: 2, 3 with amsgrad;
  * RMSprop: 1 + momentum + centered; Adagrad: 1). Slot s of parameter i is slots[s * n + i]. */
@@ -239,17 +279,17 @@ int cnn_opt_state_count(const cnn_opt *o);
  * Nadam's product, 1; zeros elsewhere). */
 void cnn_opt_init_slots(float *slots, long n, const cnn_opt *o);
 /* One update of params[n] from grads[n]; t is the 1-based step (iterations + 1), lr the rate. */
-void cnn_opt_step(float *params, float *slots, const float *grads, long n,
-                  const cnn_opt *o, long t, float lr);
+void cnn_opt_step(float *params, float *slots, const float *grads, long n, const cnn_opt *o, long t,
+                  float lr);
 
 /* ---------------------------------------------------------------- dense (dense.c) */
 /* y[rows, out] = x[rows, in] . w[in, out] + b[out] (b may be NULL); relu fused when asked. */
-void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
-                       long rows, long in, long out, int relu);
+void cnn_dense_forward(float *y, const float *x, const float *w, const float *b, long rows, long in, long out,
+                       int relu);
 /* dw[in,out] += x^T dy; db[out] += column sums of dy (fixed chunk order); dx = dy . w^T
  * (dx may be NULL for the first layer; dx_mask, if not NULL, zeroes dx where dx_mask <= 0). */
-void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                        const float *w, const float *dx_mask, long rows, long in, long out);
+void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w,
+                        const float *dx_mask, long rows, long in, long out);
 /* out[cols] += column sums of m[rows, cols] in a fixed order (64-row chunks, summed in order). */
 void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols);
 
@@ -269,42 +309,56 @@ void cnn_dropout_backward(float *dx, const float *dy, const uint8_t *keep, long 
 /* Over x[rows, cols], per column: mean, biased variance (double accumulation, fixed order);
  * y = gamma * (x - mean) / sqrt(var + epsilon) + beta (gamma / beta NULL mean 1 / 0);
  * caches mean[cols], inv_std[cols]; moving_x = moving_x * momentum + stat * (1 - momentum). */
-void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std,
-                                 float *moving_mean, float *moving_var,
-                                 const float *x, const float *gamma, const float *beta,
-                                 long rows, long cols, float momentum, float epsilon);
+void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std, float *moving_mean, float *moving_var,
+                                 const float *x, const float *gamma, const float *beta, long rows, long cols,
+                                 float momentum, float epsilon);
 /* Inference: the moving statistics normalise. */
 void cnn_batchnorm_forward_infer(float *y, const float *x, const float *gamma, const float *beta,
-                                 const float *moving_mean, const float *moving_var,
-                                 long rows, long cols, float epsilon);
+                                 const float *moving_mean, const float *moving_var, long rows, long cols,
+                                 float epsilon);
 /* dx = full batch-statistics backward; dgamma += sum dy * xhat; dbeta += sum dy (NULL to skip). */
-void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                            const float *x, const float *mean, const float *inv_std,
-                            const float *gamma, long rows, long cols);
+void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                            const float *mean, const float *inv_std, const float *gamma, long rows,
+                            long cols);
 
 /* ---------------------------------------------------------------- regularizers, constraints (regularize.c) */
 /* l1 * sum|w| + l2 * sum w^2 (double, fixed order). */
 double cnn_l1l2_value(const float *w, long n, float l1, float l2);
 /* g += l1 * sign(w) + 2 * l2 * w (sign(0) = 0). */
 void cnn_l1l2_grad(float *g, const float *w, long n, float l1, float l2);
-enum cnn_constraint_kind { CNN_CONSTRAINT_NONE = 0, CNN_CONSTRAINT_MAX_NORM, CNN_CONSTRAINT_NON_NEG,
-                           CNN_CONSTRAINT_UNIT_NORM, CNN_CONSTRAINT_MIN_MAX_NORM };
-typedef struct { int kind; float max_value, min_value, rate; } cnn_constraint;
+enum cnn_constraint_kind {
+    CNN_CONSTRAINT_NONE = 0,
+    CNN_CONSTRAINT_MAX_NORM,
+    CNN_CONSTRAINT_NON_NEG,
+    CNN_CONSTRAINT_UNIT_NORM,
+    CNN_CONSTRAINT_MIN_MAX_NORM
+};
+typedef struct {
+    int kind;
+    float max_value, min_value, rate;
+} cnn_constraint;
 /* w[rows, cols] <- c(w), norms taken over rows for each column (Keras axis=0 on a Dense kernel;
  * a bias is rows = n, cols = 1). Keras's formulas (keras/src/constraints/constraints.py, epsilon 1e-7). */
 void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *c);
 
 /* ---------------------------------------------------------------- learning-rate schedules (schedule.c) */
-enum cnn_schedule_kind { CNN_SCHED_CONSTANT = 0, CNN_SCHED_LEGACY_DECAY, CNN_SCHED_EXPONENTIAL,
-                         CNN_SCHED_INVERSE_TIME, CNN_SCHED_PIECEWISE, CNN_SCHED_POLYNOMIAL,
-                         CNN_SCHED_COSINE, CNN_SCHED_COSINE_RESTARTS };
-#define CNN_SCHED_MAX_PIECES 256   /* PiecewiseConstantDecay values; exported as _core.SCHED_MAX_PIECES */
+enum cnn_schedule_kind {
+    CNN_SCHED_CONSTANT = 0,
+    CNN_SCHED_LEGACY_DECAY,
+    CNN_SCHED_EXPONENTIAL,
+    CNN_SCHED_INVERSE_TIME,
+    CNN_SCHED_PIECEWISE,
+    CNN_SCHED_POLYNOMIAL,
+    CNN_SCHED_COSINE,
+    CNN_SCHED_COSINE_RESTARTS
+};
+#define CNN_SCHED_MAX_PIECES 256 /* PiecewiseConstantDecay values; exported as _core.SCHED_MAX_PIECES */
 typedef struct {
     int kind;
-    double lr;              /* the initial / constant learning rate */
-    double decay;           /* LEGACY_DECAY: lr / (1 + decay * step) */
+    double lr; /* the initial / constant learning rate */
+    double decay; /* LEGACY_DECAY: lr / (1 + decay * step) */
     double decay_steps, decay_rate, end_lr, power, alpha, warmup_target, warmup_steps, t_mul, m_mul;
-    int staircase, cycle, npieces, nboundaries;  /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int staircase, cycle, npieces, nboundaries; /* PIECEWISE: npieces values, npieces - 1 boundaries */
     double boundaries[CNN_SCHED_MAX_PIECES], values[CNN_SCHED_MAX_PIECES];
 } cnn_schedule;
 /* The learning rate for the update at `step` (0-based optimizer iteration), Keras section 9. */
@@ -317,41 +371,50 @@ double cnn_schedule_math(const char *name, double x, double y);
  * offset, default, allowed range). The binding parses Python dicts keyed by these names generically;
  * the core checks every value it stores (cnn_field_set_*), so no unchecked cast happens anywhere. */
 enum cnn_field_type {
-    CNN_FIELD_F32 = 0, CNN_FIELD_F64, CNN_FIELD_INT, CNN_FIELD_BOOL, CNN_FIELD_LONG, CNN_FIELD_U64,
-    CNN_FIELD_ENUM,      /* an int given by name: sub is the cnn_enum_desc */
-    CNN_FIELD_SHAPE,     /* a cnn_shape given as a sequence of positive sizes */
-    CNN_FIELD_RECORD,    /* a nested record: sub is its cnn_record_desc */
+    CNN_FIELD_F32 = 0,
+    CNN_FIELD_F64,
+    CNN_FIELD_INT,
+    CNN_FIELD_BOOL,
+    CNN_FIELD_LONG,
+    CNN_FIELD_U64,
+    CNN_FIELD_ENUM, /* an int given by name: sub is the cnn_enum_desc */
+    CNN_FIELD_SHAPE, /* a cnn_shape given as a sequence of positive sizes */
+    CNN_FIELD_RECORD, /* a nested record: sub is its cnn_record_desc */
     CNN_FIELD_F64_ARRAY, /* double[capacity] inline; the count goes to the int at count_offset */
-    CNN_FIELD_I64_LIST,  /* int64_t * owned by whoever parsed it; count to the long at count_offset */
+    CNN_FIELD_I64_LIST, /* int64_t * owned by whoever parsed it; count to the long at count_offset */
 };
-typedef struct { const char *name; int count; const char *const *names; } cnn_enum_desc;
+typedef struct {
+    const char *name;
+    int count;
+    const char *const *names;
+} cnn_enum_desc;
 typedef struct cnn_record_desc cnn_record_desc;
 typedef struct {
     const char *name;
     int type;
     size_t offset;
-    double dflt, lo, hi;       /* default and inclusive range of a number */
-    const void *sub;           /* ENUM: cnn_enum_desc; RECORD: cnn_record_desc */
-    size_t count_offset;       /* arrays and lists */
-    long capacity;             /* F64_ARRAY */
+    double dflt, lo, hi; /* default and inclusive range of a number */
+    const void *sub; /* ENUM: cnn_enum_desc; RECORD: cnn_record_desc */
+    size_t count_offset; /* arrays and lists */
+    long capacity; /* F64_ARRAY */
     int required;
 } cnn_field;
 struct cnn_record_desc {
-    const char *name;          /* "opt", "loss", ... as _core.fields names it */
+    const char *name; /* "opt", "loss", ... as _core.fields names it */
     size_t size;
     int nfields;
     const cnn_field *fields;
-    const char *(*check)(const void *rec);   /* cross-field rules: the bad field's name, or NULL */
+    const char *(*check)(const void *rec); /* cross-field rules: the bad field's name, or NULL */
 };
 /* The descriptions of the records: optimizer, loss, metric, activation, schedule, constraint, and
  * the layer's common part (its kind's parameters: cnn_layer_params_desc). */
-extern const cnn_record_desc cnn_opt_desc, cnn_loss_desc, cnn_metric_desc, cnn_act_desc,
-    cnn_schedule_desc, cnn_constraint_desc, cnn_layer_desc;
-extern const cnn_enum_desc cnn_opt_kinds, cnn_loss_kinds, cnn_metric_kinds, cnn_act_kinds,
-    cnn_schedule_kinds, cnn_constraint_kinds, cnn_layer_kinds;
+extern const cnn_record_desc cnn_opt_desc, cnn_loss_desc, cnn_metric_desc, cnn_act_desc, cnn_schedule_desc,
+    cnn_constraint_desc, cnn_layer_desc;
+extern const cnn_enum_desc cnn_opt_kinds, cnn_loss_kinds, cnn_metric_kinds, cnn_act_kinds, cnn_schedule_kinds,
+    cnn_constraint_kinds, cnn_layer_kinds;
 void cnn_record_defaults(const cnn_record_desc *d, void *rec);
 const cnn_field *cnn_record_field(const cnn_record_desc *d, const char *name);
-int cnn_enum_value(const cnn_enum_desc *e, const char *name);   /* -1: not a name of e */
+int cnn_enum_value(const cnn_enum_desc *e, const char *name); /* -1: not a name of e */
 /* Store v into field f of rec: CNN_ERR_ARG for NaN/inf where an integer is expected, a fraction, or a
  * value outside [lo, hi]. Integers with no exact double (seeds) go through cnn_field_set_int. */
 int cnn_field_set_number(const cnn_field *f, void *rec, double v);
@@ -363,37 +426,54 @@ int cnn_field_set_int(const cnn_field *f, void *rec, long long v, int is_unsigne
  * act on the last axis (cols), the other axes are rows. Kinds live in layers/<kind>.c, registered in
  * layers/table.c; train.c and plan.c loop over that table and never switch on a kind. */
 #define CNN_MAX_DIMS 4
-typedef struct { int ndim; long dim[CNN_MAX_DIMS]; } cnn_shape;
-long cnn_shape_size(const cnn_shape *s);   /* product of the sizes; 0 for a bad or overflowing shape */
+typedef struct {
+    int ndim;
+    long dim[CNN_MAX_DIMS];
+} cnn_shape;
+long cnn_shape_size(const cnn_shape *s); /* product of the sizes; 0 for a bad or overflowing shape */
 /* A layer's weight tensors are spans of the parameter buffer (off = -1: absent). */
-enum cnn_weight_slot { CNN_W_KERNEL = 0, /* kernel, gamma */ CNN_W_BIAS, /* bias, beta */
-                       CNN_W_STATE0, CNN_W_STATE1, /* moving mean / variance */ CNN_MAX_WEIGHTS };
-typedef struct { long off, len; } cnn_span;
+enum cnn_weight_slot {
+    CNN_W_KERNEL = 0,
+    /* kernel, gamma */ CNN_W_BIAS, /* bias, beta */
+    CNN_W_STATE0,
+    CNN_W_STATE1,
+    /* moving mean / variance */ CNN_MAX_WEIGHTS
+};
+typedef struct {
+    long off, len;
+} cnn_span;
 #define CNN_LAYER_PARAMS_SIZE 64
 typedef struct {
-    int kind;                     /* position in the layer table (_core.enums["layer"]) */
-    cnn_shape in, out;            /* per sample */
+    int kind; /* position in the layer table (_core.enums["layer"]) */
+    cnn_shape in, out; /* per sample */
     cnn_span w[CNN_MAX_WEIGHTS];
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;
     int trainable;
     /* the kind's own parameters (its struct, described by cnn_layer_params_desc(kind)) */
-    union { double align_; uint64_t u_; unsigned char bytes[CNN_LAYER_PARAMS_SIZE]; } p;
+    union {
+        double align_;
+        uint64_t u_;
+        unsigned char bytes[CNN_LAYER_PARAMS_SIZE];
+    } p;
 } cnn_layer;
 int cnn_layer_kind_count(void);
 const cnn_record_desc *cnn_layer_params_desc(int kind);
 
-#define CNN_MAX_METRICS 64   /* metric records: a metric with uneven thresholds takes one per threshold */
-typedef struct cnn_plan cnn_plan;   /* opaque: plan.c */
+#define CNN_MAX_METRICS 64 /* metric records: a metric with uneven thresholds takes one per threshold */
+typedef struct cnn_plan cnn_plan; /* opaque: plan.c */
 /* params[n_params] (trainable first: [0, n_trainable)) and slots are owned by the caller and must
  * outlive the plan. Copies the layer, loss, metric and optimizer descriptions. Sizes the buffers for
  * batches of up to batch_max samples. NULL on bad arguments or no memory; then, for bad arguments,
  * *diag names the layer (-1: none) and the field at fault. */
-typedef struct { int layer; const char *field; } cnn_diag;
+typedef struct {
+    int layer;
+    const char *field;
+} cnn_diag;
 cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
-                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
-                          float *params, long n_params, long n_trainable, float *slots,
-                          long batch_max, int *status, cnn_diag *diag);
+                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt, float *params,
+                          long n_params, long n_trainable, float *slots, long batch_max, int *status,
+                          cnn_diag *diag);
 void cnn_plan_free(cnn_plan *p);
 /* Gradient clipping before each update, Keras's rules (0 = off; at most one is set): clipnorm per
  * weight tensor g * c / max(|g|, c), global_clipnorm over all trainable gradients, clipvalue clip(g). */
@@ -419,19 +499,18 @@ typedef int (*cnn_progress_fn)(void *ctx, long steps_done, const cnn_sums *sums)
  * Y[n, y_size] (y_size = 1 for SCCE ids, else out_size), sample weights SW[n] or NULL.
  * *iteration is the optimizer step counter (incremented per step), sched gives the rate.
  * dropout masks use key (seed, DROPOUT, layer, *iteration). Returns a cnn_status. */
-int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
-                    const int64_t *idx, long batch, long first, long nsteps,
-                    long *iteration, const cnn_schedule *sched, uint64_t seed,
-                    cnn_sums *sums, cnn_progress_fn progress, void *ctx);
+int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+                    long batch, long first, long nsteps, long *iteration, const cnn_schedule *sched,
+                    uint64_t seed, cnn_sums *sums, cnn_progress_fn progress, void *ctx);
 /* Inference-mode loss and metrics over rows [0, n) in batches of `batch`. */
 int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
                  cnn_sums *sums, cnn_progress_fn progress, void *ctx);
 /* Inference-mode outputs out[n, out_size]. */
-int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
-                cnn_progress_fn progress, void *ctx);
+int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
+                void *ctx);
 
 
 /* ---------------------------------------------------------------- extra math (mathf.c, owner: act) */
-float cnn_expm1f(float x);       /* e^x - 1, accurate near 0 (ELU, SELU) */
+float cnn_expm1f(float x); /* e^x - 1, accurate near 0 (ELU, SELU) */
 
 #endif

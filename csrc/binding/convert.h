@@ -12,12 +12,12 @@ static int conv_in(PyObject *obj, void *out, int ndim)
         Py_CLEAR(*slot);
         return 1;
     }
-    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(obj, NPY_FLOAT32, 0, 0,
-                                                        NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
-                                                            | NPY_ARRAY_FORCECAST);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(
+        obj, NPY_FLOAT32, 0, 0, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | NPY_ARRAY_FORCECAST);
     if (!a) return 0;
     if (ndim >= 0 && PyArray_NDIM(a) != ndim) {
-        PyErr_Format(PyExc_ValueError, "expected a %d-dimensional array, got %d dimensions", ndim, PyArray_NDIM(a));
+        PyErr_Format(PyExc_ValueError, "expected a %d-dimensional array, got %d dimensions", ndim,
+                     PyArray_NDIM(a));
         Py_DECREF(a);
         return 0;
     }
@@ -30,12 +30,18 @@ static int in_2d(PyObject *o, void *out) { return conv_in(o, out, 2); }
 /* None -> NULL, else as in_1d / in_2d */
 static int in_1d_or_none(PyObject *o, void *out)
 {
-    if (o == Py_None) { *(PyArrayObject **)out = NULL; return 1; }
+    if (o == Py_None) {
+        *(PyArrayObject **)out = NULL;
+        return 1;
+    }
     return in_1d(o, out);
 }
 static int in_2d_or_none(PyObject *o, void *out)
 {
-    if (o == Py_None) { *(PyArrayObject **)out = NULL; return 1; }
+    if (o == Py_None) {
+        *(PyArrayObject **)out = NULL;
+        return 1;
+    }
     return in_2d(o, out);
 }
 
@@ -70,7 +76,10 @@ static int out_1d(PyObject *o, void *out) { return conv_out(o, out, 1); }
 static int out_2d(PyObject *o, void *out) { return conv_out(o, out, 2); }
 static int out_1d_or_none(PyObject *o, void *out)
 {
-    if (o == Py_None) { *(PyArrayObject **)out = NULL; return 1; }
+    if (o == Py_None) {
+        *(PyArrayObject **)out = NULL;
+        return 1;
+    }
     return out_1d(o, out);
 }
 

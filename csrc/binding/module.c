@@ -49,7 +49,10 @@ static PyObject *sums_list(const cnn_sums *s, long nstate)
     for (long i = 0; l && i < 2 + nstate; i++) {
         double v = !s ? 0.0 : i == 0 ? s->loss_sum : i == 1 ? s->count : s->state[i - 2];
         PyObject *f = PyFloat_FromDouble(v);
-        if (!f) { Py_CLEAR(l); break; }
+        if (!f) {
+            Py_CLEAR(l);
+            break;
+        }
         PyList_SET_ITEM(l, i, f);
     }
     return l;
@@ -114,7 +117,7 @@ typedef struct {
     PyObject *ema;
     long in_size, out_size, y_size;
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
-    long iteration;                  /* the counter after the last train call, even one that raised (-1: refused) */
+    long iteration; /* the counter after the last train call, even one that raised (-1: refused) */
 } PlanObject;
 
 static void Plan_dealloc(PlanObject *self)
@@ -128,9 +131,21 @@ static void Plan_dealloc(PlanObject *self)
 
 static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"layers", "loss", "metrics", "optimizer", "params", "n_trainable",
-                            "slots", "batch_max", "clipnorm", "clipvalue", "global_clipnorm", "ema",
-                            "ema_momentum", "ema_overwrite_frequency", NULL};
+    static char *names[] = {"layers",
+                            "loss",
+                            "metrics",
+                            "optimizer",
+                            "params",
+                            "n_trainable",
+                            "slots",
+                            "batch_max",
+                            "clipnorm",
+                            "clipvalue",
+                            "global_clipnorm",
+                            "ema",
+                            "ema_momentum",
+                            "ema_overwrite_frequency",
+                            NULL};
     PyObject *layers, *loss_t, *metrics, *opt_t, *params, *slots, *ema = Py_None;
     long n_trainable, batch_max, ema_frequency = 0;
     double clipnorm = 0, clipvalue = 0, global_clipnorm = 0, ema_momentum = 0.99;
@@ -138,16 +153,19 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
                                      &params, &n_trainable, &slots, &batch_max, &clipnorm, &clipvalue,
                                      &global_clipnorm, &ema, &ema_momentum, &ema_frequency))
         return -1;
-    if (!check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32))
-        return -1;
-    if (ema != Py_None && (!check_out(ema, "ema", 1, NPY_FLOAT32)
-                           || PyArray_SIZE((PyArrayObject *)ema) < n_trainable)) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "ema must hold one float per trainable parameter");
+    if (!check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32)) return -1;
+    if (ema != Py_None
+        && (!check_out(ema, "ema", 1, NPY_FLOAT32) || PyArray_SIZE((PyArrayObject *)ema) < n_trainable)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "ema must hold one float per trainable parameter");
         return -1;
     }
     PyObject *ls = PySequence_Fast(layers, "layers must be a sequence of dicts");
     PyObject *ms = ls ? PySequence_Fast(metrics, "metrics must be a sequence") : NULL;
-    if (!ms) { Py_XDECREF(ls); return -1; }
+    if (!ms) {
+        Py_XDECREF(ls);
+        return -1;
+    }
     Py_ssize_t nl = PySequence_Fast_GET_SIZE(ls), nm = PySequence_Fast_GET_SIZE(ms), parsed = 0;
     cnn_layer *L = nl <= INT_MAX ? PyMem_Calloc(nl ? nl : 1, sizeof(cnn_layer)) : NULL;
     cnn_metric M[CNN_MAX_METRICS];
@@ -177,19 +195,22 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     }
     int status;
     cnn_diag diag;
-    Py_BEGIN_ALLOW_THREADS
-    plan = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params), n_params,
-                           n_trainable, fdata((PyArrayObject *)slots), batch_max, &status, &diag);
-    Py_END_ALLOW_THREADS
-    if (!plan) {
+    Py_BEGIN_ALLOW_THREADS plan
+        = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params), n_params,
+                          n_trainable, fdata((PyArrayObject *)slots), batch_max, &status, &diag);
+    Py_END_ALLOW_THREADS if (!plan)
+    {
         if (status == CNN_ERR_NOMEM) PyErr_NoMemory();
         else if (diag.layer >= 0)
-            PyErr_Format(PyExc_ValueError, "layer %d (%s): field '%s' is inconsistent (sizes, offsets or "
-                         "kind do not form a valid model)", diag.layer,
+            PyErr_Format(PyExc_ValueError,
+                         "layer %d (%s): field '%s' is inconsistent (sizes, offsets or "
+                         "kind do not form a valid model)",
+                         diag.layer,
                          L[diag.layer].kind >= 0 && L[diag.layer].kind < cnn_layer_kind_count()
-                             ? cnn_layer_kinds.names[L[diag.layer].kind] : "?", diag.field);
-        else
-            PyErr_Format(PyExc_ValueError, "invalid plan argument '%s'", diag.field ? diag.field : "?");
+                             ? cnn_layer_kinds.names[L[diag.layer].kind]
+                             : "?",
+                         diag.field);
+        else PyErr_Format(PyExc_ValueError, "invalid plan argument '%s'", diag.field ? diag.field : "?");
         goto done;
     }
     ok = 1;
@@ -198,17 +219,23 @@ done:
     long in_size = ok ? cnn_shape_size(&L[0].in) : 0, out_size = ok ? cnn_shape_size(&L[nl - 1].out) : 0;
     long out_cols = ok ? L[nl - 1].out.dim[L[nl - 1].out.ndim - 1] : 1;
     PyMem_Free(L);
-    Py_DECREF(ls); Py_DECREF(ms);
+    Py_DECREF(ls);
+    Py_DECREF(ms);
     if (!ok) return -1;
     cnn_plan_free(self->plan);
-    Py_XDECREF(self->params); Py_XDECREF(self->slots);
+    Py_XDECREF(self->params);
+    Py_XDECREF(self->slots);
     cnn_plan_set_clipping(plan, (float)clipnorm, (float)clipvalue, (float)global_clipnorm);
-    if (ema != Py_None) cnn_plan_set_ema(plan, fdata((PyArrayObject *)ema), (float)ema_momentum, ema_frequency);
+    if (ema != Py_None)
+        cnn_plan_set_ema(plan, fdata((PyArrayObject *)ema), (float)ema_momentum, ema_frequency);
     self->plan = plan;
-    Py_INCREF(params); self->params = (PyArrayObject *)params;
-    Py_INCREF(slots); self->slots = (PyArrayObject *)slots;
+    Py_INCREF(params);
+    self->params = (PyArrayObject *)params;
+    Py_INCREF(slots);
+    self->slots = (PyArrayObject *)slots;
     Py_XDECREF(self->ema);
-    Py_INCREF(ema); self->ema = ema;
+    Py_INCREF(ema);
+    self->ema = ema;
     self->in_size = in_size;
     self->out_size = out_size;
     self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
@@ -218,7 +245,10 @@ done:
 
 static int check_plan(PlanObject *self)
 {
-    if (!self->plan) { PyErr_SetString(PyExc_RuntimeError, "the plan was not initialised"); return 0; }
+    if (!self->plan) {
+        PyErr_SetString(PyExc_RuntimeError, "the plan was not initialised");
+        return 0;
+    }
     return 1;
 }
 
@@ -257,9 +287,9 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     long batch, first, nsteps, iteration;
     double interval;
     cnn_schedule sched;
-    self->iteration = -1;   /* unknown until the arguments parse */
-    if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps,
-                          &iteration, conv_schedule, &sched, &cb, &interval))
+    self->iteration = -1; /* unknown until the arguments parse */
+    if (!PyArg_ParseTuple(args, "OOOOllllO&Od", &X, &Y, &SW, &perm, &batch, &first, &nsteps, &iteration,
+                          conv_schedule, &sched, &cb, &interval))
         return NULL;
     self->iteration = iteration;
     long n;
@@ -292,7 +322,7 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
-    self->iteration = iteration;   /* the steps applied, also when Ctrl-C or a callback stopped it */
+    self->iteration = iteration; /* the steps applied, also when Ctrl-C or a callback stopped it */
     if (status == CNN_ERR_INTERRUPT && !PyErr_Occurred()) status = CNN_OK; /* asked to stop */
     PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
     PyMem_Free(sums.state);
@@ -313,8 +343,8 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
     }
     cnn_sums sums = {0, 0, PyMem_Calloc((size_t)self->nstate + 1, sizeof(double))};
     if (!sums.state) return PyErr_NoMemory();
-    progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch,
-                        self->nstate, NULL};
+    progress_ctx ctx
+        = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, self->nstate, NULL};
     cnn_interrupt it;
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
@@ -347,17 +377,19 @@ static PyObject *Plan_predict(PlanObject *self, PyObject *args)
     cnn_interrupt it;
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
-    int status = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
+    int status
+        = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
-    if (status != CNN_OK) { Py_DECREF(out); return status_error(status); }
+    if (status != CNN_OK) {
+        Py_DECREF(out);
+        return status_error(status);
+    }
     return (PyObject *)out;
 }
 
 static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
-{
-    return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL;
-}
+{ return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL; }
 
 #include "module_forward.h"
 
@@ -386,8 +418,7 @@ static PyMethodDef Plan_methods[] = {
 };
 
 static PyTypeObject PlanType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "cnn._core.Plan",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "cnn._core.Plan",
     .tp_basicsize = sizeof(PlanObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A model as the C core runs it: layers, loss, metrics, optimizer and buffers.",
@@ -403,8 +434,7 @@ static PyTypeObject PlanType = {
 /* ------------------------------------------------------------------ the module */
 
 static PyMethodDef core_methods[] = {
-    KERNEL_METHODS
-    {NULL, NULL, 0, NULL},
+    KERNEL_METHODS{NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef core_module = {

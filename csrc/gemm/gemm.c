@@ -34,9 +34,7 @@ static void epi_strip(const float *t, long n, long i0, long j0, long di, long dj
 }
 
 static inline float opB(const gemm_args *g, long k, long j)
-{
-    return g->tb ? g->B[j * g->ldb + k] : g->B[k * g->ldb + j];
-}
+{ return g->tb ? g->B[j * g->ldb + k] : g->B[k * g->ldb + j]; }
 
 /* ---------------------------------------------------------------- portable */
 
@@ -93,11 +91,13 @@ void cnn_gemm_pack_b_generic(const gemm_args *g, long j0, long cols, float *dst,
     }
 }
 
-static void pack_a_port(const gemm_args *g, long i0, long rows, float *dst) { cnn_gemm_pack_a_generic(g, i0, rows, dst, P_MR); }
-static void pack_b_port(const gemm_args *g, long j0, long cols, float *dst) { cnn_gemm_pack_b_generic(g, j0, cols, dst, P_NR); }
+static void pack_a_port(const gemm_args *g, long i0, long rows, float *dst)
+{ cnn_gemm_pack_a_generic(g, i0, rows, dst, P_MR); }
+static void pack_b_port(const gemm_args *g, long j0, long cols, float *dst)
+{ cnn_gemm_pack_b_generic(g, j0, cols, dst, P_NR); }
 
-static void kernel_port(long K, const float *pa, const float *pb, int mr, int nr,
-                        const gemm_args *g, long i0, long j0)
+static void kernel_port(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g, long i0,
+                        long j0)
 {
     float acc[P_MR][P_NR] = {{0}};
     for (long k = 0; k < K; k++, pa += P_MR, pb += P_NR)
@@ -135,8 +135,8 @@ static void gemv_n_port(long n, long K, const float *X, long ldx, const float *v
     }
 }
 
-static const isa_ops ops_port = {P_MR, P_NR, kernel_port, pack_a_port, pack_b_port, direct_port,
-                                 gemv_t_port, gemv_n_port};
+static const isa_ops ops_port
+    = {P_MR, P_NR, kernel_port, pack_a_port, pack_b_port, direct_port, gemv_t_port, gemv_n_port};
 
 /* ================================================================ dispatch */
 
@@ -164,8 +164,8 @@ static int cpu_best_isa(void)
 {
 #if defined(CNN_X86)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
         return CNN_ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CNN_ISA_AVX2;
 #elif defined(CNN_NEON)
@@ -177,9 +177,7 @@ static int cpu_best_isa(void)
 
 /* Whether this build and CPU can run path isa, given the best one. */
 static int isa_available(int isa, int best)
-{
-    return isa == CNN_ISA_PORTABLE || isa == best || (isa == CNN_ISA_AVX2 && best == CNN_ISA_AVX512);
-}
+{ return isa == CNN_ISA_PORTABLE || isa == best || (isa == CNN_ISA_AVX2 && best == CNN_ISA_AVX512); }
 
 int cnn_set_isa(int isa)
 {
@@ -219,7 +217,9 @@ typedef struct {
     long serial, block;  /* which block of which call the buffer holds */
 } pack_buf;
 
-typedef struct { pack_buf a, b; } pack_bufs;
+typedef struct {
+    pack_buf a, b;
+} pack_bufs;
 
 static CNN_THREAD_LOCAL pack_bufs *tl_bufs;
 static cnn_tls_key g_buf_key;
@@ -349,7 +349,8 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
     job.serial = atomic_fetch_add(&g_serial, 1);
     long ntasks = job.nbm * job.nbn;
     if (nthreads > 1) cnn_parallel_for(ntasks, packed_task, &job);
-    else for (long t = 0; t < ntasks; t++) packed_task(&job, t);
+    else
+        for (long t = 0; t < ntasks; t++) packed_task(&job, t);
 }
 
 /* ---------------------------------------------------------------- matrix-vector path */
@@ -387,22 +388,32 @@ static void gemm_gemv(const gemm_args *g, const isa_ops *ops, int nthreads)
     }
     long ntasks = cdiv(job.n, GEMV_CHUNK);
     if (nthreads > 1) cnn_parallel_for(ntasks, gemv_task, &job);
-    else for (long t = 0; t < ntasks; t++) gemv_task(&job, t);
+    else
+        for (long t = 0; t < ntasks; t++) gemv_task(&job, t);
 }
 
 /* ---------------------------------------------------------------- entry point */
 
-void cnn_gemm(int trans_a, int trans_b, long M, long N, long K,
-              const float *A, long lda, const float *B, long ldb,
-              float *C, long ldc, int accumulate, const cnn_epilogue *ep)
+void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, long lda, const float *B,
+              long ldb, float *C, long ldc, int accumulate, const cnn_epilogue *ep)
 {
     if (M <= 0 || N <= 0) return;
     CNN_ASSERT(C && ldc >= N);
     CNN_ASSERT(K <= 0 || (A && lda >= (trans_a ? M : K) && B && ldb >= (trans_b ? K : N)));
     CNN_ASSERT(!ep || !ep->mask || ep->ldm >= N);
-    gemm_args g = {trans_a != 0, trans_b != 0, M, N, K < 0 ? 0 : K, A, B, lda, ldb, C, ldc,
-                   {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL,
-                    ep ? ep->mask : NULL, ep ? ep->ldm : 0}};
+    gemm_args g = {trans_a != 0,
+                   trans_b != 0,
+                   M,
+                   N,
+                   K < 0 ? 0 : K,
+                   A,
+                   B,
+                   lda,
+                   ldb,
+                   C,
+                   ldc,
+                   {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL, ep ? ep->mask : NULL,
+                    ep ? ep->ldm : 0}};
     if (g.K == 0) {  /* empty product: only the epilogue */
         float zero = 0.0f;
         for (long i = 0; i < M; i++)

@@ -10,8 +10,10 @@
 #define V2_MR 6
 #define V2_NR 16
 
-static void pack_a_avx2(const gemm_args *g, long i0, long rows, float *dst) { cnn_gemm_pack_a_generic(g, i0, rows, dst, V2_MR); }
-static void pack_b_avx2(const gemm_args *g, long j0, long cols, float *dst) { cnn_gemm_pack_b_generic(g, j0, cols, dst, V2_NR); }
+static void pack_a_avx2(const gemm_args *g, long i0, long rows, float *dst)
+{ cnn_gemm_pack_a_generic(g, i0, rows, dst, V2_MR); }
+static void pack_b_avx2(const gemm_args *g, long j0, long cols, float *dst)
+{ cnn_gemm_pack_b_generic(g, j0, cols, dst, V2_NR); }
 
 T_AVX2 static inline __m256 epi_v256(__m256 v, const float *c, long j, long i, const epi_t *e)
 {
@@ -25,19 +27,31 @@ T_AVX2 static inline __m256 epi_v256(__m256 v, const float *c, long j, long i, c
     return v;
 }
 
-T_AVX2 static void kernel_avx2(long K, const float *pa, const float *pb, int mr, int nr,
-                               const gemm_args *g, long i0, long j0)
+T_AVX2 static void kernel_avx2(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g,
+                               long i0, long j0)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (long k = 0; k < K; k++, pa += V2_MR, pb += V2_NR) {
         __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8), a;
-        a = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-        a = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-        a = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-        a = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-        a = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-        a = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        a = _mm256_broadcast_ss(pa + 0);
+        c00 = _mm256_fmadd_ps(a, b0, c00);
+        c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(pa + 1);
+        c10 = _mm256_fmadd_ps(a, b0, c10);
+        c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(pa + 2);
+        c20 = _mm256_fmadd_ps(a, b0, c20);
+        c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(pa + 3);
+        c30 = _mm256_fmadd_ps(a, b0, c30);
+        c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(pa + 4);
+        c40 = _mm256_fmadd_ps(a, b0, c40);
+        c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(pa + 5);
+        c50 = _mm256_fmadd_ps(a, b0, c50);
+        c51 = _mm256_fmadd_ps(a, b1, c51);
     }
     __m256 acc[V2_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     if (nr == V2_NR) {
@@ -61,13 +75,14 @@ static const int32_t lane_ramp[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
 
 T_AVX2 static inline __m256i lanes_below(long n)  /* mask of lanes < n */
 {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 8 ? n : 8)), _mm256_loadu_si256((const __m256i *)lane_ramp));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 8 ? n : 8)),
+                              _mm256_loadu_si256((const __m256i *)lane_ramp));
 }
 
 /* RR rows x (8*NV) columns of C straight from A and bk; rows past i1 repeat the last row (computed,
  * not stored) so the loops have constant trip counts and the sums stay in registers. */
-T_AVX2 static CNN_ALWAYS_INLINE void
-direct_block256(const gemm_args *g, const float *bk, long ldbk, long i, long i1, long j, const int RR, const int NV)
+T_AVX2 static CNN_ALWAYS_INLINE void direct_block256(const gemm_args *g, const float *bk, long ldbk, long i,
+                                                     long i1, long j, const int RR, const int NV)
 {
     long K = g->K, N = g->N;
     const float *ap[8];
@@ -107,24 +122,30 @@ T_AVX2 static void direct_avx2(const gemm_args *g, const float *bk, long ldbk, l
         for (long j = 0; j < g->N; j += 16) direct_block256(g, bk, ldbk, i, i1, j, 4, 2);
 }
 
-T_AVX2 static void gemv_t_avx2(long n, long K, const float *X, long ldx, const float *v, long incv, float *out)
+T_AVX2 static void gemv_t_avx2(long n, long K, const float *X, long ldx, const float *v, long incv,
+                               float *out)
 {
     for (long s = 0; s < n; s += 32) {
         long w = n - s < 32 ? n - s : 32;
         __m256i m[4];
         __m256 acc[4];
-        for (int q = 0; q < 4; q++) { m[q] = lanes_below(w - 8 * q); acc[q] = _mm256_setzero_ps(); }
+        for (int q = 0; q < 4; q++) {
+            m[q] = lanes_below(w - 8 * q);
+            acc[q] = _mm256_setzero_ps();
+        }
         for (long k = 0; k < K; k++) {
             __m256 b = _mm256_set1_ps(v[k * incv]);
             const float *x = X + k * ldx + s;
-            for (int q = 0; q < 4; q++) acc[q] = _mm256_fmadd_ps(_mm256_maskload_ps(x + 8 * q, m[q]), b, acc[q]);
+            for (int q = 0; q < 4; q++)
+                acc[q] = _mm256_fmadd_ps(_mm256_maskload_ps(x + 8 * q, m[q]), b, acc[q]);
         }
         for (int q = 0; q < 4; q++) _mm256_maskstore_ps(out + s + 8 * q, m[q], acc[q]);
     }
 }
 
 /* 8 independent scalar chains (one per row) keep the FMA units busy without a transpose. */
-T_AVX2 static void gemv_n_avx2(long n, long K, const float *X, long ldx, const float *v, long incv, float *out)
+T_AVX2 static void gemv_n_avx2(long n, long K, const float *X, long ldx, const float *v, long incv,
+                               float *out)
 {
     long s = 0;
     for (; s + 8 <= n; s += 8) {
@@ -132,13 +153,23 @@ T_AVX2 static void gemv_n_avx2(long n, long K, const float *X, long ldx, const f
         const float *x = X + s * ldx;
         for (long k = 0; k < K; k++) {
             float b = v[k * incv];
-            a0 = fmaf(x[k], b, a0); a1 = fmaf(x[ldx + k], b, a1);
-            a2 = fmaf(x[2 * ldx + k], b, a2); a3 = fmaf(x[3 * ldx + k], b, a3);
-            a4 = fmaf(x[4 * ldx + k], b, a4); a5 = fmaf(x[5 * ldx + k], b, a5);
-            a6 = fmaf(x[6 * ldx + k], b, a6); a7 = fmaf(x[7 * ldx + k], b, a7);
+            a0 = fmaf(x[k], b, a0);
+            a1 = fmaf(x[ldx + k], b, a1);
+            a2 = fmaf(x[2 * ldx + k], b, a2);
+            a3 = fmaf(x[3 * ldx + k], b, a3);
+            a4 = fmaf(x[4 * ldx + k], b, a4);
+            a5 = fmaf(x[5 * ldx + k], b, a5);
+            a6 = fmaf(x[6 * ldx + k], b, a6);
+            a7 = fmaf(x[7 * ldx + k], b, a7);
         }
-        out[s] = a0; out[s + 1] = a1; out[s + 2] = a2; out[s + 3] = a3;
-        out[s + 4] = a4; out[s + 5] = a5; out[s + 6] = a6; out[s + 7] = a7;
+        out[s] = a0;
+        out[s + 1] = a1;
+        out[s + 2] = a2;
+        out[s + 3] = a3;
+        out[s + 4] = a4;
+        out[s + 5] = a5;
+        out[s + 6] = a6;
+        out[s + 7] = a7;
     }
     for (; s < n; s++) {
         float acc = 0.0f;
@@ -147,8 +178,8 @@ T_AVX2 static void gemv_n_avx2(long n, long K, const float *X, long ldx, const f
     }
 }
 
-const isa_ops cnn_gemm_ops_avx2 = {V2_MR, V2_NR, kernel_avx2, pack_a_avx2, pack_b_avx2, direct_avx2,
-                                 gemv_t_avx2, gemv_n_avx2};
+const isa_ops cnn_gemm_ops_avx2
+    = {V2_MR, V2_NR, kernel_avx2, pack_a_avx2, pack_b_avx2, direct_avx2, gemv_t_avx2, gemv_n_avx2};
 
 #else
 typedef int cnn_gemm_no_x86;  /* ISO C forbids an empty file */

@@ -9,7 +9,8 @@
 #define V5_MR 8
 #define V5_NR 32
 
-T_AVX512 static inline __mmask16 kmask(long n) { return n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1); }
+T_AVX512 static inline __mmask16 kmask(long n)
+{ return n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1); }
 
 /* Epilogue of one 16-lane row segment at C(i, j), lanes in m, then the store. */
 T_AVX512 static inline void epi_store512(__m512 v, long i, long j, __mmask16 m, const gemm_args *g)
@@ -120,7 +121,8 @@ T_AVX512 static void pack_b_avx512(const gemm_args *g, long j0, long cols, float
                     long kw = K - k < 16 ? K - k : 16;
                     __m512 r[16];
                     if (nrows > 0) load_t16(r, s + k, g->ldb, nrows, kw);
-                    else for (int q = 0; q < 16; q++) r[q] = _mm512_setzero_ps();
+                    else
+                        for (int q = 0; q < 16; q++) r[q] = _mm512_setzero_ps();
                     for (long q = 0; q < kw; q++) _mm512_store_ps(dst + (k + q) * V5_NR + 16 * h, r[q]);
                 }
             }
@@ -128,10 +130,17 @@ T_AVX512 static void pack_b_avx512(const gemm_args *g, long j0, long cols, float
     }
 }
 
-#define FMA_ROW(r) do { a = _mm512_set1_ps(pa[r]); \
-    c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1); } while (0)
+#define FMA_ROW(r) \
+    do { \
+        a = _mm512_set1_ps(pa[r]); \
+        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); \
+        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1); \
+    } while (0)
 
-#define FMA_ROW16(r) do { c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(pa[r]), b0, c##r##0); } while (0)
+#define FMA_ROW16(r) \
+    do { \
+        c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(pa[r]), b0, c##r##0); \
+    } while (0)
 
 /* Tiles with at most 16 valid columns (narrow outputs, right edges): half the work. */
 T_AVX512 static void kernel_avx512_n16(long K, const float *pa, const float *pb, int mr, int nr,
@@ -141,8 +150,14 @@ T_AVX512 static void kernel_avx512_n16(long K, const float *pa, const float *pb,
     __m512 c40 = c00, c50 = c00, c60 = c00, c70 = c00;
     for (long k = 0; k < K; k++, pa += V5_MR, pb += V5_NR) {
         __m512 b0 = _mm512_load_ps(pb);
-        FMA_ROW16(0); FMA_ROW16(1); FMA_ROW16(2); FMA_ROW16(3);
-        FMA_ROW16(4); FMA_ROW16(5); FMA_ROW16(6); FMA_ROW16(7);
+        FMA_ROW16(0);
+        FMA_ROW16(1);
+        FMA_ROW16(2);
+        FMA_ROW16(3);
+        FMA_ROW16(4);
+        FMA_ROW16(5);
+        FMA_ROW16(6);
+        FMA_ROW16(7);
     }
     __m512 acc[V5_MR] = {c00, c10, c20, c30, c40, c50, c60, c70};
     __mmask16 m0 = kmask(nr);
@@ -161,11 +176,17 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
     __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
     for (long k = 0; k < K; k++, pa += V5_MR, pb += V5_NR) {
         __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), a;
-        FMA_ROW(0); FMA_ROW(1); FMA_ROW(2); FMA_ROW(3);
-        FMA_ROW(4); FMA_ROW(5); FMA_ROW(6); FMA_ROW(7);
+        FMA_ROW(0);
+        FMA_ROW(1);
+        FMA_ROW(2);
+        FMA_ROW(3);
+        FMA_ROW(4);
+        FMA_ROW(5);
+        FMA_ROW(6);
+        FMA_ROW(7);
     }
-    __m512 acc[V5_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                            {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __m512 acc[V5_MR][2]
+        = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
     __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
     for (int r = 0; r < mr; r++) {
         epi_store512(acc[r][0], i0 + r, j0, m0, g);
@@ -175,8 +196,8 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
 
 /* RR rows x (16*NV) columns of C straight from A and bk; rows past i1 repeat the last row (their
  * sums are computed, not stored) so every loop has a constant trip count and stays in registers. */
-T_AVX512 static CNN_ALWAYS_INLINE void
-direct_block512(const gemm_args *g, const float *bk, long ldbk, long i, long i1, long j, const int RR, const int NV)
+T_AVX512 static CNN_ALWAYS_INLINE void direct_block512(const gemm_args *g, const float *bk, long ldbk, long i,
+                                                       long i1, long j, const int RR, const int NV)
 {
     long K = g->K, N = g->N;
     const float *ap[8];
@@ -259,12 +280,16 @@ T_AVX512 static void direct_avx512(const gemm_args *g, const float *bk, long ldb
         for (long j = 0; j < g->N; j += 32) direct_block512(g, bk, ldbk, i, i1, j, 4, 2);
 }
 
-T_AVX512 static void gemv_t_avx512(long n, long K, const float *X, long ldx, const float *v, long incv, float *out)
+T_AVX512 static void gemv_t_avx512(long n, long K, const float *X, long ldx, const float *v, long incv,
+                                   float *out)
 {
     for (long s = 0; s < n; s += 128) {
         __mmask16 m[8];
         __m512 acc[8];
-        for (int q = 0; q < 8; q++) { m[q] = kmask(n - s - 16 * q); acc[q] = _mm512_setzero_ps(); }
+        for (int q = 0; q < 8; q++) {
+            m[q] = kmask(n - s - 16 * q);
+            acc[q] = _mm512_setzero_ps();
+        }
         for (long k = 0; k < K; k++) {
             __m512 b = _mm512_set1_ps(v[k * incv]);
             const float *x = X + k * ldx + s;
@@ -277,7 +302,8 @@ T_AVX512 static void gemv_t_avx512(long n, long K, const float *X, long ldx, con
 
 /* 16 rows at a time: a 16x16 transpose turns row segments into per-k vectors over the rows;
  * four row blocks advance together so their chains overlap. */
-T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, const float *v, long incv, float *out)
+T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, const float *v, long incv,
+                                   float *out)
 {
     for (long s = 0; s < n; s += 64) {
         __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
@@ -290,9 +316,11 @@ T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, con
                 load_t16(r, X + r0 * ldx + k, ldx, n - r0, kw);
                 if (kw == 16) {
 #pragma GCC unroll 16
-                    for (int t = 0; t < 16; t++) acc[q] = _mm512_fmadd_ps(r[t], _mm512_set1_ps(v[(k + t) * incv]), acc[q]);
+                    for (int t = 0; t < 16; t++)
+                        acc[q] = _mm512_fmadd_ps(r[t], _mm512_set1_ps(v[(k + t) * incv]), acc[q]);
                 } else {
-                    for (long t = 0; t < kw; t++) acc[q] = _mm512_fmadd_ps(r[t], _mm512_set1_ps(v[(k + t) * incv]), acc[q]);
+                    for (long t = 0; t < kw; t++)
+                        acc[q] = _mm512_fmadd_ps(r[t], _mm512_set1_ps(v[(k + t) * incv]), acc[q]);
                 }
             }
         }
@@ -300,8 +328,8 @@ T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, con
     }
 }
 
-const isa_ops cnn_gemm_ops_avx512 = {V5_MR, V5_NR, kernel_avx512, pack_a_avx512, pack_b_avx512,
-                                   direct_avx512, gemv_t_avx512, gemv_n_avx512};
+const isa_ops cnn_gemm_ops_avx512 = {
+    V5_MR, V5_NR, kernel_avx512, pack_a_avx512, pack_b_avx512, direct_avx512, gemv_t_avx512, gemv_n_avx512};
 
 #else
 typedef int cnn_gemm_no_x86;  /* ISO C forbids an empty file */

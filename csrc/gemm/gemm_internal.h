@@ -36,8 +36,8 @@ typedef struct {
 typedef struct {
     int mr, nr;  /* micro-tile */
     /* C tile at (i0, j0), mr x nr valid of MR x NR: epilogue(A panel . B panel), full K. */
-    void (*kernel)(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g,
-                   long i0, long j0);
+    void (*kernel)(long K, const float *pa, const float *pb, int mr, int nr, const gemm_args *g, long i0,
+                   long j0);
     /* Packs rows [i0, i0+rows) of op(A) into ceil(rows/MR) panels pa[k*MR + r] (zero-padded). */
     void (*pack_a)(const gemm_args *g, long i0, long rows, float *dst);
     /* Packs columns [j0, j0+cols) of op(B) into ceil(cols/NR) panels pb[k*NR + c]. */
@@ -72,8 +72,8 @@ static inline float epi_one(float acc, float c_old, const epi_t *e, long i, long
 }
 
 /* Epilogue for a rows x cols tile of raw sums t (leading dimension ldt) landing at C(i0, j0). */
-static inline void epi_tile(const float *t, long ldt, long rows, long cols, const gemm_args *g,
-                            long i0, long j0)
+static inline void epi_tile(const float *t, long ldt, long rows, long cols, const gemm_args *g, long i0,
+                            long j0)
 {
     for (long r = 0; r < rows; r++) {
         float *c = g->C + (i0 + r) * g->ldc + j0;
@@ -83,9 +83,7 @@ static inline void epi_tile(const float *t, long ldt, long rows, long cols, cons
 
 /* op(A)[i,k] */
 static inline float gemm_opA(const gemm_args *g, long i, long k)
-{
-    return g->ta ? g->A[k * g->lda + i] : g->A[i * g->lda + k];
-}
+{ return g->ta ? g->A[k * g->lda + i] : g->A[i * g->lda + k]; }
 
 /* Plain-C packing for any micro-tile (MR, NR). */
 void cnn_gemm_pack_a_generic(const gemm_args *g, long i0, long rows, float *dst, int MR);

@@ -155,7 +155,10 @@ static CNN_THREAD_FN(worker_main)
         uint64_t s;
         int spins = 0;
         while (GEN(s = atomic_load(&g_state)) == seen && !atomic_load(&g_quit)) {
-            if (++spins < SPIN_ROUNDS) { cpu_relax(); continue; }
+            if (++spins < SPIN_ROUNDS) {
+                cpu_relax();
+                continue;
+            }
             cnn_mutex_lock(&g_sleep);
             atomic_fetch_add(&g_sleepers, 1);
             while (GEN(atomic_load(&g_state)) == seen && !atomic_load(&g_quit))
@@ -288,7 +291,10 @@ void cnn_parallel_for(long ntasks, cnn_task_fn fn, void *ctx)
     /* Close the job, then wait only for the workers inside it. */
     atomic_fetch_and(&g_state, ~OPEN);
     for (int spins = 0; atomic_load(&g_state) & ACTIVE_MASK; spins++) {
-        if (spins < SPIN_ROUNDS) { cpu_relax(); continue; }
+        if (spins < SPIN_ROUNDS) {
+            cpu_relax();
+            continue;
+        }
         cnn_mutex_lock(&g_sleep);
         atomic_store(&g_caller_sleeping, 1);
         while (atomic_load(&g_state) & ACTIVE_MASK) cnn_cond_wait(&g_done, &g_sleep);

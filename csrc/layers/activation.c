@@ -4,12 +4,14 @@
 
 #include "layer.h"
 
-typedef struct { cnn_act act; } activation_params;
+typedef struct {
+    cnn_act act;
+} activation_params;
 static const cnn_field activation_fields[] = {
     {"act", CNN_FIELD_RECORD, offsetof(activation_params, act), 0, 0, 0, &cnn_act_desc, 0, 0, 0},
 };
-static const cnn_record_desc activation_desc = {"activation", sizeof(activation_params), 1,
-                                                activation_fields, NULL};
+static const cnn_record_desc activation_desc
+    = {"activation", sizeof(activation_params), 1, activation_fields, NULL};
 
 static const char *activation_check(const cnn_layer *L)
 {
@@ -38,12 +40,14 @@ static float *activation_backward(const cnn_layer_ctx *c, float *g, float *gx, c
 }
 
 static int activation_final_act(const cnn_layer *L)
-{
-    return CNN_LAYER_PARAMS(L, const activation_params)->act.kind;
-}
+{ return CNN_LAYER_PARAMS(L, const activation_params)->act.kind; }
 
 const cnn_layer_ops cnn_layer_activation = {
-    .name = "activation", .params = &activation_desc, .check = activation_check,
-    .sizes = activation_sizes, .forward = activation_forward, .backward = activation_backward,
+    .name = "activation",
+    .params = &activation_desc,
+    .check = activation_check,
+    .sizes = activation_sizes,
+    .forward = activation_forward,
+    .backward = activation_backward,
     .final_act = activation_final_act,
 };

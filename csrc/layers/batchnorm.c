@@ -24,7 +24,8 @@ static void run_blocks(long rows, long cols, cnn_task_fn fn, bn_ctx *c)
 {
     long nblocks = (cols + BN_BLOCK - 1) / BN_BLOCK;
     if (rows * cols >= BN_PARALLEL_MIN && nblocks > 1) cnn_parallel_for(nblocks, fn, c);
-    else for (long t = 0; t < nblocks; t++) fn(c, t);
+    else
+        for (long t = 0; t < nblocks; t++) fn(c, t);
 }
 
 /* y[r, c] = xhat * gamma + beta with xhat = (x - mean) * inv_std; the forward chain, shared by
@@ -54,11 +55,17 @@ static void train_block(void *ctx, long t)
         const float *xr = c->x + r * c->cols + c0;
         for (long j = 0; j < nb; j++) sum[j] += (double)xr[j];
     }
-    for (long j = 0; j < nb; j++) { mean_d[j] = sum[j] / (double)c->rows; sum[j] = 0.0; }
+    for (long j = 0; j < nb; j++) {
+        mean_d[j] = sum[j] / (double)c->rows;
+        sum[j] = 0.0;
+    }
     /* Two-pass biased variance: sum of squared deviations from the double mean. */
     for (long r = 0; r < c->rows; r++) {
         const float *xr = c->x + r * c->cols + c0;
-        for (long j = 0; j < nb; j++) { double d = (double)xr[j] - mean_d[j]; sum[j] += d * d; }
+        for (long j = 0; j < nb; j++) {
+            double d = (double)xr[j] - mean_d[j];
+            sum[j] += d * d;
+        }
     }
     for (long j = 0; j < nb; j++) {
         double var = sum[j] / (double)c->rows;
@@ -74,16 +81,24 @@ static void train_block(void *ctx, long t)
     normalize_block(c, mu, inv, c0, nb);
 }
 
-void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std,
-                                 float *moving_mean, float *moving_var,
-                                 const float *x, const float *gamma, const float *beta,
-                                 long rows, long cols, float momentum, float epsilon)
+void cnn_batchnorm_forward_train(float *y, float *mean, float *inv_std, float *moving_mean, float *moving_var,
+                                 const float *x, const float *gamma, const float *beta, long rows, long cols,
+                                 float momentum, float epsilon)
 {
     if (rows <= 0 || cols <= 0) return;
     bn_ctx c = {0};
-    c.y = y; c.mean = mean; c.inv_std = inv_std; c.moving_mean = moving_mean; c.moving_var = moving_var;
-    c.x = x; c.gamma = gamma; c.beta = beta; c.rows = rows; c.cols = cols;
-    c.momentum = momentum; c.epsilon = epsilon;
+    c.y = y;
+    c.mean = mean;
+    c.inv_std = inv_std;
+    c.moving_mean = moving_mean;
+    c.moving_var = moving_var;
+    c.x = x;
+    c.gamma = gamma;
+    c.beta = beta;
+    c.rows = rows;
+    c.cols = cols;
+    c.momentum = momentum;
+    c.epsilon = epsilon;
     run_blocks(rows, cols, train_block, &c);
 }
 
@@ -92,19 +107,25 @@ static void infer_block(void *ctx, long t)
     const bn_ctx *c = ctx;
     long c0 = t * BN_BLOCK, nb = c->cols - c0 < BN_BLOCK ? c->cols - c0 : BN_BLOCK;
     float inv[BN_BLOCK];
-    for (long j = 0; j < nb; j++)
-        inv[j] = (float)(1.0 / sqrt((double)c->mvar[c0 + j] + (double)c->epsilon));
+    for (long j = 0; j < nb; j++) inv[j] = (float)(1.0 / sqrt((double)c->mvar[c0 + j] + (double)c->epsilon));
     normalize_block(c, c->mmean + c0, inv, c0, nb);
 }
 
 void cnn_batchnorm_forward_infer(float *y, const float *x, const float *gamma, const float *beta,
-                                 const float *moving_mean, const float *moving_var,
-                                 long rows, long cols, float epsilon)
+                                 const float *moving_mean, const float *moving_var, long rows, long cols,
+                                 float epsilon)
 {
     if (rows <= 0 || cols <= 0) return;
     bn_ctx c = {0};
-    c.y = y; c.x = x; c.gamma = gamma; c.beta = beta; c.mmean = moving_mean; c.mvar = moving_var;
-    c.rows = rows; c.cols = cols; c.epsilon = epsilon;
+    c.y = y;
+    c.x = x;
+    c.gamma = gamma;
+    c.beta = beta;
+    c.mmean = moving_mean;
+    c.mvar = moving_var;
+    c.rows = rows;
+    c.cols = cols;
+    c.epsilon = epsilon;
     run_blocks(rows, cols, infer_block, &c);
 }
 
@@ -116,7 +137,10 @@ static void backward_block(void *ctx, long t)
     long c0 = t * BN_BLOCK, nb = c->cols - c0 < BN_BLOCK ? c->cols - c0 : BN_BLOCK;
     double s_dy[BN_BLOCK], s_dyx[BN_BLOCK], k[BN_BLOCK];
     const float *mu = c->cmean + c0, *inv = c->cinv + c0;
-    for (long j = 0; j < nb; j++) { s_dy[j] = 0.0; s_dyx[j] = 0.0; }
+    for (long j = 0; j < nb; j++) {
+        s_dy[j] = 0.0;
+        s_dyx[j] = 0.0;
+    }
     for (long r = 0; r < c->rows; r++) {
         const float *xr = c->x + r * c->cols + c0, *dyr = c->dy + r * c->cols + c0;
         for (long j = 0; j < nb; j++) {
@@ -143,25 +167,35 @@ static void backward_block(void *ctx, long t)
     }
 }
 
-void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                            const float *x, const float *mean, const float *inv_std,
-                            const float *gamma, long rows, long cols)
+void cnn_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                            const float *mean, const float *inv_std, const float *gamma, long rows, long cols)
 {
     if (rows <= 0 || cols <= 0) return;
     bn_ctx c = {0};
-    c.dx = dx; c.dgamma = dgamma; c.dbeta = dbeta; c.dy = dy; c.x = x;
-    c.cmean = mean; c.cinv = inv_std; c.gamma = gamma; c.rows = rows; c.cols = cols;
+    c.dx = dx;
+    c.dgamma = dgamma;
+    c.dbeta = dbeta;
+    c.dy = dy;
+    c.x = x;
+    c.cmean = mean;
+    c.cinv = inv_std;
+    c.gamma = gamma;
+    c.rows = rows;
+    c.cols = cols;
     run_blocks(rows, cols, backward_block, &c);
 }
 
 /* ------------------------------------------------------------------ the layer kind */
-typedef struct { float momentum, epsilon; } batchnorm_params;
+typedef struct {
+    float momentum, epsilon;
+} batchnorm_params;
 #define ANY -__builtin_inf(), __builtin_inf()   /* the Python layer checks these; the core takes any */
 static const cnn_field batchnorm_fields[] = {
     {"momentum", CNN_FIELD_F32, offsetof(batchnorm_params, momentum), 0.99, ANY, NULL, 0, 0, 0},
     {"epsilon", CNN_FIELD_F32, offsetof(batchnorm_params, epsilon), 1e-3, ANY, NULL, 0, 0, 0},
 };
-static const cnn_record_desc batchnorm_desc = {"batchnorm", sizeof(batchnorm_params), 2, batchnorm_fields, NULL};
+static const cnn_record_desc batchnorm_desc
+    = {"batchnorm", sizeof(batchnorm_params), 2, batchnorm_fields, NULL};
 
 /* gamma and beta are optional, the moving statistics are not; each spans the channels */
 static const char *batchnorm_check(const cnn_layer *L)
@@ -183,24 +217,26 @@ static void batchnorm_sizes(const cnn_layer *L, cnn_layer_sizes *s)
     s->cache = 2 * cnn_layer_in_cols(L);   /* batch mean, inverse std */
 }
 
-static const float *batchnorm_layer_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+static const float *batchnorm_layer_forward(const cnn_layer_ctx *c, const float *x, int training,
+                                            long iteration)
 {
     const cnn_layer *L = c->L;
     const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
     const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
     const float *beta = cnn_layer_weight(c->params, L, CNN_W_BIAS);
-    float *mm = cnn_layer_weight(c->params, L, CNN_W_STATE0), *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
+    float *mm = cnn_layer_weight(c->params, L, CNN_W_STATE0),
+          *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
     if (training && L->trainable)
         cnn_batchnorm_forward_train(c->B->out, c->B->cache, c->B->cache + cols, mm, mv, x, gamma, beta, rows,
                                     cols, P->momentum, P->epsilon);
-    else
-        cnn_batchnorm_forward_infer(c->B->out, x, gamma, beta, mm, mv, rows, cols, P->epsilon);
+    else cnn_batchnorm_forward_infer(c->B->out, x, gamma, beta, mm, mv, rows, cols, P->epsilon);
     return c->B->out;
 }
 
-static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
-                                       int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x,
+                                       const float *y, int g_is_dz, int need_dx, const float *dx_mask,
+                                       int *masked)
 {
     const cnn_layer *L = c->L;
     const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
@@ -208,8 +244,8 @@ static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *
     const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
     if (L->trainable) {
         cnn_batchnorm_backward(gx, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
-                               cnn_layer_weight(c->grads, L, CNN_W_BIAS),
-                               g, x, c->B->cache, c->B->cache + cols, gamma, rows, cols);
+                               cnn_layer_weight(c->grads, L, CNN_W_BIAS), g, x, c->B->cache,
+                               c->B->cache + cols, gamma, rows, cols);
     } else {  /* frozen: inference normalisation, a per-column scale */
         const float *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
         for (long r = 0; r < rows; r++)
@@ -222,6 +258,10 @@ static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *
 }
 
 const cnn_layer_ops cnn_layer_batchnorm = {
-    .name = "batchnorm", .params = &batchnorm_desc, .check = batchnorm_check, .sizes = batchnorm_sizes,
-    .forward = batchnorm_layer_forward, .backward = batchnorm_layer_backward,
+    .name = "batchnorm",
+    .params = &batchnorm_desc,
+    .check = batchnorm_check,
+    .sizes = batchnorm_sizes,
+    .forward = batchnorm_layer_forward,
+    .backward = batchnorm_layer_backward,
 };

@@ -8,8 +8,8 @@
 #define COLSUM_BLOCK 512  /* columns per stack block of partials */
 
 /* y[rows, out] = x[rows, in] . w[in, out] (+ b[out]) (then ReLU when asked). */
-void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
-                       long rows, long in, long out, int relu)
+void cnn_dense_forward(float *y, const float *x, const float *w, const float *b, long rows, long in, long out,
+                       int relu)
 {
     CNN_ASSERT(rows >= 0 && in >= 0 && out >= 0 && (rows == 0 || out == 0 || (y && (in == 0 || (x && w)))));
     cnn_epilogue ep = {b, relu, NULL, 0};
@@ -38,8 +38,8 @@ void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
 
 /* dw[in, out] += x^T dy;  db[out] += column sums of dy (db may be NULL);
  * dx[rows, in] = dy w^T, zeroed where dx_mask <= 0 when dx_mask is given (dx may be NULL). */
-void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                        const float *w, const float *dx_mask, long rows, long in, long out)
+void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w,
+                        const float *dx_mask, long rows, long in, long out)
 {
     CNN_ASSERT(rows >= 0 && in >= 0 && out >= 0 && dw && dy && x && w);
     cnn_gemm(1, 0, in, out, rows, x, in, dy, out, dw, out, 1, NULL);
@@ -51,7 +51,9 @@ void cnn_dense_backward(float *dx, float *dw, float *db, const float *dy, const 
 }
 
 /* ------------------------------------------------------------------ the layer kind */
-typedef struct { cnn_act act; } dense_params;
+typedef struct {
+    cnn_act act;
+} dense_params;
 static const cnn_field dense_fields[] = {
     {"act", CNN_FIELD_RECORD, offsetof(dense_params, act), 0, 0, 0, &cnn_act_desc, 0, 0, 0},
 };
@@ -87,7 +89,8 @@ static const float *dense_layer_forward(const cnn_layer_ctx *c, const float *x, 
     const cnn_layer *L = c->L;
     const cnn_act *a = &CNN_LAYER_PARAMS(L, const dense_params)->act;
     long rows = cnn_layer_rows(L, c->nb), in = cnn_layer_in_cols(L), out = cnn_layer_out_cols(L);
-    const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL), *b = cnn_layer_weight(c->params, L, CNN_W_BIAS);
+    const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL),
+                *b = cnn_layer_weight(c->params, L, CNN_W_BIAS);
     int relu = cnn_act_is_plain_relu(a);
     if (relu || a->kind == CNN_ACT_LINEAR) {
         cnn_dense_forward(c->B->out, x, w, b, rows, in, out, relu);
@@ -98,8 +101,9 @@ static const float *dense_layer_forward(const cnn_layer_ctx *c, const float *x, 
     return c->B->out;
 }
 
-static float *dense_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
-                                   int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+static float *dense_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x,
+                                   const float *y, int g_is_dz, int need_dx, const float *dx_mask,
+                                   int *masked)
 {
     const cnn_layer *L = c->L;
     const cnn_act *a = &CNN_LAYER_PARAMS(L, const dense_params)->act;
@@ -107,8 +111,7 @@ static float *dense_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, 
     if (!g_is_dz) {
         if (cnn_act_is_plain_relu(a))
             for (long i = 0; i < rows * out; i++) g[i] = y[i] > 0 ? g[i] : 0.0f;
-        else if (a->kind != CNN_ACT_LINEAR)
-            cnn_act_backward(g, g, c->B->scratch, y, rows, out, a);
+        else if (a->kind != CNN_ACT_LINEAR) cnn_act_backward(g, g, c->B->scratch, y, rows, out, a);
     }
     cnn_dense_backward(need_dx ? gx : NULL, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
                        cnn_layer_weight(c->grads, L, CNN_W_BIAS), g, x,
@@ -119,13 +122,17 @@ static float *dense_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, 
 
 static int dense_final_act(const cnn_layer *L) { return CNN_LAYER_PARAMS(L, const dense_params)->act.kind; }
 static int dense_relu_output(const cnn_layer *L)
-{
-    return cnn_act_is_plain_relu(&CNN_LAYER_PARAMS(L, const dense_params)->act);
-}
+{ return cnn_act_is_plain_relu(&CNN_LAYER_PARAMS(L, const dense_params)->act); }
 static long dense_kernel_cols(const cnn_layer *L) { return cnn_layer_out_cols(L); }
 
 const cnn_layer_ops cnn_layer_dense = {
-    .name = "dense", .params = &dense_desc, .check = dense_check, .sizes = dense_sizes,
-    .forward = dense_layer_forward, .backward = dense_layer_backward, .final_act = dense_final_act,
-    .relu_output = dense_relu_output, .kernel_cols = dense_kernel_cols,
+    .name = "dense",
+    .params = &dense_desc,
+    .check = dense_check,
+    .sizes = dense_sizes,
+    .forward = dense_layer_forward,
+    .backward = dense_layer_backward,
+    .final_act = dense_final_act,
+    .relu_output = dense_relu_output,
+    .kernel_cols = dense_kernel_cols,
 };

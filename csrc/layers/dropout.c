@@ -60,10 +60,11 @@ static void forward_chunk(void *ctx, long t)
 void cnn_dropout_forward(float *y, uint8_t *keep, const float *x, long n, float rate, uint64_t key)
 {
     if (n <= 0) return;
-    drop_ctx c = { y, keep, x, n, rate, 1.0f - rate, key };
+    drop_ctx c = {y, keep, x, n, rate, 1.0f - rate, key};
     long ntasks = (n + DROP_CHUNK - 1) / DROP_CHUNK;
     if (n >= DROP_PARALLEL_MIN) cnn_parallel_for(ntasks, forward_chunk, &c);
-    else for (long t = 0; t < ntasks; t++) forward_chunk(&c, t);
+    else
+        for (long t = 0; t < ntasks; t++) forward_chunk(&c, t);
 }
 
 void cnn_dropout_backward(float *dx, const float *dy, const uint8_t *keep, long n, float rate)
@@ -142,11 +143,14 @@ static const cnn_field dropout_fields[] = {
     {"seed", CNN_FIELD_U64, offsetof(dropout_params, seed), 0, 0, 0, NULL, 0, 0, 0},
     {"noise_map", CNN_FIELD_I64_LIST, offsetof(dropout_params, noise_map), 0, 0, 0, NULL,
      offsetof(dropout_params, noise_map_len), 0, 0},
-    {"noise_size", CNN_FIELD_LONG, offsetof(dropout_params, noise_size), 0, 0, 9007199254740992.0, NULL, 0, 0, 0},
-    {"noise_batch_shared", CNN_FIELD_BOOL, offsetof(dropout_params, noise_batch_shared), 0, 0, 1, NULL, 0, 0, 0},
+    {"noise_size", CNN_FIELD_LONG, offsetof(dropout_params, noise_size), 0, 0, 9007199254740992.0, NULL, 0, 0,
+     0},
+    {"noise_batch_shared", CNN_FIELD_BOOL, offsetof(dropout_params, noise_batch_shared), 0, 0, 1, NULL, 0, 0,
+     0},
 };
-static const cnn_record_desc dropout_desc = {"dropout", sizeof(dropout_params),
-                                             sizeof dropout_fields / sizeof dropout_fields[0], dropout_fields, NULL};
+static const cnn_record_desc dropout_desc
+    = {"dropout", sizeof(dropout_params), sizeof dropout_fields / sizeof dropout_fields[0], dropout_fields,
+       NULL};
 
 static const char *dropout_check(const cnn_layer *L)
 {
@@ -160,10 +164,7 @@ static const char *dropout_check(const cnn_layer *L)
     return NULL;
 }
 
-static void dropout_sizes(const cnn_layer *L, cnn_layer_sizes *s)
-{
-    s->out = s->mask = cnn_layer_in_size(L);
-}
+static void dropout_sizes(const cnn_layer *L, cnn_layer_sizes *s) { s->out = s->mask = cnn_layer_in_size(L); }
 
 static int dropout_own(cnn_layer *L)
 {
@@ -182,7 +183,8 @@ static void dropout_release(cnn_layer *L)
     P->noise_map = NULL;
 }
 
-static const float *dropout_layer_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+static const float *dropout_layer_forward(const cnn_layer_ctx *c, const float *x, int training,
+                                          long iteration)
 {
     const dropout_params *P = CNN_LAYER_PARAMS(c->L, const dropout_params);
     if (!training || !(P->rate > 0.0f)) return x;
@@ -192,14 +194,14 @@ static const float *dropout_layer_forward(const cnn_layer_ctx *c, const float *x
     if (P->noise_map)
         cnn_dropout_forward_shared(out, c->B->mask, x, c->nb, size, P->noise_map, P->noise_size,
                                    P->noise_batch_shared, P->rate, key);
-    else
-        cnn_dropout_forward(out, c->B->mask, x, n, P->rate, key);
+    else cnn_dropout_forward(out, c->B->mask, x, n, P->rate, key);
     if (P->alpha_dropout) alpha_dropout_forward(out, c->B->mask, x, n, P->rate);
     return out;
 }
 
-static float *dropout_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
-                                     int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+static float *dropout_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x,
+                                     const float *y, int g_is_dz, int need_dx, const float *dx_mask,
+                                     int *masked)
 {
     const dropout_params *P = CNN_LAYER_PARAMS(c->L, const dropout_params);
     long n = c->nb * cnn_layer_in_size(c->L);
@@ -209,7 +211,12 @@ static float *dropout_layer_backward(const cnn_layer_ctx *c, float *g, float *gx
 }
 
 const cnn_layer_ops cnn_layer_dropout = {
-    .name = "dropout", .params = &dropout_desc, .check = dropout_check, .sizes = dropout_sizes,
-    .own = dropout_own, .release = dropout_release, .forward = dropout_layer_forward,
+    .name = "dropout",
+    .params = &dropout_desc,
+    .check = dropout_check,
+    .sizes = dropout_sizes,
+    .own = dropout_own,
+    .release = dropout_release,
+    .forward = dropout_layer_forward,
     .backward = dropout_layer_backward,
 };

@@ -79,14 +79,13 @@ static inline long cnn_layer_in_cols(const cnn_layer *L) { return L->in.dim[L->i
 static inline long cnn_layer_out_cols(const cnn_layer *L) { return L->out.dim[L->out.ndim - 1]; }
 /* rows of the last axis in nb samples */
 static inline long cnn_layer_rows(const cnn_layer *L, long nb)
-{
-    return nb * (cnn_layer_in_size(L) / cnn_layer_in_cols(L));
-}
+{ return nb * (cnn_layer_in_size(L) / cnn_layer_in_cols(L)); }
 /* element-wise kinds: the output has the input's size and last axis ("out_shape" if not) */
 static inline const char *cnn_layer_check_same(const cnn_layer *L)
 {
     return cnn_layer_in_size(L) == cnn_layer_out_size(L) && cnn_layer_in_cols(L) == cnn_layer_out_cols(L)
-               ? NULL : "out_shape";
+               ? NULL
+               : "out_shape";
 }
 /* kinds without weights: every span absent */
 static inline const char *cnn_layer_check_no_weights(const cnn_layer *L)
@@ -98,9 +97,7 @@ static inline const char *cnn_layer_check_no_weights(const cnn_layer *L)
 }
 /* a weight span's data, or NULL when absent */
 static inline float *cnn_layer_weight(float *base, const cnn_layer *L, int slot)
-{
-    return L->w[slot].off >= 0 ? base + L->w[slot].off : NULL;
-}
+{ return L->w[slot].off >= 0 ? base + L->w[slot].off : NULL; }
 /* the kind's parameter block as its own struct */
 #define CNN_LAYER_PARAMS(L, type) ((type *)(void *)(L)->p.bytes)
 

@@ -35,8 +35,9 @@ static void layernorm_forward(float *y, double *mean, double *inv_std, const flo
 }
 
 /* dx (NULL to skip) from dy; dgamma_acc / dbeta_acc (double [cols], NULL to skip) += row sums. */
-static void layernorm_backward(float *dx, double *dgamma_acc, double *dbeta_acc, const float *dy, const float *x,
-                               const double *mean, const double *inv_std, const float *gamma, long rows, long cols)
+static void layernorm_backward(float *dx, double *dgamma_acc, double *dbeta_acc, const float *dy,
+                               const float *x, const double *mean, const double *inv_std, const float *gamma,
+                               long rows, long cols)
 {
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * cols, *dyr = dy + r * cols;
@@ -58,11 +59,14 @@ static void layernorm_backward(float *dx, double *dgamma_acc, double *dbeta_acc,
 }
 
 /* ------------------------------------------------------------------ the layer kind */
-typedef struct { float epsilon; } layernorm_params;
+typedef struct {
+    float epsilon;
+} layernorm_params;
 static const cnn_field layernorm_fields[] = {
     {"epsilon", CNN_FIELD_F32, offsetof(layernorm_params, epsilon), 1e-3, 0, __builtin_inf(), NULL, 0, 0, 0},
 };
-static const cnn_record_desc layernorm_desc = {"layernorm", sizeof(layernorm_params), 1, layernorm_fields, NULL};
+static const cnn_record_desc layernorm_desc
+    = {"layernorm", sizeof(layernorm_params), 1, layernorm_fields, NULL};
 
 static const char *layernorm_check(const cnn_layer *L)
 {
@@ -84,9 +88,11 @@ static void layernorm_sizes(const cnn_layer *L, cnn_layer_sizes *s)
     s->cache_per_row = 4;
 }
 
-static double *row_stats(const cnn_layer_ctx *c) { return (double *)(void *)c->B->cache + 2 * cnn_layer_in_cols(c->L); }
+static double *row_stats(const cnn_layer_ctx *c)
+{ return (double *)(void *)c->B->cache + 2 * cnn_layer_in_cols(c->L); }
 
-static const float *layernorm_layer_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+static const float *layernorm_layer_forward(const cnn_layer_ctx *c, const float *x, int training,
+                                            long iteration)
 {
     const cnn_layer *L = c->L;
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
@@ -97,12 +103,14 @@ static const float *layernorm_layer_forward(const cnn_layer_ctx *c, const float 
     return c->B->out;
 }
 
-static float *layernorm_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
-                                       int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+static float *layernorm_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x,
+                                       const float *y, int g_is_dz, int need_dx, const float *dx_mask,
+                                       int *masked)
 {
     const cnn_layer *L = c->L;
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
-    float *dgamma = cnn_layer_weight(c->grads, L, CNN_W_KERNEL), *dbeta = cnn_layer_weight(c->grads, L, CNN_W_BIAS);
+    float *dgamma = cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
+          *dbeta = cnn_layer_weight(c->grads, L, CNN_W_BIAS);
     double *acc = (double *)(void *)c->B->cache, *stats = row_stats(c);
     memset(acc, 0, sizeof(double) * 2 * (size_t)cols);
     layernorm_backward(need_dx ? gx : NULL, dgamma ? acc : NULL, dbeta ? acc + cols : NULL, g, x, stats,
@@ -115,6 +123,10 @@ static float *layernorm_layer_backward(const cnn_layer_ctx *c, float *g, float *
 }
 
 const cnn_layer_ops cnn_layer_layernorm = {
-    .name = "layernorm", .params = &layernorm_desc, .check = layernorm_check, .sizes = layernorm_sizes,
-    .forward = layernorm_layer_forward, .backward = layernorm_layer_backward,
+    .name = "layernorm",
+    .params = &layernorm_desc,
+    .check = layernorm_check,
+    .sizes = layernorm_sizes,
+    .forward = layernorm_layer_forward,
+    .backward = layernorm_layer_backward,
 };

@@ -23,9 +23,7 @@ static const char *noise_check(const cnn_layer *L)
 }
 
 static void noise_sizes(const cnn_layer *L, cnn_layer_sizes *s)
-{
-    s->out = s->scratch = cnn_layer_in_size(L);
-}
+{ s->out = s->scratch = cnn_layer_in_size(L); }
 
 static const float *noise_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
 {
@@ -52,6 +50,10 @@ static float *noise_backward(const cnn_layer_ctx *c, float *g, float *gx, const 
 }
 
 const cnn_layer_ops cnn_layer_noise = {
-    .name = "noise", .params = &noise_desc, .check = noise_check, .sizes = noise_sizes,
-    .forward = noise_forward, .backward = noise_backward,
+    .name = "noise",
+    .params = &noise_desc,
+    .check = noise_check,
+    .sizes = noise_sizes,
+    .forward = noise_forward,
+    .backward = noise_backward,
 };

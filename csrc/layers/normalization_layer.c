@@ -9,14 +9,19 @@
 
 #include "layer.h"
 
-typedef struct { float epsilon; int invert; long inner; } normalization_params;
+typedef struct {
+    float epsilon;
+    int invert;
+    long inner;
+} normalization_params;
 static const cnn_field normalization_fields[] = {
-    {"epsilon", CNN_FIELD_F32, offsetof(normalization_params, epsilon), 1e-7, 0, __builtin_inf(), NULL, 0, 0, 0},
+    {"epsilon", CNN_FIELD_F32, offsetof(normalization_params, epsilon), 1e-7, 0, __builtin_inf(), NULL, 0, 0,
+     0},
     {"invert", CNN_FIELD_BOOL, offsetof(normalization_params, invert), 0, 0, 1, NULL, 0, 0, 0},
     {"inner", CNN_FIELD_LONG, offsetof(normalization_params, inner), 1, 1, 9007199254740992.0, NULL, 0, 0, 0},
 };
-static const cnn_record_desc normalization_desc = {"normalization", sizeof(normalization_params), 3,
-                                                   normalization_fields, NULL};
+static const cnn_record_desc normalization_desc
+    = {"normalization", sizeof(normalization_params), 3, normalization_fields, NULL};
 
 /* mean and variance spans of equal length L, and L * inner divides the sample */
 static const char *normalization_check(const cnn_layer *L)
@@ -42,7 +47,8 @@ static float scale_of(const float *var, long k, float eps)
     return s < eps ? eps : s;
 }
 
-static const float *normalization_forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+static const float *normalization_forward(const cnn_layer_ctx *c, const float *x, int training,
+                                          long iteration)
 {
     const cnn_layer *L = c->L;
     const normalization_params *P = CNN_LAYER_PARAMS(L, const normalization_params);
@@ -59,8 +65,9 @@ static const float *normalization_forward(const cnn_layer_ctx *c, const float *x
 }
 
 /* no weight gradients (the statistics are not trained); dx = g / s, or g * s when inverted */
-static float *normalization_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
-                                     int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+static float *normalization_backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x,
+                                     const float *y, int g_is_dz, int need_dx, const float *dx_mask,
+                                     int *masked)
 {
     const cnn_layer *L = c->L;
     const normalization_params *P = CNN_LAYER_PARAMS(L, const normalization_params);
@@ -75,6 +82,10 @@ static float *normalization_backward(const cnn_layer_ctx *c, float *g, float *gx
 }
 
 const cnn_layer_ops cnn_layer_normalization = {
-    .name = "normalization", .params = &normalization_desc, .check = normalization_check,
-    .sizes = normalization_sizes, .forward = normalization_forward, .backward = normalization_backward,
+    .name = "normalization",
+    .params = &normalization_desc,
+    .check = normalization_check,
+    .sizes = normalization_sizes,
+    .forward = normalization_forward,
+    .backward = normalization_backward,
 };

@@ -103,8 +103,8 @@ void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_a
     forward_port(y, x, rows * cols, a, relu_mode(a));
 }
 
-void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y,
-                      long rows, long cols, const cnn_act *a)
+void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y, long rows, long cols,
+                      const cnn_act *a)
 {
     CNN_ASSERT(a && rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (dx && dy)));
     CNN_ASSERT(rows == 0 || cols == 0 || ((x || !cnn_act_needs_input(a)) && (y || !cnn_act_needs_output(a))));
@@ -130,29 +130,33 @@ void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y
 int cnn_act_needs_input(const cnn_act *a)
 {
     switch (a->kind) {
-    case CNN_ACT_LINEAR: case CNN_ACT_STEP: case CNN_ACT_SIGMOID: case CNN_ACT_TANH:
-    case CNN_ACT_EXPONENTIAL: case CNN_ACT_SOFTMAX: case CNN_ACT_RELU6:
-        return 0;
+    case CNN_ACT_LINEAR:
+    case CNN_ACT_STEP:
+    case CNN_ACT_SIGMOID:
+    case CNN_ACT_TANH:
+    case CNN_ACT_EXPONENTIAL:
+    case CNN_ACT_SOFTMAX:
+    case CNN_ACT_RELU6: return 0;
     case CNN_ACT_RELU: {
         int mode = relu_mode(a);
         return mode != RELU_PLAIN && mode != RELU_SIX;
     }
-    default:
-        return 1;
+    default: return 1;
     }
 }
 
 int cnn_act_needs_output(const cnn_act *a)
 {
     switch (a->kind) {
-    case CNN_ACT_SIGMOID: case CNN_ACT_TANH: case CNN_ACT_EXPONENTIAL: case CNN_ACT_SOFTMAX:
-    case CNN_ACT_RELU6:
-        return 1;
+    case CNN_ACT_SIGMOID:
+    case CNN_ACT_TANH:
+    case CNN_ACT_EXPONENTIAL:
+    case CNN_ACT_SOFTMAX:
+    case CNN_ACT_RELU6: return 1;
     case CNN_ACT_RELU: {
         int mode = relu_mode(a);
         return mode == RELU_PLAIN || mode == RELU_SIX;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }

@@ -23,9 +23,7 @@ static inline float el_sigmoid(float x)      /* never overflows: exp of -|x| onl
 }
 
 static inline float el_softplus(float x)     /* max(x, 0) + log1p(exp(-|x|)) */
-{
-    return SEL(x > 0.0f, x, 0.0f) + cnnm_log1pf(cnnm_expf(-cnnm_absf(x)));
-}
+{ return SEL(x > 0.0f, x, 0.0f) + cnnm_log1pf(cnnm_expf(-cnnm_absf(x))); }
 
 static inline float el_relu(float x) { return SEL(x > 0.0f, x, 0.0f); }   /* NaN -> 0 */
 static inline float el_relu6(float x) { return SEL(x > 0.0f, SEL(x < 6.0f, x, 6.0f), 0.0f); }
@@ -81,10 +79,15 @@ LOOPS_TARGET static void LOOPS(forward)(float *y, const float *x, long n, const 
     const float al = a->alpha, mx = a->max_value, th = a->threshold;
     switch (a->kind) {
     case CNN_ACT_RELU:
-        if (mode == RELU_PLAIN) { FOR_I y[i] = el_relu(x[i]); }
-        else if (mode == RELU_SIX) { FOR_I y[i] = el_relu6(x[i]); }
-        else if (mode == RELU_LEAKY) { FOR_I y[i] = el_leaky(x[i], al); }
-        else { FOR_I y[i] = el_relu_general(x[i], al, mx, th); }
+        if (mode == RELU_PLAIN) {
+            FOR_I y[i] = el_relu(x[i]);
+        } else if (mode == RELU_SIX) {
+            FOR_I y[i] = el_relu6(x[i]);
+        } else if (mode == RELU_LEAKY) {
+            FOR_I y[i] = el_leaky(x[i], al);
+        } else {
+            FOR_I y[i] = el_relu_general(x[i], al, mx, th);
+        }
         break;
     case CNN_ACT_RELU6: FOR_I y[i] = el_relu6(x[i]); break;
     case CNN_ACT_LEAKY_RELU: FOR_I y[i] = el_leaky(x[i], al); break;
@@ -96,7 +99,8 @@ LOOPS_TARGET static void LOOPS(forward)(float *y, const float *x, long n, const 
         FOR_I y[i] = 0.5f * x[i] * (1.0f + cnnm_erff(x[i] / 1.41421356237309504880f));
         break;
     case CNN_ACT_GELU_TANH:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i];
             y[i] = 0.5f * v * (1.0f + cnnm_tanhf(SQRT_2_OVER_PI * (v + GELU_C * (v * v * v))));
         }
@@ -118,16 +122,21 @@ LOOPS_TARGET static void LOOPS(forward)(float *y, const float *x, long n, const 
 }
 
 /* dx = dy * f'(x), from y where that is enough (cnn_act_needs_output). */
-LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float *x, const float *y,
-                                         long n, const cnn_act *a, int mode)
+LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float *x, const float *y, long n,
+                                         const cnn_act *a, int mode)
 {
     const float al = a->alpha, mx = a->max_value, th = a->threshold;
     switch (a->kind) {
     case CNN_ACT_RELU:
-        if (mode == RELU_PLAIN) { FOR_I dx[i] = SEL(y[i] > 0.0f, dy[i], 0.0f); }
-        else if (mode == RELU_SIX) { FOR_I dx[i] = SEL((y[i] > 0.0f) & (y[i] < 6.0f), dy[i], 0.0f); }
-        else if (mode == RELU_LEAKY) { FOR_I dx[i] = dy[i] * SEL(x[i] > 0.0f, 1.0f, al); }
-        else { FOR_I dx[i] = dy[i] * el_relu_general_grad(x[i], al, mx, th); }
+        if (mode == RELU_PLAIN) {
+            FOR_I dx[i] = SEL(y[i] > 0.0f, dy[i], 0.0f);
+        } else if (mode == RELU_SIX) {
+            FOR_I dx[i] = SEL((y[i] > 0.0f) & (y[i] < 6.0f), dy[i], 0.0f);
+        } else if (mode == RELU_LEAKY) {
+            FOR_I dx[i] = dy[i] * SEL(x[i] > 0.0f, 1.0f, al);
+        } else {
+            FOR_I dx[i] = dy[i] * el_relu_general_grad(x[i], al, mx, th);
+        }
         break;
     case CNN_ACT_RELU6: FOR_I dx[i] = SEL((y[i] > 0.0f) & (y[i] < 6.0f), dy[i], 0.0f); break;
     case CNN_ACT_LEAKY_RELU: FOR_I dx[i] = dy[i] * SEL(x[i] > 0.0f, 1.0f, al); break;
@@ -136,7 +145,8 @@ LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float
         FOR_I dx[i] = dy[i] * SEL(x[i] > 0.0f, SELU_SCALE, SELU_SCALE * (SELU_ALPHA * cnnm_expf(x[i])));
         break;
     case CNN_ACT_GELU:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i];
             float cdf = 0.5f * (1.0f + cnnm_erff(v / 1.41421356237309504880f));
             float pdf = INV_SQRT_2PI * cnnm_expf(-0.5f * (v * v));
@@ -144,7 +154,8 @@ LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float
         }
         break;
     case CNN_ACT_GELU_TANH:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i], v2 = v * v;
             float t = cnnm_tanhf(SQRT_2_OVER_PI * (v + GELU_C * (v2 * v)));
             float du = SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * v2);
@@ -156,13 +167,15 @@ LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float
     case CNN_ACT_EXPONENTIAL: FOR_I dx[i] = dy[i] * y[i]; break;
     case CNN_ACT_STEP: FOR_I dx[i] = 0.0f; break;
     case CNN_ACT_HARD_SIGMOID:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i] / 6.0f + 0.5f;
             dx[i] = dy[i] * SEL((v >= 0.0f) & (v <= 1.0f), 1.0f / 6.0f, 0.0f);
         }
         break;
     case CNN_ACT_HARD_SILU:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i] / 6.0f + 0.5f;
             float hs = SEL(v < 0.0f, 0.0f, SEL(v > 1.0f, 1.0f, v));
             dx[i] = dy[i] * (hs + SEL((v >= 0.0f) & (v <= 1.0f), x[i] / 6.0f, 0.0f));
@@ -170,19 +183,22 @@ LOOPS_TARGET static void LOOPS(backward)(float *dx, const float *dy, const float
         break;
     case CNN_ACT_SOFTPLUS: FOR_I dx[i] = dy[i] * el_sigmoid(x[i]); break;
     case CNN_ACT_SOFTSIGN:
-        FOR_I {
+        FOR_I
+        {
             float d = 1.0f + cnnm_absf(x[i]);
             dx[i] = dy[i] * (1.0f / (d * d));
         }
         break;
     case CNN_ACT_SILU:
-        FOR_I {
+        FOR_I
+        {
             float s = el_sigmoid(x[i]);
             dx[i] = dy[i] * (s * (1.0f + x[i] * (1.0f - s)));
         }
         break;
     case CNN_ACT_MISH:
-        FOR_I {
+        FOR_I
+        {
             float v = x[i], t = cnnm_tanhf(el_softplus(v));
             dx[i] = dy[i] * (t + v * ((1.0f - t * t) * el_sigmoid(v)));
         }

@@ -12,14 +12,32 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint64_t cnnm_dbits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
-static inline double cnnm_dfrom(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
-static inline uint32_t cnnm_fbits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
-static inline float cnnm_ffrom(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
-static inline float cnnm_copysignf(float mag, float sgn)
+static inline uint64_t cnnm_dbits(double x)
 {
-    return cnnm_ffrom((cnnm_fbits(mag) & 0x7fffffffu) | (cnnm_fbits(sgn) & 0x80000000u));
+    uint64_t u;
+    memcpy(&u, &x, 8);
+    return u;
 }
+static inline double cnnm_dfrom(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, 8);
+    return x;
+}
+static inline uint32_t cnnm_fbits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+static inline float cnnm_ffrom(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+static inline float cnnm_copysignf(float mag, float sgn)
+{ return cnnm_ffrom((cnnm_fbits(mag) & 0x7fffffffu) | (cnnm_fbits(sgn) & 0x80000000u)); }
 static inline float cnnm_absf(float x) { return cnnm_ffrom(cnnm_fbits(x) & 0x7fffffffu); }
 
 /* c ? a : b with a and b both computed: a bit mask, not a branch. GCC will not if-convert a
@@ -155,19 +173,21 @@ static inline float cnnm_tanhf(float x)
 /* erf: least-squares Chebyshev fits (mpmath, 200 bits; converted to powers) of erf(x)/x in x^2 on
  * [0, 1] and of erfcx(x) = exp(x^2) erfc(x) on [1, 2.5] and [2.5, 4], relative error < 1e-13. */
 static const double CNNM_ERF_SMALL[11] = {
-    1.1283791670955126, -0.37612638903174517, 0.11283791670589206, -0.026866170588187143,
-    0.005223977167941396, -0.0008548305469524467, 0.0001205469695557872, -1.4913529302225274e-05,
+    1.1283791670955126,    -0.37612638903174517,   0.11283791670589206,   -0.026866170588187143,
+    0.005223977167941396,  -0.0008548305469524467, 0.0001205469695557872, -1.4913529302225274e-05,
     1.631242271375678e-06, -1.519853840997524e-07, 9.450113689552022e-09,
 };
-static const double CNNM_ERFCX_LO[15] = {   /* powers of (x - 1.75) */
-    0.28497223473743505, -0.13097634551478868, 0.0557636300874227, -0.02225999522130998,
-    0.008404319194909565, -0.0030209750353835684, 0.00103920469791534, -0.00034353012073743674,
+static const double CNNM_ERFCX_LO[15] = {
+    /* powers of (x - 1.75) */
+    0.28497223473743505,   -0.13097634551478868,    0.0557636300874227,     -0.02225999522130998,
+    0.008404319194909565,  -0.0030209750353835684,  0.00103920469791534,    -0.00034353012073743674,
     0.0001095040707255992, -3.3769289838029806e-05, 1.0091264213532162e-05, -2.895945216197795e-06,
     8.176333645760767e-07, -2.6466106970358146e-07, 7.133855476608345e-08,
 };
-static const double CNNM_ERFCX_HI[13] = {   /* powers of (x - 3.25) */
-    0.16633534842682268, -0.04719940232099872, 0.012937290882884903, -0.003435471309438382,
-    0.0008860045813371439, -0.0002223824486037332, 5.44203682297931e-05, -1.3005374113795029e-05,
+static const double CNNM_ERFCX_HI[13] = {
+    /* powers of (x - 3.25) */
+    0.16633534842682268,    -0.04719940232099872,   0.012937290882884903,   -0.003435471309438382,
+    0.0008860045813371439,  -0.0002223824486037332, 5.44203682297931e-05,   -1.3005374113795029e-05,
     3.0390376426308206e-06, -6.930509545955312e-07, 1.5534827729444456e-07, -3.730881275293891e-08,
     8.085226073011745e-09,
 };

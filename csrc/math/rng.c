@@ -27,7 +27,10 @@ void cnn_philox(uint32_t out[4], uint64_t key, uint64_t counter_hi, uint64_t cou
         k0 += PHILOX_W0;
         k1 += PHILOX_W1;
     }
-    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
 }
 
 /* Two Philox calls so that all 160 bits of (purpose, a, b) reach the key without collisions:
@@ -46,7 +49,10 @@ static float unit24(uint32_t w) { return (float)(w >> 8) * 0x1p-24f; }
 /* The largest float below hi (finite hi). */
 static float below(float hi)
 {
-    union { float f; uint32_t u; } v = { hi };
+    union {
+        float f;
+        uint32_t u;
+    } v = {hi};
     if (hi == 0.0f) return -0x1p-149f;
     v.u += hi > 0.0f ? (uint32_t)-1 : 1u;
     return v.f;
@@ -104,7 +110,11 @@ void cnn_rng_normal(float *out, long n, uint64_t key, float mean, float stddev, 
 }
 
 /* One 32-bit word after another from the stream `key`. */
-typedef struct { uint64_t key, next; uint32_t buf[4]; int used; } word_stream;
+typedef struct {
+    uint64_t key, next;
+    uint32_t buf[4];
+    int used;
+} word_stream;
 
 static uint32_t next_word(word_stream *s)
 {
@@ -151,7 +161,7 @@ static uint64_t bounded(word_stream *st, uint64_t s)
 void cnn_rng_permutation(int64_t *perm, long n, uint64_t key)
 {
     CNN_ASSERT(n >= 0 && (n == 0 || perm));
-    word_stream st = { key, 0, { 0, 0, 0, 0 }, 4 };
+    word_stream st = {key, 0, {0, 0, 0, 0}, 4};
     for (long i = 0; i < n; i++) perm[i] = i;
     for (long i = n - 1; i > 0; i--) {
         long j = (long)bounded(&st, (uint64_t)i + 1);

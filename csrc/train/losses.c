@@ -54,7 +54,8 @@ static labels label_setup(const float *y_true, long rows, long cols, const cnn_l
     return t;
 }
 
-static inline float smooth(float y, const labels *t) { return t->a == 1.0f && t->b == 0.0f ? y : y * t->a + t->b; }
+static inline float smooth(float y, const labels *t)
+{ return t->a == 1.0f && t->b == 0.0f ? y : y * t->a + t->b; }
 
 /* SCCE: the class id stored as a float, or -1 when it is not an integer in [0, cols). */
 static inline long class_id(float y, long cols)
@@ -94,13 +95,15 @@ static double inv_norm(const float *x, long cols, double *ss_out)
 
 /* ------------------------------------------------------------------------------- forward */
 
-static double row_forward(const float *p, const float *y, long cols, const cnn_loss *L,
-                          const labels *t)
+static double row_forward(const float *p, const float *y, long cols, const cnn_loss *L, const labels *t)
 {
     double s = 0.0;
     switch (L->kind) {
     case CNN_LOSS_MSE:
-        for (long j = 0; j < cols; j++) { float d = y[j] - p[j]; s += d * d; }
+        for (long j = 0; j < cols; j++) {
+            float d = y[j] - p[j];
+            s += d * d;
+        }
         return s / (double)cols;
     case CNN_LOSS_MAE:
         for (long j = 0; j < cols; j++) s += fabsf(y[j] - p[j]);
@@ -128,7 +131,8 @@ static double row_forward(const float *p, const float *y, long cols, const cnn_l
         return s / (double)cols;
     case CNN_LOSS_CCE:
         if (L->from_logits) {
-            float m; double se;
+            float m;
+            double se;
             softmax_stats(p, cols, &m, &se);
             float lse = cnn_logf((float)se);
             for (long j = 0; j < cols; j++) s += smooth(y[j], t) * ((p[j] - m) - lse);
@@ -141,7 +145,8 @@ static double row_forward(const float *p, const float *y, long cols, const cnn_l
         long k = class_id(y[0], cols);
         if (k < 0) return 0.0;
         if (L->from_logits) {
-            float m; double se;
+            float m;
+            double se;
             softmax_stats(p, cols, &m, &se);
             return -(double)((p[k] - m) - cnn_logf((float)se));
         }
@@ -195,13 +200,12 @@ static double row_forward(const float *p, const float *y, long cols, const cnn_l
         for (long j = 0; j < cols; j++) s += (y[j] * ry) * (p[j] * rp);
         return -s;
     }
-    default:
-        return NAN;
+    default: return NAN;
     }
 }
 
-void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true,
-                      long rows, long cols, const cnn_loss *L)
+void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true, long rows, long cols,
+                      const cnn_loss *L)
 {
     if (rows <= 0 || cols <= 0) return;
     CNN_ASSERT(per_sample && y_pred && y_true && L);
@@ -249,19 +253,21 @@ static void scce_prob_row(float *g, const float *p, long k, long cols, double gr
 static void ce_logits_row(float *g, const float *z, const float *y, long k, long cols, double gr,
                           const labels *t)
 {
-    float m; double se;
+    float m;
+    double se;
     softmax_stats(z, cols, &m, &se);
     double Y = 0.0;
     if (k >= 0) Y = 1.0;
-    else for (long j = 0; j < cols; j++) Y += smooth(y[j], t);
+    else
+        for (long j = 0; j < cols; j++) Y += smooth(y[j], t);
     for (long j = 0; j < cols; j++) {
         double ys = k >= 0 ? (j == k ? 1.0 : 0.0) : (double)smooth(y[j], t);
         g[j] = (float)(gr * (Y * ((double)cnn_expf(z[j] - m) / se) - ys));
     }
 }
 
-static void row_backward(float *g, const float *p, const float *y, long cols, double gr,
-                         int fused, const cnn_loss *L, const labels *t)
+static void row_backward(float *g, const float *p, const float *y, long cols, double gr, int fused,
+                         const cnn_loss *L, const labels *t)
 {
     double gc = gr / (double)cols;   /* the mean over cols */
     switch (L->kind) {
@@ -299,7 +305,10 @@ static void row_backward(float *g, const float *p, const float *y, long cols, do
         break;
     case CNN_LOSS_SCCE: {
         long k = class_id(y[0], cols);
-        if (k < 0) { for (long j = 0; j < cols; j++) g[j] = 0.0f; break; }
+        if (k < 0) {
+            for (long j = 0; j < cols; j++) g[j] = 0.0f;
+            break;
+        }
         if (L->from_logits) ce_logits_row(g, p, y, k, cols, gr, t);
         else scce_prob_row(g, p, k, cols, gr, fused);
         break;
@@ -359,20 +368,20 @@ static void row_backward(float *g, const float *p, const float *y, long cols, do
         double D = 0.0;
         for (long j = 0; j < cols; j++) D += (y[j] * ry) * (p[j] * rp);
         double h = ssp > 1e-14 ? 1.0 : (ssp == 1e-14 ? 0.5 : 0.0);
-        for (long j = 0; j < cols; j++)
-            g[j] = (float)(-gr * rp * (y[j] * ry - h * D * (p[j] * rp)));
+        for (long j = 0; j < cols; j++) g[j] = (float)(-gr * rp * (y[j] * ry - h * D * (p[j] * rp)));
         break;
     }
     }
 }
 
-int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights,
-                      long rows, long cols, float scale, int fused_act, const cnn_loss *L)
+int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights, long rows,
+                      long cols, float scale, int fused_act, const cnn_loss *L)
 {
     if (!L || L->kind < 0 || L->kind >= CNN_LOSS_COUNT || rows < 0 || cols <= 0) return CNN_ERR_ARG;
     CNN_ASSERT(rows == 0 || (grad && y_pred && y_true));
     if (fused_act != CNN_ACT_LINEAR) {
-        int ok = !L->from_logits
+        int ok
+            = !L->from_logits
               && ((fused_act == CNN_ACT_SIGMOID && L->kind == CNN_LOSS_BCE)
                   || (fused_act == CNN_ACT_SOFTMAX && (L->kind == CNN_LOSS_CCE || L->kind == CNN_LOSS_SCCE)));
         if (!ok) return CNN_ERR_ARG;

@@ -11,7 +11,8 @@
 static long argmax_row(const float *x, long cols)
 {
     long k = 0;
-    for (long j = 1; j < cols; j++) if (x[j] > x[k]) k = j;
+    for (long j = 1; j < cols; j++)
+        if (x[j] > x[k]) k = j;
     return k;
 }
 
@@ -34,28 +35,28 @@ static double row_value(const float *p, const float *y, long cols, const cnn_met
     case CNN_METRIC_ACCURACY:
         for (long j = 0; j < cols; j++) s += y[j] == p[j];
         return s / (double)cols;
-    case CNN_METRIC_CATEGORICAL_ACCURACY:
-        return argmax_row(y, cols) == argmax_row(p, cols) ? 1.0 : 0.0;
-    case CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-        return y[0] == (float)argmax_row(p, cols) ? 1.0 : 0.0;
-    case CNN_METRIC_TOP_K:
-        return in_top_k(p, argmax_row(y, cols), cols, m->top_k);
+    case CNN_METRIC_CATEGORICAL_ACCURACY: return argmax_row(y, cols) == argmax_row(p, cols) ? 1.0 : 0.0;
+    case CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY: return y[0] == (float)argmax_row(p, cols) ? 1.0 : 0.0;
+    case CNN_METRIC_TOP_K: return in_top_k(p, argmax_row(y, cols), cols, m->top_k);
     case CNN_METRIC_SPARSE_TOP_K:
-        return y[0] >= 0 && y[0] < (float)cols && y[0] == floorf(y[0]) ? in_top_k(p, (long)y[0], cols, m->top_k)
-                                                                       : 0.0;
+        return y[0] >= 0 && y[0] < (float)cols && y[0] == floorf(y[0])
+                   ? in_top_k(p, (long)y[0], cols, m->top_k)
+                   : 0.0;
     case CNN_METRIC_MAE:
         for (long j = 0; j < cols; j++) s += fabsf(y[j] - p[j]);
         return s / (double)cols;
     case CNN_METRIC_MSE:
-        for (long j = 0; j < cols; j++) { float d = y[j] - p[j]; s += d * d; }
+        for (long j = 0; j < cols; j++) {
+            float d = y[j] - p[j];
+            s += d * d;
+        }
         return s / (double)cols;
     case CNN_METRIC_LOSS: {
         cnn_loss L = {m->loss, m->from_logits, m->label_smoothing, 1.0f};
         cnn_loss_forward(&s, p, y, 1, cols, &L);
         return s;
     }
-    default:
-        return NAN;
+    default: return NAN;
     }
 }
 
@@ -76,14 +77,15 @@ long cnn_metric_state_size(const cnn_metric *m, long cols)
     }
     case CNN_METRIC_FBETA: return 4 * cols;
     case CNN_METRIC_R2: return 4 * cols + 1;
-    case CNN_METRIC_TOP_K: case CNN_METRIC_SPARSE_TOP_K: return m->top_k >= 1 ? 2 : 0;
+    case CNN_METRIC_TOP_K:
+    case CNN_METRIC_SPARSE_TOP_K: return m->top_k >= 1 ? 2 : 0;
     case CNN_METRIC_LOSS: return m->loss >= 0 && m->loss < CNN_LOSS_COUNT ? 2 : 0;
     default: return 2;
     }
 }
 
-void cnn_metric_update(double *state, const float *y_pred, const float *y_true,
-                       const float *weights, long rows, long cols, const cnn_metric *m)
+void cnn_metric_update(double *state, const float *y_pred, const float *y_true, const float *weights,
+                       long rows, long cols, const cnn_metric *m)
 {
     if (rows <= 0 || cols <= 0 || cnn_metric_state_size(m, cols) == 0) return;
     switch (m->kind) {

@@ -34,10 +34,7 @@ static float powi(float b, long t)
 }
 
 /* (float)(1 - beta) as the record gives it, else derived from the float beta. */
-static float comp(float given, float beta)
-{
-    return given != 0.0f ? given : (float)(1.0 - (double)beta);
-}
+static float comp(float given, float beta) { return given != 0.0f ? given : (float)(1.0 - (double)beta); }
 
 /* max that propagates NaN from either side, like torch.maximum. */
 static inline float nanmax(float a, float b) { return (a >= b || a != a) ? a : b; }
@@ -67,10 +64,7 @@ int cnn_opt_slot_count(const cnn_opt *o)
     }
 }
 
-int cnn_opt_state_count(const cnn_opt *o)
-{
-    return o->kind == CNN_OPT_NADAM ? 1 : 0;
-}
+int cnn_opt_state_count(const cnn_opt *o) { return o->kind == CNN_OPT_NADAM ? 1 : 0; }
 
 void cnn_opt_init_slots(float *slots, long n, const cnn_opt *o)
 {
@@ -242,8 +236,7 @@ static void nadam(const step_ctx *k, long lo, long hi)
     float *restrict p = k->p, *restrict m = k->s0, *restrict v = k->s1;
     const float *restrict g = k->g;
     const cnn_opt *o = k->o;
-    const float lr = k->lr, wdf = k->wdf, ut1 = k->a, den1 = k->b, one_ut = k->c, den0 = k->d,
-                corr2 = k->e;
+    const float lr = k->lr, wdf = k->wdf, ut1 = k->a, den1 = k->b, one_ut = k->c, den0 = k->d, corr2 = k->e;
     const float b1 = o->beta_1, b2 = o->beta_2, eps = o->epsilon;
     const float c1 = comp(o->one_minus_beta_1, b1), c2 = comp(o->one_minus_beta_2, b2);
     for (long i = lo; i < hi; i++) {
@@ -304,12 +297,16 @@ static void ftrl(const step_ctx *k, long lo, long hi)
 
 typedef void (*kernel_fn)(const step_ctx *, long, long);
 static const kernel_fn kernels[CNN_OPT_COUNT] = {
-    [CNN_OPT_SGD] = sgd, [CNN_OPT_ADAM] = adam, [CNN_OPT_RMSPROP] = rmsprop,
+    [CNN_OPT_SGD] = sgd,         [CNN_OPT_ADAM] = adam,         [CNN_OPT_RMSPROP] = rmsprop,
     [CNN_OPT_ADAGRAD] = adagrad, [CNN_OPT_ADADELTA] = adadelta, [CNN_OPT_ADAMAX] = adamax,
-    [CNN_OPT_NADAM] = nadam, [CNN_OPT_LION] = lion, [CNN_OPT_FTRL] = ftrl,
+    [CNN_OPT_NADAM] = nadam,     [CNN_OPT_LION] = lion,         [CNN_OPT_FTRL] = ftrl,
 };
 
-typedef struct { const step_ctx *k; kernel_fn fn; long n; } par_ctx;
+typedef struct {
+    const step_ctx *k;
+    kernel_fn fn;
+    long n;
+} par_ctx;
 
 static void par_task(void *ctx, long task)
 {
@@ -318,12 +315,11 @@ static void par_task(void *ctx, long task)
     c->fn(c->k, lo, hi);
 }
 
-void cnn_opt_step(float *params, float *slots, const float *grads, long n,
-                  const cnn_opt *o, long t, float lr)
+void cnn_opt_step(float *params, float *slots, const float *grads, long n, const cnn_opt *o, long t, float lr)
 {
     if (n <= 0 || o->kind < 0 || o->kind >= CNN_OPT_COUNT) return;
     CNN_ASSERT(params && slots && grads && t >= 1);
-    step_ctx k = { params, slots, slots + n, slots + 2 * n, grads, o, lr, 1.0f, 0, 0, 0, 0, 0 };
+    step_ctx k = {params, slots, slots + n, slots + 2 * n, grads, o, lr, 1.0f, 0, 0, 0, 0, 0};
     if (o->weight_decay != 0.0f) {
         float wl = o->weight_decay * lr;
         k.wdf = 1.0f - wl;
@@ -339,9 +335,8 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n,
         k.c = comp(o->one_minus_beta_2, o->beta_2);
         break;
     }
-    case CNN_OPT_RMSPROP: case CNN_OPT_ADADELTA:
-        k.b = comp(o->one_minus_rho, o->rho);
-        break;
+    case CNN_OPT_RMSPROP:
+    case CNN_OPT_ADADELTA: k.b = comp(o->one_minus_rho, o->rho); break;
     case CNN_OPT_ADAMAX:
         k.a = 1.0f - powi(o->beta_1, ts);
         k.b = comp(o->one_minus_beta_1, o->beta_1);
@@ -374,14 +369,13 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n,
         k.c = 2.0f * o->l2_shrinkage;
         break;
     }
-    default:
-        break;
+    default: break;
     }
     kernel_fn fn = kernels[o->kind];
     if (n < 2 * PAR_CHUNK || cnn_get_num_threads() <= 1) {
         fn(&k, 0, n);
     } else {
-        par_ctx c = { &k, fn, n };
+        par_ctx c = {&k, fn, n};
         cnn_parallel_for((n + PAR_CHUNK - 1) / PAR_CHUNK, par_task, &c);
     }
 }

@@ -78,22 +78,37 @@ static int alloc_layer(cnn_plan *p, int l, long *work, int *failed)
 }
 
 cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
-                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt,
-                          float *params, long n_params, long n_trainable, float *slots,
-                          long batch_max, int *status, cnn_diag *diag)
+                          const cnn_metric *metrics, int nmetrics, const cnn_opt *opt, float *params,
+                          long n_params, long n_trainable, float *slots, long batch_max, int *status,
+                          cnn_diag *diag)
 {
     *status = CNN_ERR_ARG;
     diag->layer = -1;
     diag->field = NULL;
-    if (nlayers <= 0) { diag->field = "layers"; return NULL; }
-    if (nmetrics < 0 || nmetrics > CNN_MAX_METRICS) { diag->field = "metrics"; return NULL; }
-    if (batch_max <= 0) { diag->field = "batch_max"; return NULL; }
+    if (nlayers <= 0) {
+        diag->field = "layers";
+        return NULL;
+    }
+    if (nmetrics < 0 || nmetrics > CNN_MAX_METRICS) {
+        diag->field = "metrics";
+        return NULL;
+    }
+    if (batch_max <= 0) {
+        diag->field = "batch_max";
+        return NULL;
+    }
     if (n_params < 0 || n_trainable < 0 || n_trainable > n_params || (n_params > 0 && !params)) {
         diag->field = "n_trainable";
         return NULL;
     }
-    if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) { diag->field = "loss"; return NULL; }
-    if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) { diag->field = "optimizer"; return NULL; }
+    if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) {
+        diag->field = "loss";
+        return NULL;
+    }
+    if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) {
+        diag->field = "optimizer";
+        return NULL;
+    }
     for (int l = 0; l < nlayers; l++)
         if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
             diag->layer = l;
@@ -188,12 +203,25 @@ void cnn_plan_free(cnn_plan *p)
     for (int l = 0; l < p->nlayers; l++) {
         if (p->ops && p->ops[l] && p->ops[l]->release) p->ops[l]->release(&p->layers[l]);
         if (p->bufs) {
-            free(p->bufs[l].out); free(p->bufs[l].scratch); free(p->bufs[l].mask); free(p->bufs[l].cache);
+            free(p->bufs[l].out);
+            free(p->bufs[l].scratch);
+            free(p->bufs[l].mask);
+            free(p->bufs[l].cache);
         }
     }
-    free(p->layers); free(p->ops); free(p->bufs); free(p->out);
-    free(p->grads); free(p->grad_a); free(p->grad_b);
-    free(p->xbatch); free(p->ybatch); free(p->wbatch); free(p->wrows); free(p->per_row); free(p->work);
+    free(p->layers);
+    free(p->ops);
+    free(p->bufs);
+    free(p->out);
+    free(p->grads);
+    free(p->grad_a);
+    free(p->grad_b);
+    free(p->xbatch);
+    free(p->ybatch);
+    free(p->wbatch);
+    free(p->wrows);
+    free(p->per_row);
+    free(p->work);
     free(p->state_saved);
     free(p);
 }
@@ -216,4 +244,5 @@ void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_fr
 
 long cnn_plan_state_size(const cnn_plan *p) { return p->metric_off[p->nmetrics]; }
 
-long cnn_plan_state_offset(const cnn_plan *p, int k) { return k >= 0 && k <= p->nmetrics ? p->metric_off[k] : -1; }
+long cnn_plan_state_offset(const cnn_plan *p, int k)
+{ return k >= 0 && k <= p->nmetrics ? p->metric_off[k] : -1; }

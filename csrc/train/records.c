@@ -15,15 +15,15 @@
 #define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ------------------------------------------------------------------ enums, in enum order */
-NAMES(cnn_act_kinds, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh",
-      "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign", "silu", "exponential",
-      "step", "hard_silu", "mish");
+NAMES(cnn_act_kinds, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid",
+      "hard_sigmoid", "tanh", "softmax", "softplus", "softsign", "silu", "exponential", "step", "hard_silu",
+      "mish");
 ENUM(cnn_act_kinds, CNN_ACT_COUNT);
 NAMES(cnn_loss_kinds, "mse", "mae", "mape", "msle", "bce", "cce", "scce", "hinge", "squared_hinge",
       "categorical_hinge", "huber", "log_cosh", "kld", "poisson", "cosine");
 ENUM(cnn_loss_kinds, CNN_LOSS_COUNT);
-NAMES(cnn_metric_kinds, "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-      "mae", "mse", "accuracy", "top_k", "sparse_top_k", "loss", "confusion", "fbeta", "r2");
+NAMES(cnn_metric_kinds, "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mae",
+      "mse", "accuracy", "top_k", "sparse_top_k", "loss", "confusion", "fbeta", "r2");
 ENUM(cnn_metric_kinds, CNN_METRIC_COUNT);
 NAMES(cnn_opt_kinds, "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl");
 ENUM(cnn_opt_kinds, CNN_OPT_COUNT);
@@ -40,47 +40,69 @@ ENUM(cnn_constraint_kinds, CNN_CONSTRAINT_MIN_MAX_NORM + 1);
 #define KIND(st, e) {"kind", CNN_FIELD_ENUM, offsetof(st, kind), 0, 0, 0, &e, 0, 0, 1}
 
 static const cnn_field act_fields[] = {
-    KIND(cnn_act, cnn_act_kinds), F32(cnn_act, alpha, 0), F32(cnn_act, max_value, INF),
+    KIND(cnn_act, cnn_act_kinds),
+    F32(cnn_act, alpha, 0),
+    F32(cnn_act, max_value, INF),
     F32(cnn_act, threshold, 0),
 };
 const cnn_record_desc cnn_act_desc = {"act", sizeof(cnn_act), COUNT_OF(act_fields), act_fields, NULL};
 
 static const cnn_field loss_fields[] = {
-    KIND(cnn_loss, cnn_loss_kinds), BOOL(cnn_loss, from_logits), F32(cnn_loss, label_smoothing, 0),
+    KIND(cnn_loss, cnn_loss_kinds),
+    BOOL(cnn_loss, from_logits),
+    F32(cnn_loss, label_smoothing, 0),
     F32(cnn_loss, delta, 1),
 };
 const cnn_record_desc cnn_loss_desc = {"loss", sizeof(cnn_loss), COUNT_OF(loss_fields), loss_fields, NULL};
 
 static const cnn_field metric_fields[] = {
-    KIND(cnn_metric, cnn_metric_kinds), F32(cnn_metric, threshold, 0.5),
+    KIND(cnn_metric, cnn_metric_kinds),
+    F32(cnn_metric, threshold, 0.5),
     {"num_thresholds", CNN_FIELD_INT, offsetof(cnn_metric, num_thresholds), 0, 0, 1e6, NULL, 0, 0, 0},
     BOOL(cnn_metric, epsilon_ends),
     {"top_k", CNN_FIELD_INT, offsetof(cnn_metric, top_k), 0, 0, 1e6, NULL, 0, 0, 0},
     {"class_id", CNN_FIELD_INT, offsetof(cnn_metric, class_id), -1, -1, 1e9, NULL, 0, 0, 0},
-    BOOL(cnn_metric, from_logits), BOOL(cnn_metric, multi_label), BOOL(cnn_metric, argmax),
+    BOOL(cnn_metric, from_logits),
+    BOOL(cnn_metric, multi_label),
+    BOOL(cnn_metric, argmax),
     {"loss", CNN_FIELD_ENUM, offsetof(cnn_metric, loss), 0, 0, 0, &cnn_loss_kinds, 0, 0, 0},
-    F32(cnn_metric, label_smoothing, 0), BOOL(cnn_metric, weighted),
+    F32(cnn_metric, label_smoothing, 0),
+    BOOL(cnn_metric, weighted),
 };
-const cnn_record_desc cnn_metric_desc = {"metric", sizeof(cnn_metric), COUNT_OF(metric_fields),
-                                         metric_fields, NULL};
+const cnn_record_desc cnn_metric_desc
+    = {"metric", sizeof(cnn_metric), COUNT_OF(metric_fields), metric_fields, NULL};
 
 static const cnn_field opt_fields[] = {
-    KIND(cnn_opt, cnn_opt_kinds), F32(cnn_opt, beta_1, 0), F32(cnn_opt, beta_2, 0),
-    F32(cnn_opt, epsilon, 0), F32(cnn_opt, momentum, 0), F32(cnn_opt, rho, 0),
-    F32(cnn_opt, initial_accumulator_value, 0), BOOL(cnn_opt, nesterov), BOOL(cnn_opt, amsgrad),
-    BOOL(cnn_opt, centered), F32(cnn_opt, weight_decay, 0), F32(cnn_opt, one_minus_beta_1, 0),
-    F32(cnn_opt, one_minus_beta_2, 0), F32(cnn_opt, one_minus_rho, 0),
-    F32(cnn_opt, learning_rate_power, 0), F32(cnn_opt, l1, 0), F32(cnn_opt, l2, 0),
-    F32(cnn_opt, l2_shrinkage, 0), F32(cnn_opt, beta, 0),
+    KIND(cnn_opt, cnn_opt_kinds),
+    F32(cnn_opt, beta_1, 0),
+    F32(cnn_opt, beta_2, 0),
+    F32(cnn_opt, epsilon, 0),
+    F32(cnn_opt, momentum, 0),
+    F32(cnn_opt, rho, 0),
+    F32(cnn_opt, initial_accumulator_value, 0),
+    BOOL(cnn_opt, nesterov),
+    BOOL(cnn_opt, amsgrad),
+    BOOL(cnn_opt, centered),
+    F32(cnn_opt, weight_decay, 0),
+    F32(cnn_opt, one_minus_beta_1, 0),
+    F32(cnn_opt, one_minus_beta_2, 0),
+    F32(cnn_opt, one_minus_rho, 0),
+    F32(cnn_opt, learning_rate_power, 0),
+    F32(cnn_opt, l1, 0),
+    F32(cnn_opt, l2, 0),
+    F32(cnn_opt, l2_shrinkage, 0),
+    F32(cnn_opt, beta, 0),
 };
 const cnn_record_desc cnn_opt_desc = {"opt", sizeof(cnn_opt), COUNT_OF(opt_fields), opt_fields, NULL};
 
 static const cnn_field constraint_fields[] = {
     {"kind", CNN_FIELD_ENUM, offsetof(cnn_constraint, kind), 0, 0, 0, &cnn_constraint_kinds, 0, 0, 0},
-    F32(cnn_constraint, max_value, 0), F32(cnn_constraint, min_value, 0), F32(cnn_constraint, rate, 0),
+    F32(cnn_constraint, max_value, 0),
+    F32(cnn_constraint, min_value, 0),
+    F32(cnn_constraint, rate, 0),
 };
-const cnn_record_desc cnn_constraint_desc = {"constraint", sizeof(cnn_constraint),
-                                             COUNT_OF(constraint_fields), constraint_fields, NULL};
+const cnn_record_desc cnn_constraint_desc
+    = {"constraint", sizeof(cnn_constraint), COUNT_OF(constraint_fields), constraint_fields, NULL};
 
 static const char *schedule_check(const void *rec)
 {
@@ -91,18 +113,27 @@ static const char *schedule_check(const void *rec)
 }
 
 static const cnn_field schedule_fields[] = {
-    KIND(cnn_schedule, cnn_schedule_kinds), F64(cnn_schedule, lr, 0.001), F64(cnn_schedule, decay, 0),
-    F64(cnn_schedule, decay_steps, 1), F64(cnn_schedule, decay_rate, 0), F64(cnn_schedule, end_lr, 0),
-    F64(cnn_schedule, power, 1), F64(cnn_schedule, alpha, 0), F64(cnn_schedule, warmup_target, NAN),
-    F64(cnn_schedule, warmup_steps, 0), F64(cnn_schedule, t_mul, 2), F64(cnn_schedule, m_mul, 1),
-    BOOL(cnn_schedule, staircase), BOOL(cnn_schedule, cycle),
+    KIND(cnn_schedule, cnn_schedule_kinds),
+    F64(cnn_schedule, lr, 0.001),
+    F64(cnn_schedule, decay, 0),
+    F64(cnn_schedule, decay_steps, 1),
+    F64(cnn_schedule, decay_rate, 0),
+    F64(cnn_schedule, end_lr, 0),
+    F64(cnn_schedule, power, 1),
+    F64(cnn_schedule, alpha, 0),
+    F64(cnn_schedule, warmup_target, NAN),
+    F64(cnn_schedule, warmup_steps, 0),
+    F64(cnn_schedule, t_mul, 2),
+    F64(cnn_schedule, m_mul, 1),
+    BOOL(cnn_schedule, staircase),
+    BOOL(cnn_schedule, cycle),
     {"boundaries", CNN_FIELD_F64_ARRAY, offsetof(cnn_schedule, boundaries), 0, -INF, INF, NULL,
      offsetof(cnn_schedule, nboundaries), CNN_SCHED_MAX_PIECES - 1, 0},
     {"values", CNN_FIELD_F64_ARRAY, offsetof(cnn_schedule, values), 0, -INF, INF, NULL,
      offsetof(cnn_schedule, npieces), CNN_SCHED_MAX_PIECES, 0},
 };
-const cnn_record_desc cnn_schedule_desc = {"schedule", sizeof(cnn_schedule), COUNT_OF(schedule_fields),
-                                           schedule_fields, schedule_check};
+const cnn_record_desc cnn_schedule_desc
+    = {"schedule", sizeof(cnn_schedule), COUNT_OF(schedule_fields), schedule_fields, schedule_check};
 
 /* ------------------------------------------------------------------ generic access */
 void cnn_record_defaults(const cnn_record_desc *d, void *rec)
@@ -144,11 +175,13 @@ int cnn_field_set_number(const cnn_field *f, void *rec, double v)
         if (!isnan(v) && (v < f->lo || v > f->hi)) return CNN_ERR_ARG;
         memcpy(at, &v, sizeof v);
         return CNN_OK;
-    case CNN_FIELD_INT: case CNN_FIELD_BOOL: case CNN_FIELD_LONG: case CNN_FIELD_U64:
+    case CNN_FIELD_INT:
+    case CNN_FIELD_BOOL:
+    case CNN_FIELD_LONG:
+    case CNN_FIELD_U64:
         if (!isfinite(v) || v != floor(v) || v < -BIG || v > BIG) return CNN_ERR_ARG;
         return cnn_field_set_int(f, rec, (long long)v, 0);
-    default:
-        return CNN_ERR_ARG;
+    default: return CNN_ERR_ARG;
     }
 }
 

@@ -2,8 +2,8 @@
 #include <math.h>
 #include "cnn.h"
 
-#define RG_LANES 4     /* the penalty sums run in 4 interleaved double lanes, added in order */
-#define RG_BLOCK 64    /* constraint norms: columns per block of stack accumulators */
+#define RG_LANES 4 /* the penalty sums run in 4 interleaved double lanes, added in order */
+#define RG_BLOCK 64 /* constraint norms: columns per block of stack accumulators */
 #define RG_EPSILON 1e-7f
 
 double cnn_l1l2_value(const float *w, long n, float l1, float l2)
@@ -17,7 +17,11 @@ double cnn_l1l2_value(const float *w, long n, float l1, float l2)
             a[k] += fabs(v);
             s[k] += v * v;
         }
-    for (; i < n; i++) { double v = (double)w[i]; a[0] += fabs(v); s[0] += v * v; }
+    for (; i < n; i++) {
+        double v = (double)w[i];
+        a[0] += fabs(v);
+        s[0] += v * v;
+    }
     double sa = (a[0] + a[1]) + (a[2] + a[3]), ss = (s[0] + s[1]) + (s[2] + s[3]);
     /* Like Keras, a zero factor contributes nothing (not 0 * inf). */
     double r = 0.0;
@@ -44,11 +48,13 @@ void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *
     if (!c || rows <= 0 || cols <= 0) return;
     CNN_ASSERT(w != NULL);
     if (c->kind == CNN_CONSTRAINT_NON_NEG) {
-        for (long i = 0; i < rows * cols; i++) if (w[i] < 0.0f) w[i] = 0.0f;  /* max(w, 0); NaN stays */
+        for (long i = 0; i < rows * cols; i++)
+            if (w[i] < 0.0f) w[i] = 0.0f; /* max(w, 0); NaN stays */
         return;
     }
-    if (c->kind != CNN_CONSTRAINT_MAX_NORM && c->kind != CNN_CONSTRAINT_UNIT_NORM &&
-        c->kind != CNN_CONSTRAINT_MIN_MAX_NORM) return;
+    if (c->kind != CNN_CONSTRAINT_MAX_NORM && c->kind != CNN_CONSTRAINT_UNIT_NORM
+        && c->kind != CNN_CONSTRAINT_MIN_MAX_NORM)
+        return;
     for (long c0 = 0; c0 < cols; c0 += RG_BLOCK) {
         long nb = cols - c0 < RG_BLOCK ? cols - c0 : RG_BLOCK;
         double ss[RG_BLOCK];
@@ -67,7 +73,7 @@ void cnn_constraint_apply(float *w, long rows, long cols, const cnn_constraint *
                 float cl = norm < c->min_value ? c->min_value : (norm > c->max_value ? c->max_value : norm);
                 desired = c->rate * cl + (1.0f - c->rate) * norm;
             } else {
-                desired = 0.0f;  /* UnitNorm divides below */
+                desired = 0.0f; /* UnitNorm divides below */
             }
             factor[j] = c->kind == CNN_CONSTRAINT_UNIT_NORM ? den : desired / den;
         }

@@ -9,26 +9,58 @@
 
 #include "cnn.h"
 
-static const double LN2_HI = 0x1.62e42feep-1;      /* 32 significant bits: k * LN2_HI is exact */
+static const double LN2_HI = 0x1.62e42feep-1; /* 32 significant bits: k * LN2_HI is exact */
 static const double LN2_LO = 0x1.a39ef35793c76p-33;
 static const double INV_LN2 = 0x1.71547652b82fep+0;
 static const double PI = 0x1.921fb54442d18p+1;
 static const double SQRT_HALF = 0x1.6a09e667f3bcdp-1;
 
 /* 1/k! for k = 0..15; 1/(2k+1) for k = 1..13; (-1)^k/(2k)! and (-1)^k/(2k+1)! for k = 0..10. */
-static const double EXP_C[16] = {1.0, 1.0, 0.5, 0.16666666666666666, 0.041666666666666664,
-    0.008333333333333333, 0.001388888888888889, 0.0001984126984126984, 2.48015873015873e-05,
-    2.7557319223985893e-06, 2.755731922398589e-07, 2.505210838544172e-08, 2.08767569878681e-09,
-    1.6059043836821613e-10, 1.1470745597729725e-11, 7.647163731819816e-13};
-static const double LOG_C[13] = {0.3333333333333333, 0.2, 0.14285714285714285, 0.1111111111111111,
-    0.09090909090909091, 0.07692307692307693, 0.06666666666666667, 0.058823529411764705,
-    0.05263157894736842, 0.047619047619047616, 0.043478260869565216, 0.04, 0.037037037037037035};
-static const double COS_C[11] = {1.0, -0.5, 0.041666666666666664, -0.001388888888888889,
-    2.48015873015873e-05, -2.755731922398589e-07, 2.08767569878681e-09, -1.1470745597729725e-11,
-    4.779477332387385e-14, -1.5619206968586225e-16, 4.110317623312165e-19};
-static const double SIN_C[11] = {1.0, -0.16666666666666666, 0.008333333333333333,
-    -0.0001984126984126984, 2.7557319223985893e-06, -2.505210838544172e-08, 1.6059043836821613e-10,
-    -7.647163731819816e-13, 2.8114572543455206e-15, -8.22063524662433e-18, 1.9572941063391263e-20};
+static const double EXP_C[16] = {1.0,
+                                 1.0,
+                                 0.5,
+                                 0.16666666666666666,
+                                 0.041666666666666664,
+                                 0.008333333333333333,
+                                 0.001388888888888889,
+                                 0.0001984126984126984,
+                                 2.48015873015873e-05,
+                                 2.7557319223985893e-06,
+                                 2.755731922398589e-07,
+                                 2.505210838544172e-08,
+                                 2.08767569878681e-09,
+                                 1.6059043836821613e-10,
+                                 1.1470745597729725e-11,
+                                 7.647163731819816e-13};
+static const double LOG_C[13] = {0.3333333333333333,   0.2,
+                                 0.14285714285714285,  0.1111111111111111,
+                                 0.09090909090909091,  0.07692307692307693,
+                                 0.06666666666666667,  0.058823529411764705,
+                                 0.05263157894736842,  0.047619047619047616,
+                                 0.043478260869565216, 0.04,
+                                 0.037037037037037035};
+static const double COS_C[11] = {1.0,
+                                 -0.5,
+                                 0.041666666666666664,
+                                 -0.001388888888888889,
+                                 2.48015873015873e-05,
+                                 -2.755731922398589e-07,
+                                 2.08767569878681e-09,
+                                 -1.1470745597729725e-11,
+                                 4.779477332387385e-14,
+                                 -1.5619206968586225e-16,
+                                 4.110317623312165e-19};
+static const double SIN_C[11] = {1.0,
+                                 -0.16666666666666666,
+                                 0.008333333333333333,
+                                 -0.0001984126984126984,
+                                 2.7557319223985893e-06,
+                                 -2.505210838544172e-08,
+                                 1.6059043836821613e-10,
+                                 -7.647163731819816e-13,
+                                 2.8114572543455206e-15,
+                                 -8.22063524662433e-18,
+                                 1.9572941063391263e-20};
 
 static double horner(const double *c, int n, double x)
 {
@@ -43,7 +75,7 @@ static double d_exp(double x)
     if (x > 709.782712893384) return INFINITY;
     if (x < -745.2) return 0.0;
     double k = floor(x * INV_LN2 + 0.5);
-    double r = (x - k * LN2_HI) - k * LN2_LO;   /* |r| <= ln2 / 2 */
+    double r = (x - k * LN2_HI) - k * LN2_LO; /* |r| <= ln2 / 2 */
     return ldexp(horner(EXP_C, 16, r), (int)k);
 }
 
@@ -54,9 +86,12 @@ static double d_log(double x)
     if (isinf(x)) return x;
     int e;
     double m = frexp(x, &e);
-    if (m < SQRT_HALF) { m = m * 2.0; e = e - 1; }
+    if (m < SQRT_HALF) {
+        m = m * 2.0;
+        e = e - 1;
+    }
     double f = m - 1.0;
-    double s = f / (2.0 + f);                    /* log(m) = 2 atanh(s), |s| <= 0.172 */
+    double s = f / (2.0 + f); /* log(m) = 2 atanh(s), |s| <= 0.172 */
     double z = s * s;
     double lm = 2.0 * s + 2.0 * s * (z * horner(LOG_C, 13, z));
     return (double)e * LN2_HI + ((double)e * LN2_LO + lm);
@@ -86,7 +121,7 @@ static double d_pow(double b, double p)
     if (floor(p) == p && fabs(p) < 0x1p53) {
         /* Whole powers by squaring: exact when the result is (t_mul^i at a restart, 0.5^k). */
         double r = 1.0, x = b;
-        for (unsigned long long n = (unsigned long long)fabs(p); n; ) {
+        for (unsigned long long n = (unsigned long long)fabs(p); n;) {
             if (n & 1) r = r * x;
             n >>= 1;
             if (n) x = x * x;
@@ -110,8 +145,7 @@ double cnn_schedule_lr(const cnn_schedule *s, long step)
 {
     double t = (double)step, p, d;
     switch (s->kind) {
-    case CNN_SCHED_LEGACY_DECAY:
-        return s->lr / (1.0 + s->decay * t);
+    case CNN_SCHED_LEGACY_DECAY: return s->lr / (1.0 + s->decay * t);
     case CNN_SCHED_EXPONENTIAL:
         p = t / s->decay_steps;
         if (s->staircase) p = floor(p);
@@ -128,15 +162,14 @@ double cnn_schedule_lr(const cnn_schedule *s, long step)
         return s->values[(s->npieces < CNN_SCHED_MAX_PIECES ? s->npieces : CNN_SCHED_MAX_PIECES) - 1];
     case CNN_SCHED_POLYNOMIAL:
         d = s->decay_steps;
-        if (s->cycle) d = d * (t == 0.0 ? 1.0 : ceil(t / d));   /* the first multiple >= t */
+        if (s->cycle) d = d * (t == 0.0 ? 1.0 : ceil(t / d)); /* the first multiple >= t */
         else if (t > d) t = d;
         p = t / d;
         return (s->lr - s->end_lr) * d_pow(1.0 - p, s->power) + s->end_lr;
     case CNN_SCHED_COSINE:
         /* Without warmup the binding passes warmup_steps = 0 and warmup_target = lr. */
         if (t > s->decay_steps + s->warmup_steps) t = s->decay_steps + s->warmup_steps;
-        if (t < s->warmup_steps)
-            return (s->warmup_target - s->lr) * (t / s->warmup_steps) + s->lr;
+        if (t < s->warmup_steps) return (s->warmup_target - s->lr) * (t / s->warmup_steps) + s->lr;
         return cosine_decay(t - s->warmup_steps, s->decay_steps, s->warmup_target, s->alpha);
     case CNN_SCHED_COSINE_RESTARTS: {
         double f = t / s->decay_steps, i, tm = s->t_mul;
@@ -154,8 +187,7 @@ double cnn_schedule_lr(const cnn_schedule *s, long step)
         double cosd = 0.5 * d_pow(s->m_mul, i) * (1.0 + d_cospi(f));
         return s->lr * ((1.0 - s->alpha) * cosd + s->alpha);
     }
-    default:
-        return s->lr;
+    default: return s->lr;
     }
 }
 

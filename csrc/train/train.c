@@ -125,7 +125,8 @@ static void clip_gradients(cnn_plan *p)
 {
     if (p->clipvalue > 0) {
         float c = p->clipvalue;
-        for (long i = 0; i < p->n_trainable; i++) p->grads[i] = p->grads[i] > c ? c : p->grads[i] < -c ? -c : p->grads[i];
+        for (long i = 0; i < p->n_trainable; i++)
+            p->grads[i] = p->grads[i] > c ? c : p->grads[i] < -c ? -c : p->grads[i];
     }
     if (p->clipnorm > 0) for_each_trainable(p, clip_tensor_norm, &p->clipnorm);
     if (p->global_clipnorm > 0) {
@@ -176,8 +177,8 @@ static int backward(cnn_plan *p, const float *x, const float *y, const float *wr
     int last = p->nlayers - 1;
     long rows = rows_of(nb, p->out_size, p->out_cols);
     float *g = p->grad_a;
-    cnn_loss_backward(g, p->out[last], y, wrows, rows, p->out_cols, (float)(1.0 / (double)rows),
-                      p->fused_act, &p->loss);
+    cnn_loss_backward(g, p->out[last], y, wrows, rows, p->out_cols, (float)(1.0 / (double)rows), p->fused_act,
+                      &p->loss);
     int g_is_dz = p->fused_act != CNN_ACT_LINEAR;  /* g is already past the last activation */
     for (int l = last; l >= 0; l--) {
         const cnn_layer *L = &p->layers[l];
@@ -196,8 +197,8 @@ static int backward(cnn_plan *p, const float *x, const float *y, const float *wr
         }
         int masked = 0;
         cnn_layer_ctx c = layer_ctx(p, l, nb);
-        float *dx = p->ops[l]->backward(&c, g, g == p->grad_a ? p->grad_b : p->grad_a, in, p->out[l],
-                                        g_is_dz, need_dx, mask, &masked);
+        float *dx = p->ops[l]->backward(&c, g, g == p->grad_a ? p->grad_b : p->grad_a, in, p->out[l], g_is_dz,
+                                        need_dx, mask, &masked);
         g = dx;
         g_is_dz = masked;
         if (cnn_interrupted()) return 1;
@@ -269,7 +270,7 @@ static int train_steps(cnn_plan *p, const float *X, const float *Y, const float 
     if (batch <= 0 || batch > p->batch_max || first < 0 || nsteps < 0 || first > LONG_MAX - nsteps)
         return CNN_ERR_ARG;
     for (long s = 0; s < nsteps; s++) {
-        if (n <= 0 || first + s > (n - 1) / batch) return CNN_ERR_ARG;   /* checked before it can overflow */
+        if (n <= 0 || first + s > (n - 1) / batch) return CNN_ERR_ARG; /* checked before it can overflow */
         long start = (first + s) * batch;
         long nb = n - start < batch ? n - start : batch;
         gather(p, X, Y, SW, n, idx + start, nb);
@@ -299,8 +300,8 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
     return CNN_OK;
 }
 
-static int predict(cnn_plan *p, float *out, const float *X, long n, long batch,
-                   cnn_progress_fn progress, void *ctx, unsigned fpmode)
+static int predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
+                   void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max) return CNN_ERR_ARG;
     long steps = (n + batch - 1) / batch;
@@ -315,16 +316,15 @@ static int predict(cnn_plan *p, float *out, const float *X, long n, long batch,
 }
 
 /* The entry points: each runs its loop with subnormals flushed (cnn.h, floating-point mode). */
-int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
-                    const int64_t *idx, long batch, long first, long nsteps,
-                    long *iteration, const cnn_schedule *sched, uint64_t seed,
-                    cnn_sums *sums, cnn_progress_fn progress, void *ctx)
+int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+                    long batch, long first, long nsteps, long *iteration, const cnn_schedule *sched,
+                    uint64_t seed, cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
     (void)seed;
     CNN_ASSERT(p && iteration && sched && sums && n >= 0 && (nsteps <= 0 || (X && Y && idx)));
     unsigned fpmode = cnn_fpmode_flush();
-    int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums,
-                             progress, ctx, fpmode);
+    int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums, progress, ctx,
+                             fpmode);
     cnn_fpmode_restore(fpmode);
     return status;
 }
@@ -339,8 +339,8 @@ int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, l
     return status;
 }
 
-int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch,
-                cnn_progress_fn progress, void *ctx)
+int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
+                void *ctx)
 {
     CNN_ASSERT(p && n >= 0 && (n == 0 || (X && out)));
     unsigned fpmode = cnn_fpmode_flush();

@@ -40,8 +40,8 @@ static void activations(void)
         for (int i = 0; i < N; i++) x[i] = uniform(-8.0f, 8.0f), dy[i] = uniform(-1.0f, 1.0f);
         cnn_act_forward(y, x, N / COLS, COLS, &a);
         cnn_act_backward(dx, dy, x, y, N / COLS, COLS, &a);
-        printf("act %s %016llx %016llx\n", cnn_act_kinds.names[k], (unsigned long long)hash_bytes(y, sizeof y),
-               (unsigned long long)hash_bytes(dx, sizeof dx));
+        printf("act %s %016llx %016llx\n", cnn_act_kinds.names[k],
+               (unsigned long long)hash_bytes(y, sizeof y), (unsigned long long)hash_bytes(dx, sizeof dx));
     }
 }
 
@@ -60,7 +60,8 @@ static void losses(void)
         cnn_loss_forward(per, pred, truth, ROWS, COLS, &L);
         int st = cnn_loss_backward(grad, pred, truth, w, ROWS, COLS, 0.5f, CNN_ACT_LINEAR, &L);
         printf("loss %s %d %016llx %016llx\n", cnn_loss_kinds.names[k], st,
-               (unsigned long long)hash_bytes(per, sizeof per), (unsigned long long)hash_bytes(grad, sizeof grad));
+               (unsigned long long)hash_bytes(per, sizeof per),
+               (unsigned long long)hash_bytes(grad, sizeof grad));
     }
 }
 
@@ -124,7 +125,8 @@ static void training(void)
     cnn_opt_init_slots(slots, n, &opt);
     int status = 0;
     cnn_diag diag = {-1, NULL};
-    cnn_plan *plan = cnn_plan_create(layers, 2, &loss, NULL, 0, &opt, params, n, n, slots, BATCH, &status, &diag);
+    cnn_plan *plan
+        = cnn_plan_create(layers, 2, &loss, NULL, 0, &opt, params, n, n, slots, BATCH, &status, &diag);
     if (!plan) {
         printf("plan failed %d layer %d field %s\n", status, diag.layer, diag.field ? diag.field : "-");
         return;
@@ -132,9 +134,10 @@ static void training(void)
     long iteration = 0;
     cnn_sums sums;
     memset(&sums, 0, sizeof sums);
-    int st = cnn_train_steps(plan, X, Y, NULL, SAMPLES, idx, BATCH, 0, STEPS, &iteration, &sched, 7, &sums, NULL, NULL);
-    printf("train %d %ld %016llx %.9g\n", st, iteration, (unsigned long long)hash_bytes(params, sizeof params),
-           sums.loss_sum / sums.count);
+    int st = cnn_train_steps(plan, X, Y, NULL, SAMPLES, idx, BATCH, 0, STEPS, &iteration, &sched, 7, &sums,
+                             NULL, NULL);
+    printf("train %d %ld %016llx %.9g\n", st, iteration,
+           (unsigned long long)hash_bytes(params, sizeof params), sums.loss_sum / sums.count);
     cnn_plan_free(plan);
 }
 

@@ -75,6 +75,7 @@ class KerasAPI:
         layers += [lib.layers.Dense(u, activation=a) for u, a in spec.layers]
         model = lib.Sequential(layers)
         loss = {"sce_logits": lib.losses.SparseCategoricalCrossentropy(from_logits=True),
+                "cce_logits": lib.losses.CategoricalCrossentropy(from_logits=True),
                 "sce": "sparse_categorical_crossentropy", "mae": "mae"}[spec.loss]
         model.compile(optimizer=lib.optimizers.Adam(), loss=loss, metrics=list(spec.metrics) or None)
         return model

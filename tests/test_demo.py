@@ -59,6 +59,7 @@ def test_help_lists_one_demo_per_lab():
     ("dropout", "dropout on hidden  test accuracy"),
     ("classification", "Iris 4-8-9-3:"),
     ("history", "val_accuracy"),
+    ("metrics", "AUC = 0.75 (6 of the 8"),
 ])
 def test_each_lab_demo_runs(demo, expected, capsys):
     main([demo, "--epochs", "2", "--plot", ""])

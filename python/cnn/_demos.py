@@ -231,6 +231,36 @@ def history(args):
         print(f"{e + 1:>5} " + "".join(f"{h.history[k][e]:>14.4f}" for k in keys))
 
 
+def metrics(args):
+    """Confusion matrix, precision, recall, F1, log loss, ROC and AUC: by hand and on ionosphere."""
+    from cnn import metrics as m
+    from cnn.datasets import load_ionosphere
+
+    scores = np.array([0.21, 0.67, 0.56, 0.31, 0.70, 0.84])
+    infected = np.array([0, 1, 0, 0, 1, 0])   # Healthy, Infected, Healthy, Healthy, Infected, Healthy
+    fpr, tpr, _ = m.roc_curve(infected, scores, drop_intermediate=False)
+    print("Six patients, the ROC curve's points from the highest threshold down:")
+    print("  FPR " + " ".join(f"{f:.2f}" for f in fpr) + "\n  TPR " + " ".join(f"{t:.2f}" for t in tpr))
+    print(f"AUC = {m.roc_auc_score(infected, scores):.2f} "
+          "(6 of the 8 infected-healthy pairs are ranked right)")
+    (x_train, y_train), (x_valid, y_valid) = load_ionosphere()
+    cnn.utils.set_random_seed(3)
+    model = _dense_stack(33, [16], layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=["accuracy", m.Precision(), m.Recall(), m.AUC()])
+    epochs = args.epochs or 100
+    model.fit(x_train, y_train, batch_size=16, epochs=epochs, callbacks=[EpochBar(epochs)], verbose=0)
+    result = model.evaluate(x_valid, y_valid, verbose=0, return_dict=True)
+    print("Ionosphere validation data (positive class: bad signal), from evaluate:\n  "
+          + ", ".join(f"{k} {v:.4f}" for k, v in result.items()))
+    prob = model.predict(x_valid, verbose=0)[:, 0]
+    pred = (prob > 0.5).astype(int)
+    (tn, fp), (fn, tp) = m.confusion_matrix(y_valid, pred)
+    print(f"Confusion matrix: TN {tn}  FP {fp}  FN {fn}  TP {tp}; "
+          f"log loss {m.log_loss(y_valid, prob):.4f}, ROC AUC {m.roc_auc_score(y_valid, prob):.4f}")
+    print(m.classification_report(y_valid, pred, target_names=["good", "bad"], digits=3).rstrip())
+
+
 def tuning(args):
     """A random search of 8 trials over units, dropout and learning rate on red wine."""
     import tempfile
@@ -267,4 +297,5 @@ DEMOS = {   # name: (function, notebook)
     "classification": (classification, "06_clasificacion.ipynb"),
     "history": (history, "07_historial.ipynb"),
     "tuning": (tuning, "08_busqueda_hiperparametros.ipynb"),
+    "metrics": (metrics, "09_metricas.ipynb"),
 }

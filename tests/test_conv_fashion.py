@@ -50,3 +50,22 @@ def test_classic_network_on_the_shipped_subset_reaches_its_band():
     assert np.bincount(predicted, minlength=10).min() > 50   # every class is predicted, none ignored
     assert again[1:3] == (loss, accuracy)                    # deterministic across thread counts
     assert np.array_equal(again[3], predicted)
+
+
+def test_conv_demo_on_the_shipped_subset(monkeypatch, capsys):
+    from cnn.__main__ import main
+    from cnn.datasets import fashion_mnist as fm
+
+    monkeypatch.delenv(fm.ENV_VAR, raising=False)   # hide the full set: the demo falls back to the subset
+    monkeypatch.setattr(fm, "DEBIAN_DIR", "/nonexistent-cnn-test")
+    monkeypatch.setattr(fm, "KERAS_CACHE_DIR", "/nonexistent-cnn-test")
+    try:
+        main(["conv", "--epochs", "2", "--threads", "1"])
+    finally:
+        cnn.utils.set_num_threads(0)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Fashion-MNIST (lab 10): 6,000 training and 1,000 test images, 28x28,"
+    assert lines[1] == f"read from {fm._DATA}."
+    assert "54,410 parameters" in lines[3] and "2 epochs" in lines[3]
+    assert "Test accuracy: 0.8530 " in "\n".join(lines)   # the seed-0 run of the test above
+    assert lines[-1].startswith("Done in ")

@@ -11,7 +11,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CSRC = ROOT / "csrc"
-GEMM = [CSRC / "gemm" / f for f in ("gemm.c", "gemm_avx2.c", "gemm_avx512.c", "gemm_neon.c", "threads.c", "interrupt.c")]
+GEMM = [CSRC / "gemm" / f
+        for f in ("gemm.c", "gemm_avx2.c", "gemm_avx512.c", "gemm_neon.c", "threads.c", "interrupt.c")]
 CORE = sorted(p for p in CSRC.rglob("*.c") if "binding" not in p.parts)
 PROGRAMS = {"gemm_check": GEMM, "core_check": CORE}
 FLAGS = ["-O2", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-D_GNU_SOURCE", f"-I{CSRC}"]

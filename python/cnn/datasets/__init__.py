@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from . import fashion_mnist, mnist  # noqa: F401  (keras.datasets' modules: <name>.load_data())
+from ._fetch import DatasetUnavailableError  # noqa: F401
 from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: F401
 
 _DATA = os.path.join(os.path.dirname(__file__), "data")

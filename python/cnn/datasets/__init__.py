@@ -1,4 +1,6 @@
-"""cnn.datasets: the course datasets, shipped inside the package (no network needed).
+"""cnn.datasets: the course datasets, shipped inside the package (no network needed), and Keras's
+fashion_mnist.load_data() and mnist.load_data() for the full image sets (local copies first, see
+fashion_mnist.py and mnist.py; a download only when none is found).
 
 Each load_* function returns NumPy arrays. The lesson loaders reproduce the course's preparation:
 Kaggle's split df.sample(frac=0.7, random_state=0), which is exactly

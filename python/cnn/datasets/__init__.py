@@ -1,4 +1,6 @@
-"""cnn.datasets: the course datasets, shipped inside the package (no network needed).
+"""cnn.datasets: the course datasets, shipped inside the package (no network needed), and Keras's
+fashion_mnist.load_data() and mnist.load_data() for the full image sets (local copies first, see
+fashion_mnist.py and mnist.py; a download only when none is found).
 
 Each load_* function returns NumPy arrays. The lesson loaders reproduce the course's preparation:
 Kaggle's split df.sample(frac=0.7, random_state=0), which is exactly
@@ -9,6 +11,8 @@ import os
 
 import numpy as np
 
+from . import fashion_mnist, mnist  # noqa: F401  (keras.datasets' modules: <name>.load_data())
+from ._fetch import DatasetUnavailableError  # noqa: F401
 from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: F401
 
 _DATA = os.path.join(os.path.dirname(__file__), "data")

@@ -221,6 +221,22 @@ def compare_update_alone(keras, cnn, steps):
             failed("update from equal gradients", case, e)
 
 
+def compare_saved_files(keras, cnn, k, c, x, y, name, folder):
+    """Each library trains its twin two epochs and saves it; the other loads the .keras file and must
+    predict the same."""
+    for src, dst, model, opt, label in ((keras, cnn, k, keras.optimizers.Adam(0.01), "keras file -> cnn"),
+                                        (cnn, keras, c, cnn.optimizers.Adam(0.01), "cnn file -> keras")):
+        try:
+            model.compile(optimizer=opt, loss="mse")
+            model.fit(x, y, epochs=2, verbose=0)
+            path = os.path.join(folder, f"{src.__name__}.keras")
+            model.save(path)
+            loaded = dst.saving.load_model(path)
+            record(label, name, loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+        except Exception as e:  # noqa: BLE001
+            failed(label, name, e)
+
+
 def print_header(keras, cnn):
     """Versions, backend and the pass rule, printed before a comparison table."""
     if keras.backend.backend() != "torch":

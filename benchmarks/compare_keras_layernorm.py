@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
-from compare_keras import failed, print_header, print_table, record
+from compare_keras import compare_saved_files, failed, print_header, print_table, record
 
 CASES = {   # name: (per-sample input shape, LayerNormalization kwargs)
     "default": ((11,), {}),
@@ -89,23 +89,10 @@ def compare_files(keras, cnn):
             x, y = data(shape, 2)
             try:
                 k, c = pair(keras, cnn, shape, kwargs, seed=3)
-                k.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-                k.fit(x, y, epochs=2, verbose=0)
-                path = os.path.join(tmp, "keras.keras")
-                k.save(path)
-                loaded = cnn.saving.load_model(path)
-                record("keras file -> cnn", name, loaded.predict(x, verbose=0), k.predict(x, verbose=0))
             except Exception as e:  # noqa: BLE001
                 failed("keras file -> cnn", name, e)
-            try:
-                c.compile(optimizer=cnn.optimizers.Adam(0.01), loss="mse")
-                c.fit(x, y, epochs=2, verbose=0)
-                path = os.path.join(tmp, "cnn.keras")
-                c.save(path)
-                loaded = keras.saving.load_model(path)
-                record("cnn file -> keras", name, loaded.predict(x, verbose=0), c.predict(x, verbose=0))
-            except Exception as e:  # noqa: BLE001
-                failed("cnn file -> keras", name, e)
+                continue
+            compare_saved_files(keras, cnn, k, c, x, y, name, tmp)
 
 
 def main():

@@ -1,8 +1,7 @@
 """Conv1D and Conv2D (keras.layers.convolutional), channels_last, on the C core's "conv" kind."""
-from cnn import activations
 from cnn.layers import _spatial
 from cnn.layers.base import Layer, _c_record, _c_span
-from cnn.layers.core import _act_desc, _add_penalties
+from cnn.layers.core import _add_penalties, _kernel_config, _set_kernel_arguments
 
 
 class _Conv(Layer):
@@ -15,7 +14,6 @@ class _Conv(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        from cnn import constraints, initializers, regularizers
         if isinstance(filters, bool) or not hasattr(filters, "__index__") or int(filters) <= 0:
             raise ValueError(f"filters must be a positive integer, got {filters!r}")
         if isinstance(groups, bool) or not hasattr(groups, "__index__") or int(groups) <= 0:
@@ -29,17 +27,8 @@ class _Conv(Layer):
         self.dilation_rate = _spatial.tuple_arg(dilation_rate, n, "dilation_rate")
         self.padding = _spatial.padding_arg(padding, self._paddings)
         self.data_format = _spatial.data_format_arg(data_format)
-        self.activation = activations.get(activation)
-        self._act = _act_desc(self.activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.kernel = self.bias = None
+        _set_kernel_arguments(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
 
     def _in_channels(self, input_shape):
         _spatial.check_rank(self, input_shape, self.rank + 2, self._axes)
@@ -90,20 +79,11 @@ class _Conv(Layer):
         return d
 
     def get_config(self):
-        from cnn import constraints, initializers, regularizers
         config = super().get_config()
         config.update({
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-            "groups": self.groups, "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "groups": self.groups, **_kernel_config(self),
         })
         return config
 

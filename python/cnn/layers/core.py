@@ -74,6 +74,38 @@ def _act_desc(fn, overrides=None):
     return activations.c_record(fn, **(overrides or {}))
 
 
+def _set_kernel_arguments(layer, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                          bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint):
+    """The arguments Dense and the convolutions share: activation, bias, initializers, penalties, constraints."""
+    from cnn import constraints, initializers, regularizers
+    layer.activation = activations.get(activation)
+    layer._act = _act_desc(layer.activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+    layer.kernel = layer.bias = None
+
+
+def _kernel_config(layer):
+    """The config entries of the arguments _set_kernel_arguments sets, in Keras's order."""
+    from cnn import constraints, initializers, regularizers
+    return {
+        "activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+        "kernel_constraint": constraints.serialize(layer.kernel_constraint),
+        "bias_constraint": constraints.serialize(layer.bias_constraint),
+    }
+
+
 class Dense(Layer):
     """Just your regular densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
 
@@ -115,19 +147,9 @@ class Dense(Layer):
             raise TypeError(f"units must be a positive integer, got {units!r}")
         if int(units) <= 0:
             raise ValueError(f"units must be a positive integer, got {units}")
-        from cnn import constraints, initializers, regularizers
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self._act = _act_desc(self.activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.kernel = self.bias = None
+        _set_kernel_arguments(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -152,19 +174,8 @@ class Dense(Layer):
         return d
 
     def get_config(self):
-        from cnn import constraints, initializers, regularizers
         config = super().get_config()
-        config.update({
-            "units": self.units, "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        })
+        config.update({"units": self.units, **_kernel_config(self)})
         return config
 
 

@@ -8,8 +8,9 @@
 
 #define CNN_LAYER_KINDS(X) \
     X(dense) \
-    X(activation) X(dropout) X(batchnorm) X(reshape) X(noise) X(layernorm) X(normalization) X(conv) X(pool) \
-        X(scale) X(resample)
+    X(activation) \
+    X(dropout) X(batchnorm) X(reshape) X(noise) X(layernorm) X(normalization) X(conv) X(pool) X(scale) \
+        X(resample)
 
 #define DECLARE(k) extern const cnn_layer_ops cnn_layer_##k;
 CNN_LAYER_KINDS(DECLARE)

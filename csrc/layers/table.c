@@ -6,11 +6,22 @@
 
 #include "layer.h"
 
+/* one kind per line; clang-format does not reach a stable layout for a long macro list */
+// clang-format off
 #define CNN_LAYER_KINDS(X) \
     X(dense) \
     X(activation) \
-    X(dropout) X(batchnorm) X(reshape) X(noise) X(layernorm) X(normalization) X(conv) X(pool) X(scale) \
-        X(resample)
+    X(dropout) \
+    X(batchnorm) \
+    X(reshape) \
+    X(noise) \
+    X(layernorm) \
+    X(normalization) \
+    X(conv) \
+    X(pool) \
+    X(scale) \
+    X(resample)
+// clang-format on
 
 #define DECLARE(k) extern const cnn_layer_ops cnn_layer_##k;
 CNN_LAYER_KINDS(DECLARE)

@@ -191,3 +191,12 @@ def test_noise_map_out_of_range_is_refused():
         plan(layers=[dense(), drop])
     drop["noise_map"] = [0, 1, 1]
     assert plan(layers=[dense(), drop]).batch_max() == 8
+
+
+def test_activations_on_empty_rows_read_nothing():
+    """Found by the fuzzer: softmax on (n, 0) read each row's first element past the array."""
+    softmax = {"kind": "softmax"}
+    for shape in [(3, 0), (0, 3), (0, 0)]:
+        x = np.zeros(shape, np.float32)
+        assert _core.act_forward(softmax, x).shape == shape
+        assert _core.act_backward(softmax, x, x, x).shape == shape

@@ -89,6 +89,7 @@ static void softmax_rows(float *y, const float *x, long rows, long cols, int avx
 void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_act *a)
 {
     CNN_ASSERT(a && rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (y && x)));
+    if (rows <= 0 || cols <= 0) return;   /* nothing to do (softmax would read a row's first element) */
     int avx2 = cnn_get_isa() >= 1;
     if (a->kind == CNN_ACT_SOFTMAX) {
         softmax_rows(y, x, rows, cols, avx2);
@@ -108,6 +109,7 @@ void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y
 {
     CNN_ASSERT(a && rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (dx && dy)));
     CNN_ASSERT(rows == 0 || cols == 0 || ((x || !cnn_act_needs_input(a)) && (y || !cnn_act_needs_output(a))));
+    if (rows <= 0 || cols <= 0) return;
     if (a->kind == CNN_ACT_SOFTMAX) {   /* dx = y * (dy - sum(dy * y)) per row */
         for (long r = 0; r < rows; r++) {
             const float *dyr = dy + r * cols, *yr = y + r * cols;

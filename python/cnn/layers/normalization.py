@@ -3,6 +3,21 @@ from cnn.layers.base import Layer, _c_record, _c_span
 from cnn.layers.core import _add_penalties
 
 
+def _set_scale_and_offset(layer, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint):
+    """The beta/gamma arguments BatchNormalization and LayerNormalization share."""
+    from cnn import constraints, initializers, regularizers
+    layer.center, layer.scale = bool(center), bool(scale)
+    layer.beta_initializer = initializers.get(beta_initializer)
+    layer.gamma_initializer = initializers.get(gamma_initializer)
+    # the C core regularizes and constrains gamma as the "kernel" and beta as the "bias"
+    layer.kernel_regularizer = regularizers.get(gamma_regularizer)
+    layer.bias_regularizer = regularizers.get(beta_regularizer)
+    layer.kernel_constraint = constraints.get(gamma_constraint)
+    layer.bias_constraint = constraints.get(beta_constraint)
+    layer.gamma = layer.beta = None
+
+
 class BatchNormalization(Layer):
     """Normalizes its inputs over the batch: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
 
@@ -49,24 +64,17 @@ class BatchNormalization(Layer):
         kwargs.pop("renorm_clipping", None)
         kwargs.pop("renorm_momentum", None)
         super().__init__(**kwargs)
-        from cnn import constraints, initializers, regularizers
+        from cnn import initializers
         self.axis = axis
         if not 0 <= momentum <= 1:  # also refuses NaN
             raise ValueError(f"momentum must be in [0, 1], got {momentum}")
         if not 0 < epsilon < float("inf"):
             raise ValueError(f"epsilon must be a finite number > 0, got {epsilon}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        _set_scale_and_offset(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                              gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        # the C core regularizes gamma as the "kernel" and beta as the "bias"
-        self.kernel_regularizer = regularizers.get(gamma_regularizer)
-        self.bias_regularizer = regularizers.get(beta_regularizer)
-        self.kernel_constraint = constraints.get(gamma_constraint)
-        self.bias_constraint = constraints.get(beta_constraint)
-        self.gamma = self.beta = None
 
     def build(self, input_shape):
         if self.axis not in (-1, len(input_shape) - 1):
@@ -147,7 +155,6 @@ class LayerNormalization(Layer):
         if kwargs.pop("rms_scaling", False):
             raise ValueError("LayerNormalization(rms_scaling=True) is not supported (Keras deprecates it)")
         super().__init__(**kwargs)
-        from cnn import constraints, initializers, regularizers
         if isinstance(axis, (list, tuple)):
             axis = list(axis)
         elif isinstance(axis, bool) or not isinstance(axis, int):
@@ -156,15 +163,8 @@ class LayerNormalization(Layer):
             raise ValueError(f"epsilon must be a finite number > 0, got {epsilon!r}")
         self.axis = axis
         self.epsilon = float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        # the C core regularizes and constrains gamma as the "kernel" and beta as the "bias"
-        self.kernel_regularizer = regularizers.get(gamma_regularizer)
-        self.bias_regularizer = regularizers.get(beta_regularizer)
-        self.kernel_constraint = constraints.get(gamma_constraint)
-        self.bias_constraint = constraints.get(beta_constraint)
-        self.gamma = self.beta = None
+        _set_scale_and_offset(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                              gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]

@@ -160,6 +160,12 @@ class Sequential(Trainer):
         self.built = True
         self._pack_weights()
 
+    def _graph(self):
+        """The model as a cnn._graph.Graph: the chain of its layers (the engine runs it on the chain path)."""
+        from cnn._graph import Graph
+        self._require_built("its graph")
+        return Graph.chain(self._layers, self._input.shape, self._input.name)
+
     def _pack_weights(self):
         """One flat float32 buffer: every trainable weight first (the optimizer's range), then the rest.
         Layer weights become views into it, so a training step is one pass over memory."""

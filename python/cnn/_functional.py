@@ -88,6 +88,9 @@ class Functional(Model):
         shapes = [t.shape for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    def _saving_layers(self):
+        return self.layers
+
     def build(self, input_shape=None):
         """A functional model is built when made; build() only checks the shape, as Keras."""
 

@@ -303,11 +303,13 @@ def _build_map(inputs, outputs):
     finished, in_progress, ordered, indices = set(), set(), [], {}
     input_ids = {id(t) for t in inputs}
 
-    def visit(tensor):
+    def visit(tensor, path):
         op, node_index, _ = tensor._history
         node = inbound_nodes(op)[node_index]
         if node in finished:
             return
+        if node.is_input and id(tensor) not in input_ids:     # an Input the model was not given
+            raise ValueError(f"Output with path `{path}` is not connected to `inputs`")
         if not node.is_input and id(tensor) in input_ids:   # an intermediate tensor used as a model input
             finished.add(node)
             return
@@ -316,13 +318,13 @@ def _build_map(inputs, outputs):
         indices.setdefault(op, len(indices))
         in_progress.add(node)
         for t in node.input_tensors:
-            visit(t)
+            visit(t, path)
         finished.add(node)
         in_progress.remove(node)
         ordered.append(node)
 
-    for t in outputs:
-        visit(t)
+    for k, t in enumerate(outputs):
+        visit(t, "" if len(outputs) == 1 else str(k))
     return ordered, indices
 
 

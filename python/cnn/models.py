@@ -123,6 +123,22 @@ class Model(Trainer, Layer):
             return _symbolic.call(self, inputs, {} if training is None else {"training": training})
         return Trainer.__call__(self, inputs, training=False if training is None else training, **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its get_config() dict: Keras's functional config (layers, input_layers,
+        output_layers) rebuilds a functional model."""
+        if isinstance(config, dict) and "input_layers" in config and "output_layers" in config:
+            from cnn.saving.functional import functional_from_config
+            return functional_from_config(config, custom_objects, cls=None if cls is Model else cls)
+        return cls(**config)
+
+    def _saving_layers(self):
+        """The layers Keras's saver walks (a functional model lists its InputLayers too)."""
+        return self._layers
+
+    def _saved_variables(self):
+        return []   # a nested model's variables are saved under its layers' groups
+
     def _plan_layers(self):
         """The layers the C plan runs, in order: nested models inlined (cnn._graph.Graph's nodes)."""
         return [node.layer for node in self._graph().nodes]
@@ -681,6 +697,10 @@ class Sequential(Model):
             layers.append({"module": "keras.layers", "class_name": "InputLayer",
                            "config": self._input.get_config(), "registered_name": None})
         for layer in self._layers:
+            if isinstance(layer, Model):   # a nested model: its whole entry, as Keras writes it
+                from cnn.saving.functional import layer_entry
+                layers.append(layer_entry(layer))
+                continue
             layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
                            "config": layer.get_config(), "registered_name": None})
         return {"name": self.name, "trainable": self._trainable, "dtype": "float32", "layers": layers}
@@ -764,15 +784,16 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     """A new model with the same layers' configuration and new weights (`keras.models.clone_model`).
 
     Args:
-        model: the `cnn.Sequential` model to clone.
-        input_tensors: optional `cnn.Input(...)` to use as the clone's input.
+        model: the `cnn.Sequential` or functional `cnn.Model` to clone.
+        input_tensors: optional `cnn.Input(...)` tensor(s) to use as the clone's input(s).
         clone_function: called on each layer to make its copy (default: the layer class rebuilt
             from `layer.get_config()`, so new weights); e.g. to copy weights too, or change a layer.
-        call_function: not supported yet (it needs the functional API).
-        recursive: accepted for Keras compatibility (cnn has no nested models).
+        call_function: for a functional model, called as `call_function(layer, inputs, **kwargs)`
+            instead of `layer(inputs, **kwargs)` to rebuild each call (e.g. to insert a layer).
+        recursive: accepted for Keras compatibility (a nested model is cloned by clone_function).
 
     Returns:
-        A `cnn.Sequential`, compiled as the original is (with a new optimizer) if it is compiled.
+        A model of the same kind, compiled as the original is (with a new optimizer) if it is compiled.
 
     Example:
 

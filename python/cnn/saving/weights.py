@@ -24,14 +24,18 @@ def opt_record(opt):
 
 # ------------------------------------------------------------------------------ what is saved
 
-def layer_paths(model):
-    """Keras's group of each layer: snake class name plus a per-model counter."""
+def layer_paths(model, prefix=""):
+    """[(layer, group)]: Keras's group of each layer, snake class name plus a per-model counter; a nested
+    model's layers follow it, under "<its group>/layers/"."""
     used, out = {}, []
-    for layer in model._layers:
+    for layer in model._saving_layers():
         base = to_snake_case(type(layer).__name__)
         n = used.get(base)
         used[base] = 0 if n is None else n + 1
-        out.append(base if n is None else f"{base}_{n + 1}")
+        path = prefix + (base if n is None else f"{base}_{n + 1}")
+        out.append((layer, path))
+        if hasattr(layer, "_saving_layers"):
+            out.extend(layer_paths(layer, f"{path}/layers/"))
     return out
 
 
@@ -39,7 +43,7 @@ def _trainable_vars(model):
     """The trainable variables in the flat buffer's (and Keras's trainable_variables) order."""
     if not model._trainable:
         return []
-    return [v for layer in model._layers for v in layer._variables if v.trainable]
+    return [v for v in model._variables if v.trainable]
 
 
 def _slot_counts(opt):
@@ -91,7 +95,7 @@ def collect_state(model, include_optimizer=True):
     arrays, attrs = {}, {"vars": {"name": model.name}}
     if model.built:
         model._pack_weights()
-    for layer, path in zip(model._layers, layer_paths(model)):
+    for layer, path in layer_paths(model):
         attrs[f"layers/{path}/vars"] = {"name": layer.name}
         for i, v in enumerate(layer._saved_variables()):
             arrays[f"layers/{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
@@ -157,7 +161,7 @@ def _is_float(variable):
 def _read_layers(model, reader, skip_mismatch=False):
     """[(variable, value)] for every layer, all read and checked (nothing assigned yet)."""
     values = []
-    for layer, path in zip(model._layers, layer_paths(model)):
+    for layer, path in layer_paths(model):
         group = f"layers/{path}/vars"
         expected = layer._saved_variables()
         keys = reader.keys(group) or set()

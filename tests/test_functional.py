@@ -223,3 +223,47 @@ def test_plot_model_draws_a_functional_graph():
     fig = cnn.utils.plot_model(_multi(), show_shapes=True)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("InputLayer") == 2 and "Dense" in texts
+
+
+def test_sequential_feature_extraction_as_in_keras():
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(3), layers.Softmax()])
+    extractor = cnn.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(5).normal(size=(6, 4)).astype(np.float32)
+    outs = extractor.predict(x, verbose=0)
+    assert [o.shape for o in outs] == [(6, 8), (6, 3), (6, 3)]
+    np.testing.assert_array_equal(outs[-1], model.predict(x, verbose=0))
+    assert cnn.Model(model.input, model.layers[0].output).output_shape == (None, 8)
+
+
+def _two_heads():
+    a, b = cnn.Input((6,), name="a"), cnn.Input((4,), name="b")
+    da, db = layers.Dense(8, activation="relu", name="da"), layers.Dense(8, name="db")
+    h = layers.Concatenate(name="cat")([da(a), db(b)])
+    return cnn.Model({"a": a, "b": b}, {"reg": layers.Dense(2, name="reg")(h),
+                                        "cls": layers.Dense(3, activation="softmax", name="cls")(h)})
+
+
+def test_multi_input_output_training_saving_and_dict_predictions(tmp_path):
+    pytest.importorskip("h5py")
+    rng = np.random.default_rng(6)
+    x = {"a": rng.normal(size=(40, 6)).astype(np.float32), "b": rng.normal(size=(40, 4)).astype(np.float32)}
+    y = {"reg": rng.normal(size=(40, 2)).astype(np.float32), "cls": rng.integers(0, 3, 40)}
+    model = _two_heads()
+    assert model.output_names == ["cls", "reg"]                     # Keras flattens dicts by sorted key
+    model.compile(cnn.optimizers.Adam(0.01), loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights={"reg": 1.0, "cls": 0.5}, metrics={"cls": ["accuracy"]})
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert sorted(history.history) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]
+    pred = model.predict(x, verbose=0)
+    assert sorted(pred) == ["cls", "reg"] and pred["cls"].shape == (40, 3) and pred["reg"].shape == (40, 2)
+    model.save(tmp_path / "two.keras")
+    loaded = cnn.models.load_model(tmp_path / "two.keras")
+    for key in pred:
+        np.testing.assert_array_equal(loaded.predict(x, verbose=0)[key], pred[key])
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+    before = [w.copy() for w in loaded.get_weights()]
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)   # the optimizer state came back too
+    for a, b, c in zip(model.get_weights(), loaded.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(b, c) or not b.any()

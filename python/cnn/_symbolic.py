@@ -156,9 +156,10 @@ def outbound_nodes(operation):
 
 
 def flatten(structure):
-    """The leaves of a tensor, a list/tuple of them or a dict of them (dict values in key order as given)."""
+    """The leaves of a tensor, a list/tuple of them or a dict of them (dict values by sorted key, as
+    Keras's tree.flatten)."""
     if isinstance(structure, dict):
-        return [t for v in structure.values() for t in flatten(v)]
+        return [t for k in sorted(structure) for t in flatten(structure[k])]
     if isinstance(structure, (list, tuple)):
         return [t for v in structure for t in flatten(v)]
     return [structure]
@@ -224,6 +225,23 @@ def _as_shape_structure(shapes):
 
 class _Shape(tuple):
     """A shape marked as a leaf for _map_structure's callers (a tuple of dims is not a structure)."""
+
+
+def flatten_shapes(shapes):
+    """The shapes of a structure of shapes (a shape is a tuple of ints/None), in flatten's order."""
+    out = []
+
+    def walk(structure):
+        if isinstance(structure, _Shape):
+            out.append(tuple(structure))
+        elif isinstance(structure, dict):
+            for k in sorted(structure):
+                walk(structure[k])
+        else:
+            for v in structure:
+                walk(v)
+    walk(_as_shape_structure(shapes))
+    return out
 
 
 def _map_shapes(fn, structure):

@@ -675,6 +675,47 @@ class Sequential(Model):
             shape = layer._build_for(shape)
         self.built = True
         self._pack_weights()
+        self._symbolic_io()
+
+    def _symbolic_io(self):
+        """As in Keras, a built Sequential is also a functional graph: its layers called on its input's
+        symbolic tensor, so model.inputs/outputs and layer.input/output exist (feature extraction:
+        cnn.Model(model.inputs, model.layers[1].output)). Made once per input and list of layers."""
+        from cnn import _symbolic
+        key = (id(self._input), tuple(id(layer) for layer in self._layers))
+        if getattr(self, "_symbolic_key", None) == key:
+            return self._symbolic_tensors
+        self._symbolic_key, self._symbolic_tensors = key, None
+        nodes = _symbolic.inbound_nodes(self._input)
+        tensor = first = nodes[0].outputs[0] if nodes else _symbolic.input_tensor(self._input)
+        try:
+            for layer in self._layers:
+                tensor = _symbolic.call(layer, tensor)
+        except (TypeError, ValueError, NotImplementedError):   # only for introspection: never stop a model
+            return None
+        self._symbolic_tensors = ([first], [tensor])
+        return self._symbolic_tensors
+
+    def _io(self, k, what):
+        if not self.built or self._symbolic_io() is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return self._symbolic_tensors[k]
+
+    @property
+    def inputs(self):
+        return list(self._io(0, "input"))
+
+    @property
+    def outputs(self):
+        return list(self._io(1, "output"))
+
+    @property
+    def input(self):
+        return self._io(0, "input")[0]
+
+    @property
+    def output(self):
+        return self._io(1, "output")[0]
 
     def _graph(self):
         """The model as a cnn._graph.Graph: the chain of its layers (the engine runs it on the chain path);

@@ -83,6 +83,7 @@ def test_model_structure_inputs_outputs_and_get_layer():
     assert model.input_shape == (None, 6) and model.output_shape == (None, 3)
     assert model.inputs[0] is model.input and model.outputs[0] is model.output
     assert model.get_layer("hidden") is model.layers[1] and model.get_layer(index=-1).name == "probs"
+    assert model.get_layer(index=0).name == "features"                 # Keras counts the InputLayer
     assert [w.shape for w in model.weights] == [(6, 16), (16,), (16, 3), (3,)]
     assert model.count_params() == 6 * 16 + 16 + 16 * 3 + 3
     graph = model._graph()
@@ -267,3 +268,18 @@ def test_multi_input_output_training_saving_and_dict_predictions(tmp_path):
     for a, b, c in zip(model.get_weights(), loaded.get_weights(), before):
         np.testing.assert_array_equal(a, b)
         assert not np.array_equal(b, c) or not b.any()
+
+
+def test_pickle_deepcopy_and_a_fixed_training_mode_warns():
+    import copy
+    import pickle
+    model = _multi()
+    x = [np.ones((3, 4), np.float32), np.zeros((3, 4), np.float32)]
+    want = model.predict(x, verbose=0)
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert type(other).__name__ == "Functional" and other.output_names == model.output_names
+        for a, b in zip(other.predict(x, verbose=0), want):
+            np.testing.assert_array_equal(a, b)
+        assert other.weights[0] is not model.weights[0]
+    with pytest.warns(UserWarning, match="training=True .* not honoured"):
+        layers.Dropout(0.5)(cnn.Input((3,)), training=True)

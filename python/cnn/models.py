@@ -196,19 +196,19 @@ class Model(Trainer, Layer):
 
     @property
     def weights(self):
-        return [v for layer in self._layers for v in layer.weights]
+        return _unique(v for layer in self._layers for v in layer.weights)
 
     @property
     def trainable_weights(self):
         if not self._trainable:
             return []
-        return [v for layer in self._layers for v in layer.trainable_weights]
+        return _unique(v for layer in self._layers for v in layer.trainable_weights)
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
             return self.weights
-        return [v for layer in self._layers for v in layer.non_trainable_weights]
+        return _unique(v for layer in self._layers for v in layer.non_trainable_weights)
 
     @property
     def variables(self):
@@ -234,23 +234,24 @@ class Model(Trainer, Layer):
             name: the layer's name.
             index: its position (negative counts from the end).
         """
+        layers = self.layers     # Keras's list: a functional model's InputLayers count too
         if index is not None and name is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
                 raise TypeError(f"index must be an integer, got {index!r}")
-            if not -len(self._layers) <= index < len(self._layers):
+            if not -len(layers) <= index < len(layers):
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(self._layers)} layers.")
-            return self._layers[index]
+                                 f"{len(layers)} layers.")
+            return layers[index]
         if name is None:
             raise ValueError("Provide either a layer name or layer index at `get_layer`.")
         if not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
-        for layer in self._layers:
+        for layer in layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._layers]}.")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -750,6 +751,16 @@ class Sequential(Model):
     def from_config(cls, config, custom_objects=None):
         from cnn import saving
         return saving.sequential_from_config(config, custom_objects, cls=cls)
+
+
+def _unique(variables):
+    """Each variable once, in order (a layer shared by a nested model and its parent holds them once)."""
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def _input_layer_of(layer):

@@ -283,3 +283,20 @@ def test_pickle_deepcopy_and_a_fixed_training_mode_warns():
         assert other.weights[0] is not model.weights[0]
     with pytest.warns(UserWarning, match="training=True .* not honoured"):
         layers.Dropout(0.5)(cnn.Input((3,)), training=True)
+
+
+def test_tensor_operators_record_merge_layers_and_keras_ops_configs_load():
+    x = cnn.Input((3,), name="x")
+    h = layers.Dense(3, name="h")(x)
+    model = cnn.Model(x, (h + x) * h - x)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Add", "Multiply", "Subtract"]
+    data = np.random.default_rng(7).normal(size=(4, 3)).astype(np.float32)
+    hv = model.get_layer("h")(data)
+    np.testing.assert_allclose(model.predict(data, verbose=0), (hv + data) * hv - data, rtol=1e-5, atol=1e-6)
+    config = model.get_config()    # as Keras 3 writes `h + x`: an op of keras.src.ops.numpy, two arguments
+    add = next(entry for entry in config["layers"] if entry["class_name"] == "Add")
+    add.update(module="keras.src.ops.numpy", registered_name="Add")
+    add["inbound_nodes"][0]["args"] = add["inbound_nodes"][0]["args"][0]
+    rebuilt = cnn.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_array_equal(rebuilt.predict(data, verbose=0), model.predict(data, verbose=0))

@@ -150,9 +150,10 @@ def _arguments(created, data, depth=0):
 def _call_node(layer, data, created):
     if isinstance(data, dict):
         args, kwargs = data.get("args"), data.get("kwargs") or {}
-        if not isinstance(args, list) or len(args) != 1 or not isinstance(kwargs, dict):
-            raise _bad(f"layer {layer.name!r} has a node whose args are not one input structure")
-        inputs = _arguments(created, args[0])
+        if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
+            raise _bad(f"layer {layer.name!r} has a node without args")
+        # Keras's ops (x + y is keras.src.ops.numpy.Add) take the tensors as separate arguments
+        inputs = _arguments(created, args[0]) if len(args) == 1 else [_arguments(created, a) for a in args]
         training = kwargs.get("training")
     elif isinstance(data, list):                                  # Keras 2: a list of input references
         inputs = _arguments(created, data)

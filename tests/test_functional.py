@@ -66,7 +66,10 @@ def test_symbolic_tensors_carry_shape_dtype_name_and_history():
     with pytest.raises(ValueError, match='Input 0 of layer "dense.*" is incompatible.*expected axis -1 .* value 4'):
         dense(cnn.Input((5,)))
     with pytest.raises(TypeError, match="mix of symbolic tensors"):
-        layers.Dense(2)([x, np.ones((2, 4))])
+        layers.Add()([x, np.ones((2, 4))])
+    with pytest.raises(ValueError, match='Layer "dense_x" expects 1 input.*received 2 input tensors'):
+        layers.Dense(2, name="dense_x")([x, x])
+    assert layers.Dense(2)([x]).shape == (None, 2)
     with pytest.raises(TypeError, match="cannot be used as a boolean"):
         bool(y)
     with pytest.raises(TypeError, match="cannot be converted to a NumPy array"):

@@ -206,6 +206,11 @@ def call(operation, inputs, call_kwargs=None):
                       "inference), so a fixed mode (Monte Carlo dropout, a frozen BatchNormalization while "
                       "fine-tuning) is not honoured yet.", UserWarning, stacklevel=3)
     leaves = flatten(inputs)
+    if not _takes_several(operation) and isinstance(inputs, (list, tuple, dict)):
+        if len(leaves) != 1:
+            raise ValueError(f'Layer "{operation.name}" expects 1 input(s), but it received {len(leaves)} input '
+                             f"tensors. Inputs received: {inputs}"[:1000])
+        inputs = leaves[0]
     for t in leaves:
         if not isinstance(t, KerasTensor):
             raise TypeError(f"Layer '{operation.name}' was called on a mix of symbolic tensors and "
@@ -219,6 +224,13 @@ def call(operation, inputs, call_kwargs=None):
     outputs = _map_shapes(KerasTensor, _as_shape_structure(out_shapes))   # cnn computes in float32
     Node(operation, inputs, flatten(outputs), call_kwargs)
     return outputs
+
+
+def _takes_several(operation):
+    """Merge layers take a list of tensors, models a structure of them; other layers one tensor."""
+    from cnn.layers.merging import _Merge
+    return isinstance(operation, _Merge) or hasattr(operation, "_symbolic_output_shapes") \
+        or hasattr(operation, "_saving_layers")
 
 
 def _as_shape_structure(shapes):

@@ -262,3 +262,37 @@ def test_binding_checks_merge_shapes_and_outputs():
     plan = _plan([merge, act], [[2], [2]], out + [{"layer": 1, "loss": {"kind": "mae"}}])
     x = np.array([[1, 2, 3, 4]], np.float32)
     assert plan.predict(x, 1, None, 0).tolist() == [[4, 6, 4, 6]]
+
+
+def test_relu_mask_fusion_in_a_graph_gradients():
+    """A ReLU layer read by one Dense (mask folded into that Dense's dx), another read twice (not)."""
+    bias = cnn.initializers.RandomNormal(stddev=0.5, seed=1)   # no pre-activation exactly at the kink
+    d1 = build(L.Dense(6, activation="relu", bias_initializer=bias), (3,))
+    d2 = build(L.Dense(6, activation="relu", bias_initializer=bias), (6,))
+    d3 = build(L.Dense(6), (6,))
+    add = build(L.Add(), (6,), (6,))
+    out = build(L.Dense(2, activation="sigmoid"), (6,))
+    model = HandGraphModel(graph([(3,)], [(d1, [-1]), (d2, [0]), (d3, [1]), (add, [0, 2]), (out, [3])], [4]))
+    model._loss_spec = "binary_crossentropy"
+    rng = np.random.default_rng(9)
+    _check_grads(model, rng.standard_normal((10, 3)), rng.integers(0, 2, (10, 2)).astype(np.float32), count=30)
+
+
+def test_single_batch_calls_and_training_call():
+    model = _two_in_two_out()
+    model.compile("adam", ["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]])
+    rng = np.random.default_rng(10)
+    x = {"a": rng.standard_normal((6, 4)), "b": rng.standard_normal((6, 3))}
+    y = {"cls": rng.integers(0, 3, 6), "reg": rng.standard_normal((6, 2))}
+    out = model.predict_on_batch(x)
+    assert [o.shape for o in out] == [(6, 3), (6, 2)]
+    called = model(x)
+    assert all(np.array_equal(a, b) for a, b in zip(out, called))
+    trained = model(x, training=True)   # no dropout or batch statistics here: the same outputs
+    assert all(np.allclose(a, b) for a, b in zip(out, trained))
+    logs = model.test_on_batch(x, y, return_dict=True)
+    assert sorted(logs) == ["cls_accuracy", "cls_loss", "loss", "reg_loss", "reg_mae"]
+    assert model.metrics_names == ["loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"]
+    before = model.train_on_batch(x, y)
+    assert before == [logs[k] for k in model.metrics_names]
+    assert model.train_on_batch(x, y)[0] < before[0]

@@ -296,3 +296,19 @@ def test_single_batch_calls_and_training_call():
     before = model.train_on_batch(x, y)
     assert before == [logs[k] for k in model.metrics_names]
     assert model.train_on_batch(x, y)[0] < before[0]
+
+
+def test_convolutional_branches_gradients():
+    """Spatial kinds in a graph: two conv branches joined on channels, pooled, then a Dense."""
+    bias = cnn.initializers.RandomNormal(stddev=0.5, seed=2)
+    c1 = build(L.Conv2D(2, 3, padding="same", activation="relu", bias_initializer=bias), (5, 5, 1))
+    c2 = build(L.Conv2D(3, 1, activation="tanh"), (5, 5, 1))
+    cat = build(L.Concatenate(), (5, 5, 2), (5, 5, 3))
+    pool = build(L.MaxPooling2D(2), (5, 5, 5))
+    flat = build(L.Flatten(), (2, 2, 5))
+    out = build(L.Dense(1), (20,))
+    model = HandGraphModel(graph([(5, 5, 1)], [(c1, [-1]), (c2, [-1]), (cat, [0, 1]), (pool, [2]), (flat, [3]),
+                                                (out, [4])], [5]))
+    model._loss_spec = "mse"
+    rng = np.random.default_rng(12)
+    _check_grads(model, rng.standard_normal((4, 5, 5, 1)), rng.standard_normal((4, 1)), count=25)

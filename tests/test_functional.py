@@ -303,3 +303,19 @@ def test_tensor_operators_record_merge_layers_and_keras_ops_configs_load():
     rebuilt = cnn.Model.from_config(config)
     rebuilt.set_weights(model.get_weights())
     np.testing.assert_array_equal(rebuilt.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_a_hostile_functional_config_is_refused_before_allocating(tmp_path):
+    import zipfile
+    x = cnn.Input((4,), name="x")
+    cnn.Model(x, layers.Dense(3, name="d")(x)).save(tmp_path / "small.keras")
+    with zipfile.ZipFile(tmp_path / "small.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["config"]["units"] = 10 ** 9
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "hostile.keras", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError, match="more weights than the file stores"):
+        cnn.models.load_model(tmp_path / "hostile.keras")

@@ -147,7 +147,18 @@ def _arguments(created, data, depth=0):
     raise _bad(f"unexpected node argument {str(data)[:100]}")
 
 
-def _call_node(layer, data, created):
+def _check_budget(layer, inputs, budget):
+    """Refuses a layer whose weights would exceed what the file can hold, before building it (a hostile
+    config must not allocate gigabytes: Sequential configs are checked the same way)."""
+    if budget is None or layer.built or not isinstance(inputs, _symbolic.KerasTensor):
+        return
+    budget[0] -= layer._count_params_for(inputs.shape) or 0
+    if budget[0] < 0:
+        raise ValueError(f"The model config asks for more weights than the file stores (layer {layer.name!r}): "
+                         "the file is corrupt or hostile")
+
+
+def _call_node(layer, data, created, budget=None):
     if isinstance(data, dict):
         args, kwargs = data.get("args"), data.get("kwargs") or {}
         if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
@@ -165,6 +176,7 @@ def _call_node(layer, data, created):
         raise _bad(f"layer {layer.name!r} is called with training={training!r}")
     if not _symbolic.is_symbolic(inputs):
         raise _bad(f"layer {layer.name!r} has a node without input tensors")
+    _check_budget(layer, inputs, budget)
     return layer(inputs, training=training)
 
 
@@ -206,6 +218,7 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
         raise ValueError(f"The model name must be a string, got {name!r}")
     allowed = layer_classes()
     created, pending, order = {}, {}, []
+    budget = None if max_params is None else [max_params]
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("name", (entry.get("config") or {}).get("name")),
                                                          str):
@@ -231,7 +244,7 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
                 queue = pending.get(layer_name)
                 while queue:
                     try:
-                        _call_node(created[layer_name], queue[0], created)
+                        _call_node(created[layer_name], queue[0], created, budget)
                     except _NotYet:
                         break
                     queue.pop(0)

@@ -198,6 +198,17 @@ def _make_layer(entry, custom_objects, allowed, max_params):
     return layer
 
 
+def _entry_name(entry):
+    """A layer entry's name (Keras writes it beside the config and inside it)."""
+    config = entry.get("config") if isinstance(entry, dict) else None
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if name is None and isinstance(config, dict):
+        name = config.get("name")
+    if not isinstance(name, str):
+        raise _bad(f"a layer entry has no name: {str(entry)[:200]}")
+    return name
+
+
 def functional_from_config(config, custom_objects=None, cls=None, max_params=None):
     """A Functional model from its get_config() dict (the 'config' part of config.json)."""
     from cnn._functional import Functional
@@ -220,10 +231,7 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
     created, pending, order = {}, {}, []
     budget = None if max_params is None else [max_params]
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name", (entry.get("config") or {}).get("name")),
-                                                         str):
-            raise _bad(f"a layer entry has no name: {str(entry)[:200]}")
-        layer_name = entry.get("name") or entry["config"]["name"]
+        layer_name = _entry_name(entry)
         if layer_name in created:
             raise _bad(f"two layers are named {layer_name!r}")
         nodes = entry.get("inbound_nodes", [])

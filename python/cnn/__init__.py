@@ -13,9 +13,9 @@ version = __version__
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
                "losses", "metrics", "models", "optimizers", "regularizers", "saving", "schedules", "testing", "utils")
-_NAMES = {"Sequential": "cnn.models", "Input": "cnn.layers"}
+_NAMES = {"Sequential": "cnn.models", "Model": "cnn.models", "Input": "cnn.layers"}
 
-__all__ = ["Sequential", "Input", *_SUBMODULES]
+__all__ = ["Sequential", "Model", "Input", *_SUBMODULES]
 
 
 def __getattr__(name):

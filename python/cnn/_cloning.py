@@ -25,6 +25,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         if len(input_tensors) != 1:
             raise ValueError("Argument `input_tensors` must contain a single tensor.")
         input_tensors = input_tensors[0]
+    if input_tensors is not None:
+        from cnn.models import _input_layer_of
+        try:
+            input_tensors = _input_layer_of(input_tensors)
+        except ValueError:
+            pass
     if input_tensors is not None and not isinstance(input_tensors, InputLayer):
         raise ValueError(f"Argument `input_tensors` must be a cnn.Input(...). Received invalid value: "
                          f"input_tensors={input_tensors!r}")

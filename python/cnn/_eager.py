@@ -51,10 +51,8 @@ def check_training(training):
 def refuse_symbolic(x, what):
     from cnn.layers.core import InputLayer
     if isinstance(x, InputLayer):
-        raise NotImplementedError(
-            f"Calling {what} on cnn.Input(...) (a symbolic input, the functional API) is not supported yet. "
-            "Build the model as cnn.Sequential([cnn.Input(shape=...), layer, ...]), or call the layer on a "
-            "NumPy array to run it.")
+        raise TypeError(f"Inputs to {what} should be tensors or arrays; got the layer {x!r}. Call it on "
+                        "cnn.Input(...) (a symbolic tensor) or on a NumPy array.")
 
 
 def _as_batch(x):

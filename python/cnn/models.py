@@ -1,9 +1,11 @@
-"""cnn.Sequential: the model's structure, weights and compile step. Training lives in trainer.py."""
+"""cnn.Model (the base: weights, compile, plans, saving) and cnn.Sequential (the chain special case).
+The functional model is cnn._functional.Functional; training lives in trainer.py."""
 import warnings
 
 import numpy as np
 
 from cnn import _core
+from cnn._naming import to_snake_case
 from cnn._plan import PlanCache
 from cnn.layers.base import Layer, _unique_name
 from cnn.layers.core import InputLayer
@@ -13,32 +15,52 @@ from cnn.variables import assign_all
 _warned_input_shape = [False]
 
 
-class Sequential(Trainer):
-    """A linear stack of layers, each feeding the next (`keras.Sequential`).
 
-    Start with `cnn.Input(shape=...)` and the model is built at once; without it, the weights are
-    created by the first `fit`, `predict` or `build((None, n_features))`. Training runs in the C
-    core. One model may be used from several threads: calls that run it take turns.
+class Model(Trainer, Layer):
+    """A model: layers, their weights, compile, fit, evaluate, predict and save (`keras.Model`).
+
+    `cnn.Model(inputs, outputs)` builds a functional model from symbolic tensors: `cnn.Input(...)` and
+    what layers return when called on them (see `cnn._functional.Functional`). `cnn.Sequential` is the
+    special case of a chain. A model is also a layer: it can be called on symbolic tensors (or be a
+    layer of a Sequential) inside another model, sharing its weights.
 
     Args:
-        layers: optional list of layers (an `Input` first, then layers) to add in order.
+        inputs: the model's input tensor(s): one, a list, or a dict by name.
+        outputs: the model's output tensor(s): one, a list, or a dict by name.
+        name: the model's name (default "functional", numbered).
         trainable: whether `fit` may update the weights.
-        name: the model's name (default "sequential", "sequential_1", ...).
 
     Example:
 
     >>> import cnn
-    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(8, activation="relu")])
-    >>> model.add(cnn.layers.Dense(3, activation="softmax"))
+    >>> inputs = cnn.Input(shape=(4,))
+    >>> hidden = cnn.layers.Dense(8, activation="relu")(inputs)
+    >>> model = cnn.Model(inputs, cnn.layers.Dense(3)(hidden))
     >>> model.output_shape
     (None, 3)
-    >>> [w.shape for w in model.weights]
-    [(4, 8), (8,), (8, 3), (3,)]
     """
 
-    def __init__(self, layers=None, trainable=True, name=None):
+    __setattr__ = object.__setattr__   # not Watched (as Layer is): models invalidate their plans themselves
+    name = None                        # a plain attribute, not Layer's property
+    _input_shape_arg = None
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):   # keras.Model(inputs, outputs)
+            from cnn._functional import Functional
+            cls = Functional
+        return object.__new__(cls)
+
+    def __init__(self, *args, trainable=True, name=None, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"Model() got unexpected arguments {args or ''}{sorted(kwargs) or ''}: give "
+                            "inputs and outputs, as cnn.Model(inputs, outputs)")
+        self._init_model(name or _unique_name(to_snake_case(type(self).__name__)), trainable)
+
+    def _init_model(self, name, trainable):
+        """The state every model has: name, weights buffer, compile state, plans."""
+        self.name = name
+
         self._plans = PlanCache()
-        self.name = name or _unique_name("sequential")
         self._input = None
         self._layers = []
         self.built = False
@@ -61,109 +83,55 @@ class Sequential(Trainer):
         self._slots = None
         self._slots_layout = None
         self._trainable = bool(trainable)
-        if layers is not None:
-            if isinstance(layers, Layer):
-                layers = [layers]
-            for layer in layers:
-                self.add(layer, rebuild=False)
-        self._maybe_build()
 
-    # ------------------------------------------------------------------ structure
-    def add(self, layer, rebuild=True):
-        if isinstance(layer, InputLayer):
-            if self._input is not None or self._layers:
-                raise ValueError("An Input can only be the first layer of a Sequential model")
-            self._input = layer
-        elif not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of `cnn.layers.Layer` can be added to a Sequential model. "
-                             f"Received: {layer!r} (of type {type(layer).__name__})")
-        else:
-            if self._has_layer_named(layer.name):
-                raise ValueError(f"All layers added to a Sequential model should have unique names. "
-                                 f"Name '{layer.name}' is already the name of a layer in this model.")
-            if not self._layers and self._input is None and layer._input_shape_arg is not None:
-                if not _warned_input_shape[0]:
-                    _warned_input_shape[0] = True
-                    warnings.warn("input_shape=/input_dim= on the first layer is the tf.keras 2 spelling; "
-                                  "it works, but prefer cnn.Input(shape=...) as the first layer.",
-                                  UserWarning, stacklevel=3)
-                self._input = InputLayer(shape=layer._input_shape_arg)
-            self._layers.append(layer)
-        self._plans.invalidate()
-        if rebuild:
-            self._maybe_build()
-
-    def _has_layer_named(self, name):
-        """Whether a layer of the model is called `name`, in O(1) per call: the names of the layers are
-        indexed, and re-indexed only after a pop or a rename (so adding N layers costs O(N))."""
-        from cnn.layers import base
-        index = getattr(self, "_name_index", None)   # (renames seen, the list, how many indexed, names)
-        if (index is None or index[0] != base._renames[0] or index[1] is not self._layers
-                or index[2] > len(self._layers)):
-            index = (base._renames[0], self._layers, 0, set())
-        names = index[3]
-        names.update(other.name for other in self._layers[index[2]:])
-        self._name_index = (index[0], self._layers, len(self._layers), names)
-        return name in names
-
-    def pop(self, rebuild=True):
-        if not self._layers:
-            raise ValueError("There are no layers in the model to pop")
-        layer = self._layers.pop()
-        self._plans.invalidate()
-        self.built = False
-        if rebuild:
-            self._maybe_build()
-        return layer
-
+    # ------------------------------------------------------------------ as a layer of another model
     @property
     def layers(self):
         return list(self._layers)
 
-    @layers.setter
-    def layers(self, _):
-        raise AttributeError("`Sequential.layers` is read-only: use add() and pop()")
-
     @property
-    def input_shape(self):
-        return self._input.shape if self._input is not None else None
+    def _variables(self):
+        """Every variable of the model's layers, each once (a nested model is a layer of its parent)."""
+        seen, out = set(), []
+        for layer in self._layers:
+            for v in layer._variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
 
-    @property
-    def output_shape(self):
-        return self._layers[-1].output_shape if self.built else None
+    def _build_for(self, input_shape):
+        """Used as a layer: builds (an unbuilt Sequential) for input_shape and returns the output shape."""
+        input_shape = tuple(input_shape)
+        if not self.built:
+            self.build(input_shape)
+        if tuple(self.input_shape)[1:] != input_shape[1:]:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape='
+                             f"{tuple(self.input_shape)}, found shape={input_shape}")
+        return self.output_shape
 
-    def _maybe_build(self):
-        if self._input is not None and self._layers:
-            self._build_chain(self._input.shape)
+    def compute_output_shape(self, input_shape):
+        return self._build_for(input_shape)
 
-    def build(self, input_shape=None):
-        """Builds the weights for inputs of input_shape (batch axis included, e.g. (None, 11))."""
-        if input_shape is None:
-            if self._input is None:
-                raise ValueError("build() needs input_shape, e.g. model.build((None, 11))")
-        else:
-            shape = tuple(input_shape)
-            if len(shape) < 2:
-                raise ValueError(f"input_shape must include the batch axis, e.g. (None, 11); got {input_shape}")
-            if self._input is None:
-                self._input = InputLayer(batch_shape=shape)
-            elif self._input.shape[1:] != shape[1:]:
-                raise ValueError(f"The model's input shape is {self._input.shape}; cannot build for {shape}")
-        if not self._layers:
-            raise ValueError("The model has no layers to build")
-        self._build_chain(self._input.shape)
+    def __call__(self, inputs, training=None, **kwargs):
+        """On symbolic tensors: records the model as a layer of a bigger model (its weights shared).
+        On arrays: `model(x)`, the outputs as one batch (see Trainer.__call__)."""
+        from cnn import _symbolic
+        if _symbolic.is_symbolic(inputs):
+            if kwargs:
+                raise TypeError(f"Model() call got unexpected keyword arguments: {sorted(kwargs)}")
+            return _symbolic.call(self, inputs, {} if training is None else {"training": training})
+        return Trainer.__call__(self, inputs, training=False if training is None else training, **kwargs)
 
-    def _build_chain(self, shape):
-        for i, layer in enumerate(self._layers):
-            layer._position = i
-            shape = layer._build_for(shape)
-        self.built = True
-        self._pack_weights()
+    def _plan_layers(self):
+        """The layers the C plan runs, in order: nested models inlined (cnn._graph.Graph's nodes)."""
+        return [node.layer for node in self._graph().nodes]
+
 
     def _pack_weights(self):
         """One flat float32 buffer: every trainable weight first (the optimizer's range), then the rest.
         Layer weights become views into it, so a training step is one pass over memory."""
-        variables = [v for layer in self._layers for v in layer._variables]
+        variables = self._variables
         trainable = [v for v in variables if v.trainable and self._trainable]
         frozen = [v for v in variables if not (v.trainable and self._trainable)]
         layout = tuple((id(v), v.shape) for v in trainable + frozen)
@@ -405,7 +373,7 @@ class Sequential(Trainer):
         """The training plan's inputs as the core takes them, and a key that changes when they do."""
         self._pack_weights()
         opt_rec = self.optimizer._c_record()
-        descs = [layer._c_layer(self._offsets) for layer in self._layers]
+        descs = [layer._c_layer(self._offsets) for layer in self._plan_layers()]
         if self._slots is None or self._slots_layout != (self._layout, opt_rec):
             size = _core.opt_slot_count(opt_rec) * self._n_trainable + _core.opt_state_count(opt_rec)
             self._slots = np.zeros(max(size, 1), np.float32)
@@ -452,7 +420,7 @@ class Sequential(Trainer):
 
     def _describe_inference(self):
         self._pack_weights()
-        descs = [layer._c_layer(self._offsets) for layer in self._layers]
+        descs = [layer._c_layer(self._offsets) for layer in self._plan_layers()]
         return (repr(descs), id(self._params)), descs
 
     def _new_inference_plan(self, descs, batch_max):
@@ -502,16 +470,6 @@ class Sequential(Trainer):
         print_summary(self.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
                       print_fn=print_fn)
 
-    def get_config(self):
-        layers = []
-        if self._input is not None:
-            layers.append({"module": "keras.layers", "class_name": "InputLayer",
-                           "config": self._input.get_config(), "registered_name": None})
-        for layer in self._layers:
-            layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
-                           "config": layer.get_config(), "registered_name": None})
-        return {"name": self.name, "trainable": self._trainable, "dtype": "float32", "layers": layers}
-
     def to_json(self, **kwargs):
         """Returns the model's configuration as a JSON string, in Keras 3's layout.
 
@@ -528,7 +486,7 @@ class Sequential(Trainer):
         return json.dumps(saving.model_config(self), **kwargs)
 
     def __repr__(self):
-        return f"<Sequential name={self.name}, built={self.built}>"
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
     # ------------------------------------------------------------------ saving, pickle, copy (cnn/saving.py)
     @_locked
@@ -545,11 +503,6 @@ class Sequential(Trainer):
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         from cnn import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from cnn import saving
-        return saving.sequential_from_config(config, custom_objects, cls=cls)
 
     def __getstate__(self):
         from cnn import saving
@@ -574,6 +527,180 @@ class Sequential(Trainer):
         """saving.model_setstate resets fields the plan cache replaced; they mean nothing now."""
         for name in ("_predict_plan", "_plan_key", "_predict_key"):
             self.__dict__.pop(name, None)
+
+
+class Sequential(Model):
+    """A linear stack of layers, each feeding the next (`keras.Sequential`).
+
+    Start with `cnn.Input(shape=...)` and the model is built at once; without it, the weights are
+    created by the first `fit`, `predict` or `build((None, n_features))`. Training runs in the C
+    core. One model may be used from several threads: calls that run it take turns.
+
+    Args:
+        layers: optional list of layers (an `Input` first, then layers) to add in order.
+        trainable: whether `fit` may update the weights.
+        name: the model's name (default "sequential", "sequential_1", ...).
+
+    Example:
+
+    >>> import cnn
+    >>> model = cnn.Sequential([cnn.Input(shape=(4,)), cnn.layers.Dense(8, activation="relu")])
+    >>> model.add(cnn.layers.Dense(3, activation="softmax"))
+    >>> model.output_shape
+    (None, 3)
+    >>> [w.shape for w in model.weights]
+    [(4, 8), (8,), (8, 3), (3,)]
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        self._init_model(name or _unique_name("sequential"), trainable)
+        self._input = None
+        self._layers = []
+        if layers is not None:
+            if isinstance(layers, Layer):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    # ------------------------------------------------------------------ structure
+    def add(self, layer, rebuild=True):
+        layer = _input_layer_of(layer)
+        if isinstance(layer, InputLayer):
+            if self._input is not None or self._layers:
+                raise ValueError("An Input can only be the first layer of a Sequential model")
+            self._input = layer
+        elif not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `cnn.layers.Layer` can be added to a Sequential model. "
+                             f"Received: {layer!r} (of type {type(layer).__name__})")
+        else:
+            if self._has_layer_named(layer.name):
+                raise ValueError(f"All layers added to a Sequential model should have unique names. "
+                                 f"Name '{layer.name}' is already the name of a layer in this model.")
+            if not self._layers and self._input is None and layer._input_shape_arg is not None:
+                if not _warned_input_shape[0]:
+                    _warned_input_shape[0] = True
+                    warnings.warn("input_shape=/input_dim= on the first layer is the tf.keras 2 spelling; "
+                                  "it works, but prefer cnn.Input(shape=...) as the first layer.",
+                                  UserWarning, stacklevel=3)
+                self._input = InputLayer(shape=layer._input_shape_arg)
+            self._layers.append(layer)
+        self._plans.invalidate()
+        if rebuild:
+            self._maybe_build()
+
+    def _has_layer_named(self, name):
+        """Whether a layer of the model is called `name`, in O(1) per call: the names of the layers are
+        indexed, and re-indexed only after a pop or a rename (so adding N layers costs O(N))."""
+        from cnn.layers import base
+        index = getattr(self, "_name_index", None)   # (renames seen, the list, how many indexed, names)
+        if (index is None or index[0] != base._renames[0] or index[1] is not self._layers
+                or index[2] > len(self._layers)):
+            index = (base._renames[0], self._layers, 0, set())
+        names = index[3]
+        names.update(other.name for other in self._layers[index[2]:])
+        self._name_index = (index[0], self._layers, len(self._layers), names)
+        return name in names
+
+    def pop(self, rebuild=True):
+        if not self._layers:
+            raise ValueError("There are no layers in the model to pop")
+        layer = self._layers.pop()
+        self._plans.invalidate()
+        self.built = False
+        if rebuild:
+            self._maybe_build()
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Sequential.layers` is read-only: use add() and pop()")
+
+    @property
+    def input_shape(self):
+        return self._input.shape if self._input is not None else None
+
+    @property
+    def output_shape(self):
+        return self._layers[-1].output_shape if self.built else None
+
+    def _maybe_build(self):
+        first = self._layers[0] if self._layers else None
+        if self._input is None and isinstance(first, Model) and first.built and len(self._layers) > 1 \
+                and len(getattr(first, "_inputs", [None])) == 1:   # Keras: a model first gives its input shape
+            self._input = InputLayer(batch_shape=first.input_shape)
+        if self._input is not None and self._layers:
+            self._build_chain(self._input.shape)
+
+    def build(self, input_shape=None):
+        """Builds the weights for inputs of input_shape (batch axis included, e.g. (None, 11))."""
+        if input_shape is None:
+            if self._input is None:
+                raise ValueError("build() needs input_shape, e.g. model.build((None, 11))")
+        else:
+            shape = tuple(input_shape)
+            if len(shape) < 2:
+                raise ValueError(f"input_shape must include the batch axis, e.g. (None, 11); got {input_shape}")
+            if self._input is None:
+                self._input = InputLayer(batch_shape=shape)
+            elif self._input.shape[1:] != shape[1:]:
+                raise ValueError(f"The model's input shape is {self._input.shape}; cannot build for {shape}")
+        if not self._layers:
+            raise ValueError("The model has no layers to build")
+        self._build_chain(self._input.shape)
+
+    def _build_chain(self, shape):
+        for i, layer in enumerate(self._layers):
+            layer._position = i
+            shape = layer._build_for(shape)
+        self.built = True
+        self._pack_weights()
+
+    def _graph(self):
+        """The model as a cnn._graph.Graph: the chain of its layers (the engine runs it on the chain path);
+        nested models are inlined."""
+        from cnn._graph import Graph
+        self._require_built("its graph")
+        if any(isinstance(layer, Model) for layer in self._layers):
+            from cnn._functional import chain_graph
+            return chain_graph(self)
+        return Graph.chain(self._layers, self._input.shape, self._input.name)
+
+    def _plan_layers(self):
+        if any(isinstance(layer, Model) for layer in self._layers):
+            return super()._plan_layers()
+        return self._layers
+
+    def get_config(self):
+        layers = []
+        if self._input is not None:
+            layers.append({"module": "keras.layers", "class_name": "InputLayer",
+                           "config": self._input.get_config(), "registered_name": None})
+        for layer in self._layers:
+            layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
+                           "config": layer.get_config(), "registered_name": None})
+        return {"name": self.name, "trainable": self._trainable, "dtype": "float32", "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from cnn import saving
+        return saving.sequential_from_config(config, custom_objects, cls=cls)
+
+
+def _input_layer_of(layer):
+    """cnn.Input(...) is a symbolic tensor: a Sequential starts with the InputLayer that made it."""
+    from cnn._symbolic import KerasTensor
+    if isinstance(layer, KerasTensor):
+        op = layer._history.operation
+        if isinstance(op, InputLayer):
+            return op
+        raise ValueError(f"A Sequential model takes layers (and cnn.Input(...) first); got the symbolic tensor "
+                         f"{layer!r}, the output of layer '{op.name}'. Use cnn.Model(inputs, outputs) for it.")
+    return layer
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -117,9 +117,9 @@ def _rule(widths, left, fill, mid, right):
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _row_lines(cells, widths, bar, header=False):
+def _row_lines(cells, widths, bar, header=False, justify=_JUSTIFY):
     """Lines of one table row; rich aligns body cells to the top and header cells to the bottom."""
-    wrapped = [_wrap_cell(c, w - 2, j) for c, w, j in zip(cells, widths, _JUSTIFY)]
+    wrapped = [_wrap_cell(c, w - 2, j) for c, w, j in zip(cells, widths, justify)]
     height = max(len(lines) for lines in wrapped)
     for lines, w in zip(wrapped, widths):
         blank = [" " * (w - 2)] * (height - len(lines))
@@ -133,18 +133,25 @@ def _params_text(count):
 
 def format_summary(model_name, rows, trainable_count, non_trainable_count,
                    optimizer_count=None, line_length=None, positions=None):
-    """The summary text, ending with a newline (what Keras hands to `print_fn`)."""
+    """The summary text, ending with a newline (what Keras hands to `print_fn`).
+
+    A row may have a fifth cell, what the layer is connected to: then the table has Keras's
+    "Connected to" column (functional models that are not a chain), 108 wide by default."""
+    connected = any(len(row) > 4 for row in rows)
     if line_length is None:
-        line_length = min(88, shutil.get_terminal_size().columns - 4)
-    widths = _column_widths(int(line_length), positions or (0.45, 0.80, 1.0))
+        line_length = min(108 if connected else 88, shutil.get_terminal_size().columns - 4)
+    default = (0.3, 0.56, 0.74, 1.0) if connected else (0.45, 0.80, 1.0)
+    widths = _column_widths(int(line_length), positions or default)
+    header, justify = (_HEADER + ("Connected to",), _JUSTIFY + ("left",)) if connected else (_HEADER, _JUSTIFY)
     lines = [f'Model: "{model_name}"', _rule(widths, "┏", "━", "┳", "┓")]
-    lines += _row_lines(_HEADER, widths, "┃", header=True)
+    lines += _row_lines(header, widths, "┃", header=True, justify=justify)
     lines.append(_rule(widths, "┡", "━", "╇", "┩"))
-    for i, (name, cls_name, shape, count) in enumerate(rows):
+    for i, row in enumerate(rows):
+        name, cls_name, shape, count = row[:4]
         if i:
             lines.append(_rule(widths, "├", "─", "┼", "┤"))
-        cells = (f"{name} ({cls_name})", format_shape(shape), _params_text(count))
-        lines += _row_lines(cells, widths, "│")
+        cells = (f"{name} ({cls_name})", format_shape(shape), _params_text(count)) + tuple(row[4:])
+        lines += _row_lines(cells, widths, "│", justify=justify)
     lines.append(_rule(widths, "└", "─", "┴", "┘"))
 
     trainable, non_trainable = int(trainable_count), int(non_trainable_count)

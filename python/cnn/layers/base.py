@@ -174,10 +174,24 @@ class Layer(Watched):
             inputs: an array of shape (batch, ...), or one unbatched sample (1-D).
             training: `True` for training mode; `False` or `None` (the default) for inference.
         """
-        from cnn import _eager
+        from cnn import _eager, _symbolic
         if kwargs:
             raise TypeError(f"{type(self).__name__}() call got unexpected keyword arguments: {sorted(kwargs)}")
+        if _symbolic.is_symbolic(inputs):   # the functional API: record the call, compute no number
+            return _symbolic.call(self, inputs, {} if training is None else {"training": training})
         return _eager.call_layer(self, inputs, training)
+
+    @property
+    def input(self):
+        """The symbolic input tensor(s) of the layer's first call on symbolic tensors (Keras 3's rule)."""
+        from cnn import _symbolic
+        return _symbolic.node_attribute(self, "input_tensors", "input")
+
+    @property
+    def output(self):
+        """The symbolic output tensor(s) of the layer's first call on symbolic tensors (Keras 3's rule)."""
+        from cnn import _symbolic
+        return _symbolic.node_attribute(self, "outputs", "output")
 
     # -- configuration
     def get_config(self):

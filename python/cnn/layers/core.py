@@ -47,17 +47,18 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
           optional=False, ragged=None):
-    """The input of a model, as `keras.Input`: here it returns the `InputLayer` a `Sequential` starts with.
+    """The input of a model, as `keras.Input`: a symbolic tensor to call layers on (the functional API),
+    or the first element of a `Sequential`.
 
     Args:
         shape: tuple of positive integers, the shape of one sample without the batch axis
             (e.g. `(11,)` for 11 features).
         batch_size: accepted for Keras compatibility; the batch size is chosen by `fit`.
-        dtype: accepted for Keras compatibility; inputs are converted to float32.
+        dtype: the tensor's dtype (default "float32"); inputs are converted to float32.
         sparse: accepted for Keras compatibility and ignored: inputs are dense arrays.
         batch_shape: the shape with the batch axis first (e.g. `(None, 11)`), instead of `shape`.
         name: the input layer's name (default: `"input_layer"`, numbered).
-        tensor: accepted for Keras compatibility and ignored (there are no symbolic tensors).
+        tensor: accepted for Keras compatibility and ignored.
         optional: accepted for Keras compatibility and ignored.
         ragged: accepted for Keras compatibility and ignored: inputs are dense arrays.
 
@@ -66,8 +67,24 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     >>> model = cnn.Sequential([cnn.Input(shape=(11,)), layers.Dense(1)])
     >>> model.input_shape
     (None, 11)
+    >>> inputs = cnn.Input(shape=(11,))
+    >>> cnn.Model(inputs, layers.Dense(1)(inputs)).output_shape
+    (None, 1)
     """
-    return InputLayer(shape=shape, batch_shape=batch_shape, name=name)
+    from cnn import _symbolic
+    layer = InputLayer(shape=shape, batch_shape=batch_shape, name=name)
+    return _symbolic.input_tensor(layer, _dtype_name(dtype))
+
+
+def _dtype_name(dtype):
+    """Keras's dtype string for Input(dtype=...) ("float32" by default; cnn computes in float32)."""
+    if dtype is None:
+        return "float32"
+    import numpy as np
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy dtype or its name, got {dtype!r}") from None
 
 
 def _act_desc(fn, overrides=None):

@@ -1,0 +1,195 @@
+"""cnn.Model(inputs, outputs): the functional model (Keras's Functional), and the flat Graph the C engine
+runs for any model (nested models inlined, see cnn._graph)."""
+from cnn import _symbolic
+from cnn.layers.base import _unique_name
+from cnn.layers.core import InputLayer
+from cnn.models import Model
+
+
+def _structure(value, what):
+    """inputs/outputs as given (a tensor, a list/tuple, or a dict by name), every leaf checked."""
+    leaves = _symbolic.flatten(value)
+    if not leaves:
+        raise ValueError(f"`{what}` must hold at least one symbolic tensor; got {value!r}")
+    for t in leaves:
+        if not isinstance(t, _symbolic.KerasTensor):
+            raise ValueError(f"All `{what}` values must be KerasTensors (cnn.Input(...) or what layers return "
+                             f"when called on one). Received: {what}={value!r} including invalid value {t!r} of "
+                             f"type {type(t)}"[:600])
+    return value, leaves
+
+
+class Functional(Model):
+    """A model described by calls of layers on symbolic tensors: `cnn.Model(inputs, outputs)`.
+
+    Several inputs and outputs (lists, or dicts by name), layers called several times (shared
+    weights) and models used as layers are allowed; `model.layers` lists the InputLayers too, as
+    in Keras. Training runs the whole graph in the C core.
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        kwargs.pop("dtype", None)   # Keras's model dtype policy: cnn computes in float32
+        if kwargs:
+            raise TypeError(f"Model() got unexpected keyword arguments: {sorted(kwargs)}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
+        self._init_model(name or _unique_name("functional"), True if trainable is None else trainable)
+        self._inputs_struct, self._inputs = _structure(inputs, "inputs")
+        self._outputs_struct, self._outputs = _structure(outputs, "outputs")
+        nodes, operations, self._nodes_by_depth = _symbolic.map_graph(self._inputs, self._outputs)
+        self._nodes = nodes                      # every node of the graph, topological
+        self._operations = operations            # Keras's model.layers order, InputLayers included
+        self._layers = [op for op in operations if not isinstance(op, InputLayer)]
+        if isinstance(inputs, dict):
+            self._input_names = list(inputs)
+        else:
+            self._input_names = [t._history.operation.name for t in self._inputs]
+        if isinstance(outputs, dict):
+            self.output_names = list(outputs)
+        else:
+            self.output_names = [t._history.operation.name for t in self._outputs]
+        self.built = True
+        self._pack_weights()
+        if not self._trainable:
+            self.trainable = False
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self):
+        return list(self._operations)
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct if not isinstance(self._inputs_struct, tuple) else list(self._inputs_struct)
+
+    @property
+    def output(self):
+        return self._outputs_struct if not isinstance(self._outputs_struct, tuple) else list(self._outputs_struct)
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self._inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def build(self, input_shape=None):
+        """A functional model is built when made; build() only checks the shape, as Keras."""
+
+    def _symbolic_output_shapes(self, input_shapes):
+        """Called on symbolic tensors: the output shapes (one, or a list) after checking the inputs'."""
+        given = _symbolic.flatten(input_shapes) if isinstance(input_shapes, (list, dict)) else [input_shapes]
+        if len(given) != len(self._inputs):
+            raise ValueError(f'Layer "{self.name}" expects {len(self._inputs)} input(s), but it received '
+                             f"{len(given)} input tensors.")
+        for k, (shape, t) in enumerate(zip(given, self._inputs)):
+            if tuple(shape)[1:] != t.shape[1:]:
+                raise ValueError(f'Input {k} of layer "{self.name}" is incompatible with the layer: expected '
+                                 f"shape={t.shape}, found shape={tuple(shape)}")
+        shapes = [t.shape for t in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _build_for(self, input_shape):
+        return self._symbolic_output_shapes(input_shape)
+
+    def _graph(self):
+        return flat_graph(self._inputs, self._outputs, self._nodes, self._input_names, self.output_names)
+
+    def _plan_layers(self):
+        graph = self._graph()
+        if not graph.is_chain():
+            raise NotImplementedError(f"Model '{self.name}' is not a chain of layers; running it needs the graph "
+                                      "engine (several inputs, outputs or branches)")
+        return [node.layer for node in graph.nodes]
+
+    # ------------------------------------------------------------------ display and config
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints a table of the layers, their output shapes, parameter counts and, for a model that is
+        not a chain, what each layer is connected to (Keras 3's layout).
+
+        Args:
+            line_length: total width of the table (default 88, or 108 with the "Connected to" column;
+                less on a narrow terminal, as Keras).
+            positions: the columns' right edges as fractions of line_length.
+            print_fn: called with the table's text instead of printing it.
+            expand_nested, show_trainable, layer_range: accepted for Keras compatibility; they change
+                nothing here.
+        """
+        from cnn._functional_summary import print_functional_summary
+        print_functional_summary(self, line_length, positions, print_fn)
+
+    def get_config(self):
+        from cnn.saving.functional import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from cnn.saving.functional import functional_from_config
+        return functional_from_config(config, custom_objects, cls=cls)
+
+    def __repr__(self):
+        return f"<Functional name={self.name}, built={self.built}>"
+
+
+# ---------------------------------------------------------------------- the flat Graph
+
+def _emit(operation, sources, nodes):
+    """Appends one call to the flat node list; a model is inlined. Returns the refs of its outputs."""
+    from cnn._graph import Node
+    if isinstance(operation, Model):
+        inner = operation._graph()
+        base = len(nodes)
+
+        def ref(s):
+            return sources[-1 - s] if s < 0 else base + s
+        for node in inner.nodes:
+            nodes.append(Node(node.layer, [ref(s) for s in node.sources]))
+        return [base + o for o in inner.outputs]
+    nodes.append(Node(operation, list(sources)))
+    return [len(nodes) - 1]
+
+
+def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
+    """The Graph of a functional model: its nodes in topological order, nested models inlined."""
+    from cnn._graph import Graph
+    refs = {id(t): -1 - k for k, t in enumerate(inputs)}
+    nodes = []
+    for node in model_nodes:
+        if node.is_input or all(id(t) in refs for t in node.outputs):
+            continue
+        sources = [refs[id(t)] for t in node.input_tensors]
+        for t, r in zip(node.outputs, _emit(node.operation, sources, nodes)):
+            refs[id(t)] = r
+    out = []
+    for t in outputs:
+        r = refs[id(t)]
+        if r < 0:
+            raise NotImplementedError(f"Model output {t.name} is a model input: cnn needs at least one layer "
+                                      "between them (e.g. layers.Identity is not available yet)")
+        out.append(r)
+    return Graph([tuple(t.shape[1:]) for t in inputs], list(input_names), nodes, out, list(output_names))
+
+
+def chain_graph(model):
+    """The Graph of a Sequential holding models: each layer (or inlined model) feeds the next."""
+    from cnn._graph import Graph
+    nodes, ref = [], -1
+    for layer in model._layers:
+        ref = _emit(layer, [ref], nodes)[0]
+    return Graph([tuple(model._input.shape[1:])], [model._input.name], nodes, [ref], [model._layers[-1].name])

@@ -1,0 +1,50 @@
+"""summary() of a functional model: Keras 3's table, with the "Connected to" column when the model is
+not a chain (several inputs, a branch, a merge or a shared layer), as keras.utils.summary_utils."""
+import numpy as np
+
+from cnn import _core, _symbolic
+from cnn.summary import print_summary
+
+
+def _sequential_like(model):
+    """Keras's rule: one node per depth, each with at most one input, and no layer called twice."""
+    nodes = []
+    for group in model._nodes_by_depth.values():
+        if len(group) > 1 or (len(group) == 1 and len(group[0].input_tensors) > 1):
+            return False
+        nodes += group
+    for layer in model.layers:
+        if sum(node in nodes for node in _symbolic.inbound_nodes(layer)) > 1:
+            return False
+    return True
+
+
+def _shape_text(layer):
+    """The output shape(s) of the layer's last call, as Keras formats them."""
+    nodes = _symbolic.inbound_nodes(layer)
+    if not nodes:
+        return layer.output_shape
+    shapes = ["(" + ", ".join(str(d) for d in t.shape) + ")" for t in nodes[-1].outputs]
+    return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+
+
+def _connections(layer, relevant):
+    links = [f"{t._history.operation.name}[{t._history.node_index}][{t._history.tensor_index}]"
+             for node in _symbolic.inbound_nodes(layer) if node in relevant for t in node.input_tensors]
+    return ", ".join(links) or "-"
+
+
+def print_functional_summary(model, line_length, positions, print_fn):
+    connected = not _sequential_like(model)
+    relevant = {node for group in model._nodes_by_depth.values() for node in group}
+    rows = []
+    for layer in model.layers:
+        row = (layer.name, type(layer).__name__, _shape_text(layer), layer.count_params())
+        rows.append(row + ((_connections(layer, relevant),) if connected else ()))
+    trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
+    frozen = int(sum(np.prod(v.shape) for v in model.non_trainable_weights))
+    opt_count = None
+    if model.compiled and model._slots is not None and model.optimizer is not None:
+        opt_count = int(_core.opt_slot_count(model.optimizer._c_record()) * model._n_trainable) + 2
+    print_summary(model.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
+                  print_fn=print_fn, positions=positions)

@@ -10,6 +10,7 @@ keep their own ways):
 - `get_config` follows Keras's rule for subclasses: the constructor's arguments when they are simple
   (numbers, strings, booleans, None, lists and dicts of them), else the class's own get_config.
 """
+import functools
 import inspect
 
 import numpy as np
@@ -57,43 +58,48 @@ def capture_config(instance, cls, args, kwargs):
     instance.__dict__["_auto_config_error_args"] = error_args
 
 
-def _overrides(model, name, base):
-    return getattr(type(model), name) is not getattr(base, name)
-
-
 # ------------------------------------------------------------------------------ the mixin
 
 class SubclassAPI:
-    """Mixed into cnn.Model ahead of Trainer and Layer; active for user subclasses only."""
+    """Mixed into cnn.Model ahead of Trainer and Layer: what a user subclass adds to a Model.
+    Sequential and Functional (built in, `_subclass_mode` False) define their own build, shapes,
+    graph and config, and keep their own ways."""
 
     _subclass_mode = True
+    _traced = None               # (inputs structure, input tensors, output structure, output tensors, nodes)
+    _build_shape = None          # the input shape(s) the model was built for, batch axis first
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith("cnn.") and cls.__name__ != "Model":
             cls._subclass_mode = False          # Sequential, Functional: the built-in models
+        elif cls._subclass_mode and "build" in cls.__dict__:
+            cls.build = _wrap_build(cls.__dict__["build"])
 
     def __setattr__(self, name, value):
         object.__setattr__(self, name, value)
-        if self._subclass_mode and name != "_layers" and _tracking.is_tracked_value(value):
-            tracked = self.__dict__.get("_tracked")
+        if not self._subclass_mode or name == "_layers":
+            return
+        tracked = self.__dict__.get("_tracked")
+        if _tracking.is_layer(value) or (_tracking.is_tracked_value(value)
+                                         and (not name.startswith("_") or _tracking.holds_layer(value))):
             if tracked is None:
                 tracked = {}
                 object.__setattr__(self, "_tracked", tracked)
             tracked[name] = value
             self._refresh_layers()
-        elif self._subclass_mode and name in self.__dict__.get("_tracked", ()):
-            del self.__dict__["_tracked"][name]
+        elif tracked and name in tracked:
+            del tracked[name]
             self._refresh_layers()
 
     def __delattr__(self, name):
         object.__delattr__(self, name)
-        if name in self.__dict__.get("_tracked", ()):
+        if name in (self.__dict__.get("_tracked") or ()):
             del self.__dict__["_tracked"][name]
             self._refresh_layers()
 
     def _refresh_layers(self):
-        """self._layers: the direct children the attributes hold now (lists may have grown)."""
+        """self._layers: the direct children the attributes hold now (their lists may have grown)."""
         if self._subclass_mode and "_tracked" in self.__dict__:
             layers = _tracking.child_layers(self)
             if [id(x) for x in layers] != [id(x) for x in self.__dict__.get("_layers") or ()]:
@@ -105,40 +111,177 @@ class SubclassAPI:
 
     def _init_subclassed(self, name, trainable, dtype, kwargs):
         """Model.__init__ of a user subclass: the state every model has, and Keras's arguments."""
-        from cnn.layers.base import _unique_name
         from cnn._naming import to_snake_case
+        from cnn.layers.base import _unique_name
         if kwargs:
-            raise TypeError(f"Model.__init__() got unexpected keyword arguments {sorted(kwargs)} (it takes "
-                            "name, trainable and dtype)")
+            raise TypeError(f"Model.__init__() got unexpected keyword arguments {sorted(kwargs)} (a subclassed "
+                            "model passes name, trainable and dtype to it)")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         _check_dtype(dtype)
-        kept = self.__dict__.get("_layers")
-        self._init_model(name or _unique_name(to_snake_case(type(self).__name__)), trainable)
-        object.__setattr__(self, "_layers", kept or [])
-        self.__dict__.setdefault("_tracked", {})
-        self._trace_state = None       # (input structure of shapes, inputs, outputs) once traced
+        self._init_model(name or _unique_name(to_snake_case(type(self).__name__)),
+                         True if trainable is None else trainable)
         self._refresh_layers()
-
-    # -------------------------------------------------------------- structure
-    def _subclass_children(self):
-        return self._refresh_layers()
 
     def _assign_positions(self):
         """Each leaf layer's position, for its seeded initial weights (as a Sequential numbers them)."""
         for i, layer in enumerate(_tracking.leaf_layers(self)):
-            if getattr(layer, "_position", None) is None and not layer.built:
+            if not layer.built and getattr(layer, "_position", None) is None:
                 layer._position = i
 
-    # -------------------------------------------------------------- calling
-    def __call__(self, *args, **kwargs):
-        if not self._subclass_mode:
-            return super().__call__(*args, **kwargs)
-        return _call(self, *args, **kwargs)
+    # -------------------------------------------------------------- shapes, building, the graph
+    @property
+    def input_shape(self):
+        return self._build_shape
 
+    @property
+    def output_shape(self):
+        if self._build_shape is None:
+            return None
+        outputs = self._trace()[3]
+        shapes = [t.shape for t in outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def build(self, input_shape=None):
+        """Builds the model for inputs of input_shape (batch axis first, e.g. (None, 11); a list or dict
+        of shapes for several inputs): traces `call` once on symbolic tensors, creating the weights.
+
+        Args:
+            input_shape: the shape of the inputs `call` receives.
+        """
+        self._set_build_shape(input_shape)
+        self._trace()
+
+    def _set_build_shape(self, input_shape):
+        shape = _shape_structure(input_shape)
+        if self._build_shape is not None and _per_sample(self._build_shape) != _per_sample(shape):
+            raise ValueError(f"Model '{self.name}' was built for inputs of shape {self._build_shape}; it cannot "
+                             f"take {input_shape}")
+        self._build_shape = shape
+
+    def _trace(self):
+        """The traced graph (traced once, for the shape the model was built for)."""
+        if self._traced is not None:
+            return self._traced
+        if self._build_shape is None:
+            raise ValueError(f"Model '{self.name}' has not been built: call it on data, fit/predict, or "
+                             "model.build(input_shape) first")
+        from cnn import _symbolic
+        from cnn.layers.core import Input
+        self._refresh_layers()
+        self._assign_positions()
+        inputs = _map_shapes(lambda shape: Input(batch_shape=shape), self._build_shape)
+        outputs = _tracing.trace(self, inputs)
+        in_leaves, out_leaves = _symbolic.flatten(inputs), _symbolic.flatten(outputs)
+        for t in out_leaves:
+            if not isinstance(t, _symbolic.KerasTensor):
+                raise _tracing.CallTraceError(
+                    f"{type(self).__name__}.call returned {type(t).__name__}, not the output of a layer: "
+                    "return what the model's layers compute from the inputs")
+        nodes = _symbolic.map_graph(in_leaves, out_leaves)[0]
+        object.__setattr__(self, "_traced", (inputs, in_leaves, outputs, out_leaves, nodes))
+        self._check_tracked(nodes)
+        self.built = True
+        self._pack_weights()
+        self._plans.invalidate()
+        return self._traced
+
+    def _check_tracked(self, nodes):
+        """Every weight the graph uses must be the model's (a layer created inside call is not)."""
+        own = {id(v) for v in self._variables}
+        for node in nodes:
+            layer = node.operation
+            for v in getattr(layer, "_variables", ()):
+                if id(v) not in own:
+                    object.__setattr__(self, "_traced", None)
+                    raise ValueError(f"Layer '{layer.name}' is used in {type(self).__name__}.call but is not an "
+                                     "attribute of the model: create layers in __init__ (or build) and assign them "
+                                     "to self, as Keras requires")
+
+    def _graph(self):
+        from cnn._functional import flat_graph
+        inputs, in_leaves, outputs, out_leaves, nodes = self._trace()
+        in_names = list(inputs) if isinstance(inputs, dict) else [t._history.operation.name for t in in_leaves]
+        out_names = (list(outputs) if isinstance(outputs, dict)
+                     else [t._history.operation.name for t in out_leaves])
+        return flat_graph(in_leaves, out_leaves, nodes, in_names, out_names)
+
+    @property
+    def output_names(self):
+        outputs, out_leaves = self._trace()[2:4]
+        return list(outputs) if isinstance(outputs, dict) else [t._history.operation.name for t in out_leaves]
+
+    # -------------------------------------------------------------- calling
     def call(self, *args, **kwargs):
         raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented: "
                                   "a subclassed model defines call(self, inputs, training=False)")
+
+    # -------------------------------------------------------------- config
+    def get_config(self):
+        """The model's config: for a subclass that does not write get_config, its constructor's
+        arguments when they are simple values (Keras's rule), else a NotImplementedError."""
+        if not self._subclass_mode:
+            return super().get_config()
+        config = {"name": self.name}
+        if type(self).get_config is SubclassAPI.get_config:
+            auto = self.__dict__.get("_auto_config")
+            if auto is None:
+                raise NotImplementedError(_NO_CONFIG.format(cls=type(self).__name__, why=(
+                    "positional-only or variadic positional arguments (e.g. *args)"
+                    if self.__dict__.get("_auto_config_error_args") else "non-serializable argument values")))
+            config.update(auto)
+            params = inspect.signature(self.__init__).parameters
+            if "name" not in params and not ("kwargs" in params
+                                             and params["kwargs"].kind == inspect.Parameter.VAR_KEYWORD):
+                config.pop("name", None)
+        config.update({"trainable": self.trainable, "dtype": "float32"})
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model made by `cls(**config)`, as Keras revives a subclassed model."""
+        if not cls._subclass_mode:
+            return super().from_config(config)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Unable to revive model from config. When overriding the `get_config()` method, make "
+                            "sure that the returned config contains all items used as arguments in the "
+                            f"constructor to {cls}, which is the default behavior. You can override this default "
+                            "behavior by defining a `from_config(cls, config)` class method to specify how to "
+                            f"create an instance of {cls.__name__} from its config.\n\nReceived config={config}"
+                            f"\n\nError encountered during deserialization: {e}") from None
+
+    def _saved_layer_paths(self):
+        """[(layer or nested model, path)] in Keras 3's weights-file layout (see cnn._tracking)."""
+        self._refresh_layers()
+        return _tracking.saved_layers(self)
+
+
+_NO_CONFIG = ("Object {cls} was created by passing {why} to `__init__()`, and therefore the object must "
+              "override `get_config()` in order to be serializable. Please implement `get_config()`.\n\n"
+              "Example:\n\n    class {cls}(cnn.Model):\n        def __init__(self, arg1, arg2, **kwargs):\n"
+              "            super().__init__(**kwargs)\n            self.arg1 = arg1\n            self.arg2 = arg2\n\n"
+              "        def get_config(self):\n            config = super().get_config()\n"
+              "            config.update({{'arg1': self.arg1, 'arg2': self.arg2}})\n            return config")
+
+
+def _wrap_build(user_build):
+    """A user's build(input_shape): remember the shape (the trace uses it), then run it once."""
+    @functools.wraps(user_build)
+    def build(self, input_shape=None, *args, **kwargs):
+        if getattr(self, "_in_user_build", False):
+            return user_build(self, input_shape, *args, **kwargs)
+        self._set_build_shape(input_shape)
+        object.__setattr__(self, "_in_user_build", True)
+        try:
+            result = user_build(self, input_shape, *args, **kwargs)
+        finally:
+            object.__setattr__(self, "_in_user_build", False)
+        self._refresh_layers()
+        self.built = True
+        return result
+    return build
 
 
 def _check_dtype(dtype):
@@ -149,34 +292,73 @@ def _check_dtype(dtype):
     raise ValueError(f"cnn models compute in float32; got dtype={dtype!r}")
 
 
+def _is_shape(value):
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
+
+
+def _shape_structure(input_shape):
+    """A shape (batch axis first) as a tuple with a None batch; a list/tuple/dict of them kept."""
+    if isinstance(input_shape, dict):
+        return {k: _shape_structure(v) for k, v in input_shape.items()}
+    if _is_shape(input_shape):
+        shape = tuple(None if d is None else int(d) for d in input_shape)
+        if len(shape) < 2:
+            raise ValueError(f"input_shape must include the batch axis, e.g. (None, 11); got {input_shape!r}")
+        return (None,) + shape[1:]
+    if isinstance(input_shape, (list, tuple)) and input_shape:
+        return [_shape_structure(s) for s in input_shape]
+    raise ValueError(f"input_shape must be a shape such as (None, 11), or a list or dict of shapes; "
+                     f"got {input_shape!r}")
+
+
+def _map_shapes(fn, structure):
+    if isinstance(structure, dict):
+        return {k: _map_shapes(fn, v) for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [_map_shapes(fn, s) for s in structure]
+    return fn(structure)
+
+
+def _per_sample(structure):
+    return repr(_map_shapes(lambda s: tuple(s[1:]), structure))
+
+
+def _shape_of(x):
+    """The input shape structure of arrays (batch axis first)."""
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    return (None,) + tuple(np.shape(x)[1:])
+
+
 def _as_arrays(x):
-    """The inputs of an eager call as float32 arrays, keeping lists, tuples and dicts."""
+    """The inputs of an eager call as float32 arrays, keeping lists, tuples and dicts of arrays."""
     from cnn import _data
     if isinstance(x, dict):
         return {k: _as_arrays(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)) and x and not np.isscalar(x[0]) and not isinstance(x[0], (list, float, int)):
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, np.ndarray) for v in x):
         return type(x)(_as_arrays(v) for v in x)
     if isinstance(x, np.ndarray) and x.dtype == np.float32:
         return x
-    a = _data.as_array(x, "inputs")
-    return np.asarray(a, dtype=np.float32)
+    return np.asarray(_data.as_array(x, "inputs"), dtype=np.float32)
 
 
-def _call(model, inputs, *args, training=None, **kwargs):
-    """model(inputs, training=..., **kwargs): eagerly on arrays, or recorded on symbolic tensors."""
-    from cnn import _eager, _symbolic
+def eager_call(model, inputs, training=None, **kwargs):
+    """model(inputs, training=..., **kwargs) on arrays: `call` runs on them, each layer on its kernels."""
+    from cnn import _eager
     model._refresh_layers()
     model._assign_positions()
-    symbolic = _symbolic.is_symbolic(inputs)
-    if training is not None and not symbolic and not isinstance(training, _tracing.TrainingFlag):
+    if training is not None:
         training = _eager.check_training(training)
-    if training is not None and _tracing.accepts(model.call, "training"):
-        kwargs["training"] = training
-    if symbolic:      # inside another model's call being traced, or a functional model: inline the layers
-        return model.call(inputs, *args, **kwargs)
-    out = model.call(_as_arrays(inputs), *args, **kwargs)
-    if not model.built:
-        model.built = True
+        if _tracing.accepts(model.call, "training"):
+            kwargs["training"] = training
+    arrays = _as_arrays(inputs)
+    out = model.call(arrays, **kwargs)
+    if model._build_shape is None:
+        model._build_shape = _shape_structure(_shape_of(arrays)) if not isinstance(arrays, np.ndarray) \
+            else (None,) + arrays.shape[1:]
+    model.built = True
     return _outputs_as_arrays(out)
 
 

@@ -156,3 +156,7 @@ def _walk_container(container, path, visited, out, seen_containers):
 
 def _join(prefix, name):
     return f"{prefix}/{name}" if prefix else name
+
+
+def holds_layer(value):
+    return any(True for _ in _leaves(value, set()))

@@ -26,6 +26,9 @@ def _layers_config(model):
 def model_config(model):
     """serialize_keras_object(model) as Keras 3 writes it into config.json."""
     from cnn.saving.compile_config import compile_config
+    if getattr(model, "_subclass_mode", False):
+        from cnn.saving import subclassed
+        return subclassed.model_config(model)
     config = model.get_config()
     config["layers"] = _layers_config(model)
     if model.built:
@@ -197,6 +200,13 @@ def model_from_file_config(config, custom_objects, compile, what, max_params):
         raise ValueError(f"{what}: config.json does not describe a model")
     check_no_code(config)
     class_name = config.get("class_name")
+    if class_name not in ("Sequential", "Functional"):
+        from cnn.saving import subclassed  # a user's class: registered, or given in custom_objects
+        model = subclassed.model_from_config(config, custom_objects or {}, what, max_params)
+        compile_config = config.get("compile_config")
+        if compile and compile_config:
+            compile_from_config(model, compile_config, custom_objects)
+        return model
     if class_name != "Sequential":
         raise ValueError(f"{what} holds a {class_name!r} model; cnn loads Sequential models only")
     check_module(config, "model")

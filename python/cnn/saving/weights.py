@@ -25,20 +25,31 @@ def opt_record(opt):
 # ------------------------------------------------------------------------------ what is saved
 
 def layer_paths(model):
-    """Keras's group of each layer: snake class name plus a per-model counter."""
+    """Keras's group of each layer: `layers/` and the snake class name plus a per-model counter."""
     used, out = {}, []
     for layer in model._layers:
         base = to_snake_case(type(layer).__name__)
         n = used.get(base)
         used[base] = 0 if n is None else n + 1
-        out.append(base if n is None else f"{base}_{n + 1}")
+        out.append("layers/" + (base if n is None else f"{base}_{n + 1}"))
     return out
 
 
+def saved_layers(model):
+    """[(layer, path, variables)]: each layer's group and the variables saved in it. A subclassed model
+    walks its attributes as Keras does; its nested models have a group of their own, empty."""
+    if getattr(model, "_subclass_mode", False):
+        return [(layer, path, [] if hasattr(layer, "_plans") else layer._saved_variables())
+                for layer, path in model._saved_layer_paths()]
+    return [(layer, path, layer._saved_variables()) for layer, path in zip(model._layers, layer_paths(model))]
+
+
 def _trainable_vars(model):
-    """The trainable variables in the flat buffer's (and Keras's trainable_variables) order."""
+    """The trainable variables in Keras's trainable_variables order (the optimizer's variables)."""
     if not model._trainable:
         return []
+    if getattr(model, "_subclass_mode", False):
+        return list(model.trainable_weights)
     return [v for layer in model._layers for v in layer._variables if v.trainable]
 
 
@@ -91,10 +102,10 @@ def collect_state(model, include_optimizer=True):
     arrays, attrs = {}, {"vars": {"name": model.name}}
     if model.built:
         model._pack_weights()
-    for layer, path in zip(model._layers, layer_paths(model)):
-        attrs[f"layers/{path}/vars"] = {"name": layer.name}
-        for i, v in enumerate(layer._saved_variables()):
-            arrays[f"layers/{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
+    for layer, path, saved in saved_layers(model):
+        attrs[f"{path}/vars"] = {"name": layer.name}
+        for i, v in enumerate(saved):
+            arrays[f"{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
     if include_optimizer and model.compiled and model.optimizer is not None and model.built:
         opt = model.optimizer
         attrs["optimizer/vars"] = {"name": opt.name}
@@ -157,9 +168,8 @@ def _is_float(variable):
 def _read_layers(model, reader, skip_mismatch=False):
     """[(variable, value)] for every layer, all read and checked (nothing assigned yet)."""
     values = []
-    for layer, path in zip(model._layers, layer_paths(model)):
-        group = f"layers/{path}/vars"
-        expected = layer._saved_variables()
+    for layer, path, expected in saved_layers(model):
+        group = f"{path}/vars"
         keys = reader.keys(group) or set()
         want = {str(i) for i in range(len(expected))}
         try:

@@ -58,7 +58,7 @@ def pair(keras, cnn, rate=0.0, seed=1):
     keras.utils.set_random_seed(seed)
     k = residual_mlp_class(keras)(rate=rate)
     c = residual_mlp_class(cnn)(rate=rate)
-    k.build((None, FEATURES))
+    k(np.zeros((1, FEATURES), np.float32))   # Keras builds a subclassed model by calling it
     c.build((None, FEATURES))
     c.set_weights(k.get_weights())
     return k, c
@@ -150,7 +150,7 @@ def compare_files(keras, cnn):
                 path = os.path.join(folder, f"{src.__name__}.weights.h5")
                 model.save_weights(path)
                 other = residual_mlp_class(dst)()
-                other.build((None, FEATURES))
+                other(np.zeros((1, FEATURES), np.float32))
                 other.load_weights(path)
                 record(label, "weights", other.get_weights(), model.get_weights())
             except Exception as e:  # noqa: BLE001

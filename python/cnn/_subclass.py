@@ -101,8 +101,13 @@ class SubclassAPI:
     def _refresh_layers(self):
         """self._layers: the direct children the attributes hold now (their lists may have grown)."""
         if self._subclass_mode and "_tracked" in self.__dict__:
-            layers = _tracking.child_layers(self)
-            if [id(x) for x in layers] != [id(x) for x in self.__dict__.get("_layers") or ()]:
+            found = _tracking.child_layers(self)
+            old = self.__dict__.get("_layers") or []
+            ids = {id(x) for x in found}
+            kept = {id(x) for x in old}
+            # Keras's order: as first tracked (a layer appended to a list later comes last)
+            layers = [x for x in old if id(x) in ids] + [x for x in found if id(x) not in kept]
+            if [id(x) for x in layers] != [id(x) for x in old]:
                 object.__setattr__(self, "_layers", layers)
                 plans = self.__dict__.get("_plans")
                 if plans is not None:

@@ -122,7 +122,7 @@ def _walk_model(model, prefix, visited, out):
         out.append((model, prefix))
     if "_tracked" in model.__dict__:
         items = [(n, v) for n, v in model.__dict__["_tracked"].items() if n not in _KERAS_LAYER_ATTRS]
-        items.append(("layers", child_layers(model)))
+        items.append(("layers", list(model.layers)))
         for name, value in sorted(items, key=lambda item: _name_key(item[0])):
             _visit(value, _join(prefix, name), visited, out)
     else:   # Sequential and functional models save their layers first, under `layers`

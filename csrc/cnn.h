@@ -382,6 +382,7 @@ enum cnn_field_type {
     CNN_FIELD_RECORD, /* a nested record: sub is its cnn_record_desc */
     CNN_FIELD_F64_ARRAY, /* double[capacity] inline; the count goes to the int at count_offset */
     CNN_FIELD_I64_LIST, /* int64_t * owned by whoever parsed it; count to the long at count_offset */
+    CNN_FIELD_I32_ARRAY, /* int[capacity] inline, each in [lo, hi]; the count goes to the int at count_offset */
 };
 typedef struct {
     const char *name;
@@ -426,6 +427,8 @@ int cnn_field_set_int(const cnn_field *f, void *rec, long long v, int is_unsigne
  * act on the last axis (cols), the other axes are rows. Kinds live in layers/<kind>.c, registered in
  * layers/table.c; train.c and plan.c loop over that table and never switch on a kind. */
 #define CNN_MAX_DIMS 4
+#define CNN_MAX_INPUTS 16 /* sources of one layer (merge layers), and model inputs */
+#define CNN_MAX_OUTPUTS 16 /* model outputs, each with its loss */
 typedef struct {
     int ndim;
     long dim[CNN_MAX_DIMS];
@@ -450,6 +453,10 @@ typedef struct {
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;
     int trainable;
+    /* graph models: the sources of its input(s), j >= 0 layer j's output (j earlier), -1 - k model input
+     * k; ninputs = 0 is the chain (the previous layer, or input 0 for the first). Merge kinds take 2+. */
+    int ninputs;
+    int inputs[CNN_MAX_INPUTS];
     /* the kind's own parameters (its struct, described by cnn_layer_params_desc(kind)) */
     union {
         double align_;
@@ -483,6 +490,22 @@ void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float g
  * steps (0: never) params = ema. ema[n_trainable] is owned by the caller; NULL turns it off. */
 void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency);
 long cnn_plan_batch_max(const cnn_plan *p);
+/* Graph models: several inputs (X rows are their flattened concatenation, in order), any layer
+ * sources (cnn_layer.inputs) and several outputs, each with its loss, weight, metrics (nmetrics
+ * consecutive records of `metrics`, in output order) and targets (consecutive columns of a Y row, in
+ * output order; one class id per row for SCCE). Total loss = sum of weight * loss. A chain (one input,
+ * each layer fed by the previous, one output: the last layer, weight 1) runs the Sequential path. */
+typedef struct {
+    int layer; /* the output's layer */
+    cnn_loss loss;
+    float weight; /* loss weight */
+    int nmetrics;
+} cnn_output;
+extern const cnn_record_desc cnn_output_desc;
+cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_shape *inputs, int ninputs,
+                                const cnn_output *outputs, int noutputs, const cnn_metric *metrics,
+                                int nmetrics, const cnn_opt *opt, float *params, long n_params,
+                                long n_trainable, float *slots, long batch_max, int *status, cnn_diag *diag);
 /* Sums over the samples seen: loss_sum = sum_b n_b * (loss_b + regularization_b), count = sum_b n_b;
  * state[cnn_plan_state_size(p)] (zeroed by the caller at each reset): the metrics' streaming states,
  * metric k's at cnn_plan_state_offset(p, k), cnn_metric_state_size(metric, out_cols) doubles. */
@@ -491,6 +514,9 @@ typedef struct {
     double *state;
 } cnn_sums;
 long cnn_plan_state_size(const cnn_plan *p);
+/* Several outputs: the sums of n_b * (unweighted loss of output k) follow the metric states, at
+ * cnn_plan_output_loss_offset(p, k) in cnn_sums.state (-1: not kept, one output). */
+long cnn_plan_output_loss_offset(const cnn_plan *p, int k);
 long cnn_plan_state_offset(const cnn_plan *p, int k);
 /* Called after every step with the steps done so far; a nonzero return stops the loop (that value is
  * returned). It decides itself how often to do real work (the binding: every ~50 ms). */

@@ -24,6 +24,47 @@ static npy_intp slots_needed(const cnn_opt *o, long n)
 
 #include "records.h"
 
+/* A graph plan's model inputs (a list of shapes) and outputs (a list of output records); None: the
+ * chain's (the first layer's input, the last layer's output with `loss` and every metric). */
+typedef struct {
+    int ninputs, noutputs;
+    cnn_shape inputs[CNN_MAX_INPUTS];
+    cnn_output outputs[CNN_MAX_OUTPUTS];
+} graph_args;
+
+static int parse_graph_args(PyObject *inputs, PyObject *outputs, graph_args *G)
+{
+    static const cnn_field shape_field
+        = {"inputs", CNN_FIELD_SHAPE, 0, 0, 1, 9007199254740992.0, NULL, 0, 0, 0};
+    G->ninputs = G->noutputs = 0;
+    PyObject *lists[2] = {inputs, outputs};
+    for (int w = 0; w < 2; w++) {
+        if (lists[w] == Py_None) continue;
+        const char *what = w ? "outputs" : "inputs";
+        if (!PyList_Check(lists[w]) && !PyTuple_Check(lists[w])) {
+            PyErr_Format(PyExc_TypeError, "%s must be a list, got %R", what, lists[w]);
+            return 0;
+        }
+        Py_ssize_t n = PySequence_Size(lists[w]);
+        if (n < 1 || n > (w ? CNN_MAX_OUTPUTS : CNN_MAX_INPUTS)) {
+            PyErr_Format(PyExc_ValueError, "%s must hold 1 to %d entries, got %zd", what,
+                         w ? CNN_MAX_OUTPUTS : CNN_MAX_INPUTS, n);
+            return 0;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = PySequence_GetItem(lists[w], i);
+            int ok = item
+                     && (w ? conv_output(item, &G->outputs[i])
+                           : parse_value("graph", &shape_field, item, &G->inputs[i]));
+            Py_XDECREF(item);
+            if (!ok) return 0;
+        }
+        if (w) G->noutputs = (int)n;
+        else G->ninputs = (int)n;
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------ progress and Ctrl-C */
 
 typedef struct {
@@ -145,14 +186,20 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
                             "ema",
                             "ema_momentum",
                             "ema_overwrite_frequency",
+                            "inputs",
+                            "outputs",
                             NULL};
     PyObject *layers, *loss_t, *metrics, *opt_t, *params, *slots, *ema = Py_None;
+    PyObject *inputs_t = Py_None, *outputs_t = Py_None;
     long n_trainable, batch_max, ema_frequency = 0;
     double clipnorm = 0, clipvalue = 0, global_clipnorm = 0, ema_momentum = 0.99;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOlOl|dddOdl", names, &layers, &loss_t, &metrics, &opt_t,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOlOl|dddOdlOO", names, &layers, &loss_t, &metrics, &opt_t,
                                      &params, &n_trainable, &slots, &batch_max, &clipnorm, &clipvalue,
-                                     &global_clipnorm, &ema, &ema_momentum, &ema_frequency))
+                                     &global_clipnorm, &ema, &ema_momentum, &ema_frequency, &inputs_t,
+                                     &outputs_t))
         return -1;
+    graph_args G;
+    if (!parse_graph_args(inputs_t, outputs_t, &G)) return -1;
     if (!check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32)) return -1;
     if (ema != Py_None
         && (!check_out(ema, "ema", 1, NPY_FLOAT32) || PyArray_SIZE((PyArrayObject *)ema) < n_trainable)) {
@@ -195,9 +242,12 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     }
     int status;
     cnn_diag diag;
+    if (!G.ninputs) G.inputs[G.ninputs++] = nl ? L[0].in : (cnn_shape){0, {0}};
+    if (!G.noutputs) G.outputs[G.noutputs++] = (cnn_output){(int)nl - 1, loss, 1.0f, (int)nm};
     Py_BEGIN_ALLOW_THREADS plan
-        = cnn_plan_create(L, (int)nl, &loss, M, (int)nm, &opt, fdata((PyArrayObject *)params), n_params,
-                          n_trainable, fdata((PyArrayObject *)slots), batch_max, &status, &diag);
+        = cnn_plan_create_graph(L, (int)nl, G.inputs, G.ninputs, G.outputs, G.noutputs, M, (int)nm, &opt,
+                                fdata((PyArrayObject *)params), n_params, n_trainable,
+                                fdata((PyArrayObject *)slots), batch_max, &status, &diag);
     Py_END_ALLOW_THREADS if (!plan)
     {
         if (status == CNN_ERR_NOMEM) PyErr_NoMemory();
@@ -216,8 +266,14 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     ok = 1;
 done:
     for (Py_ssize_t i = 0; L && i < parsed; i++) free_layer(&L[i]);
-    long in_size = ok ? cnn_shape_size(&L[0].in) : 0, out_size = ok ? cnn_shape_size(&L[nl - 1].out) : 0;
-    long out_cols = ok ? L[nl - 1].out.dim[L[nl - 1].out.ndim - 1] : 1;
+    long in_size = 0, out_size = 0, y_size = 0;
+    for (int k = 0; ok && k < G.ninputs; k++) in_size += cnn_shape_size(&G.inputs[k]);
+    for (int k = 0; ok && k < G.noutputs; k++) {
+        const cnn_layer *O = &L[G.outputs[k].layer];
+        long size = cnn_shape_size(&O->out);
+        out_size += size;
+        y_size += G.outputs[k].loss.kind == CNN_LOSS_SCCE ? size / O->out.dim[O->out.ndim - 1] : size;
+    }
     PyMem_Free(L);
     Py_DECREF(ls);
     Py_DECREF(ms);
@@ -238,7 +294,7 @@ done:
     self->ema = ema;
     self->in_size = in_size;
     self->out_size = out_size;
-    self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
+    self->y_size = y_size;
     self->nstate = cnn_plan_state_size(self->plan);
     return 0;
 }

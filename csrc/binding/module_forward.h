@@ -29,11 +29,19 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     if (!out) return NULL;
     cnn_plan *p = self->plan;
     const float *x = fdata((PyArrayObject *)X);
-    Py_BEGIN_ALLOW_THREADS for (int l = 0; l < p->nlayers; l++)
-    {
-        cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, n, l};
-        x = p->out[l] = p->ops[l]->forward(&c, x, training, iteration);
+    Py_BEGIN_ALLOW_THREADS if (p->graph)
+    {   /* every output's rows, concatenated */
+        cnn_graph_load_inputs(p, x, n);
+        cnn_graph_forward(p, n, training, iteration);
+        cnn_graph_outputs(p, fdata(out), n);
     }
-    memcpy(fdata(out), x, (size_t)n * (size_t)self->out_size * sizeof(float));
+    else
+    {
+        for (int l = 0; l < p->nlayers; l++) {
+            cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, n, l};
+            x = p->out[l] = p->ops[l]->forward(&c, x, training, iteration);
+        }
+        memcpy(fdata(out), x, (size_t)n * (size_t)self->out_size * sizeof(float));
+    }
     Py_END_ALLOW_THREADS return (PyObject *)out;
 }

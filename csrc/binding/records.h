@@ -116,15 +116,16 @@ static int parse_value(const char *what, const cnn_field *f, PyObject *v, void *
         return parse_record(v, f->sub, at, f->name);
     case CNN_FIELD_SHAPE:
     case CNN_FIELD_F64_ARRAY:
+    case CNN_FIELD_I32_ARRAY:
     case CNN_FIELD_I64_LIST: {
         if (f->type == CNN_FIELD_I64_LIST && v == Py_None) return 1;
         if (!PyList_Check(v) && !PyTuple_Check(v)) return wrong_type(what, f, v);
         PyObject *seq = PySequence_Fast(v, "a sequence");
         if (!seq) return 0;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-        long cap = f->type == CNN_FIELD_SHAPE       ? CNN_MAX_DIMS
-                   : f->type == CNN_FIELD_F64_ARRAY ? f->capacity
-                                                    : LONG_MAX;
+        long cap = f->type == CNN_FIELD_SHAPE                                         ? CNN_MAX_DIMS
+                   : f->type == CNN_FIELD_F64_ARRAY || f->type == CNN_FIELD_I32_ARRAY ? f->capacity
+                                                                                      : LONG_MAX;
         int ok = n <= cap && (f->type != CNN_FIELD_SHAPE || n >= 1);
         if (!ok) bad_value(what, f, v);
         cnn_shape *shape = (cnn_shape *)at;
@@ -148,6 +149,7 @@ static int parse_value(const char *what, const cnn_field *f, PyObject *v, void *
                           0,
                           0};
         if (f->type == CNN_FIELD_F64_ARRAY) elem.lo = -INFINITY, elem.hi = INFINITY;
+        if (f->type == CNN_FIELD_I32_ARRAY) elem.lo = f->lo, elem.hi = f->hi;
         for (Py_ssize_t i = 0; ok && i < n; i++) {
             union {
                 double d;
@@ -157,6 +159,7 @@ static int parse_value(const char *what, const cnn_field *f, PyObject *v, void *
             if (!ok) break;
             if (f->type == CNN_FIELD_SHAPE) shape->dim[i] = slot.l;
             else if (f->type == CNN_FIELD_F64_ARRAY) ((double *)at)[i] = slot.d;
+            else if (f->type == CNN_FIELD_I32_ARRAY) ((int *)at)[i] = (int)slot.l;   /* in [lo, hi] */
             else list[i] = slot.l;
         }
         Py_DECREF(seq);
@@ -165,7 +168,8 @@ static int parse_value(const char *what, const cnn_field *f, PyObject *v, void *
             return 0;
         }
         if (f->type == CNN_FIELD_SHAPE) shape->ndim = (int)n;
-        else if (f->type == CNN_FIELD_F64_ARRAY) *(int *)((char *)rec + f->count_offset) = (int)n;
+        else if (f->type == CNN_FIELD_F64_ARRAY || f->type == CNN_FIELD_I32_ARRAY)
+            *(int *)((char *)rec + f->count_offset) = (int)n;
         else {
             memcpy(at, &list, sizeof list);
             *(long *)((char *)rec + f->count_offset) = (long)n;
@@ -270,6 +274,7 @@ static void free_layer(cnn_layer *L) { free_lists(cnn_layer_params_desc(L->kind)
 static int conv_act(PyObject *o, void *out) { return parse_record(o, &cnn_act_desc, out, "activation"); }
 static int conv_loss(PyObject *o, void *out) { return parse_record(o, &cnn_loss_desc, out, "loss"); }
 static int conv_metric(PyObject *o, void *out) { return parse_record(o, &cnn_metric_desc, out, "metric"); }
+static int conv_output(PyObject *o, void *out) { return parse_record(o, &cnn_output_desc, out, "output"); }
 static int conv_opt(PyObject *o, void *out) { return parse_record(o, &cnn_opt_desc, out, "optimizer"); }
 static int conv_schedule(PyObject *o, void *out)
 { return parse_record(o, &cnn_schedule_desc, out, "schedule"); }

@@ -62,6 +62,17 @@ typedef struct {
     int (*final_act)(const cnn_layer *L);
     int (*relu_output)(const cnn_layer *L);
     long (*kernel_cols)(const cnn_layer *L);
+    /* Multi-input kinds (merges: Add, Concatenate, Dot, ...) set these three instead of using forward
+     * and backward; the plan gives them n >= 2 inputs xs[i] of per-sample shapes in[i] (L->in is
+     * in[0]). check_n: the bad field's name or NULL. forward_n returns its output (B->out).
+     * backward_n writes dL/dxs[i] into gxs[i] (NULL: not needed), adding to it when acc[i] is set
+     * and overwriting it otherwise; gxs never alias g, xs or y, but two gxs[i] may be one buffer
+     * (the same source twice), so input i's gradient is complete before input i + 1's begins. */
+    const char *(*check_n)(const cnn_layer *L, const cnn_shape *const *in, int n);
+    const float *(*forward_n)(const cnn_layer_ctx *c, const float *const *xs, const cnn_shape *const *in,
+                              int n);
+    void (*backward_n)(const cnn_layer_ctx *c, float *const *gxs, const int *acc, const float *g,
+                       const float *const *xs, const cnn_shape *const *in, int n, const float *y);
 } cnn_layer_ops;
 
 const cnn_layer_ops *cnn_layer_kind(int kind);   /* NULL for a bad number */

@@ -20,7 +20,10 @@
     X(conv) \
     X(pool) \
     X(scale) \
-    X(resample)
+    X(resample) \
+    X(merge) \
+    X(concatenate) \
+    X(dot)
 // clang-format on
 
 #define DECLARE(k) extern const cnn_layer_ops cnn_layer_##k;
@@ -93,6 +96,9 @@ static const cnn_field layer_fields[] = {
     CONSTRAINT(kernel_constraint),
     CONSTRAINT(bias_constraint),
     {"trainable", CNN_FIELD_BOOL, offsetof(cnn_layer, trainable), 1, 0, 1, NULL, 0, 0, 0},
+    /* the plan checks each source: an earlier layer or a model input */
+    {"inputs", CNN_FIELD_I32_ARRAY, offsetof(cnn_layer, inputs), 0, -CNN_MAX_INPUTS, 1e9, NULL,
+     offsetof(cnn_layer, ninputs), CNN_MAX_INPUTS, 0},
 };
 const cnn_record_desc cnn_layer_desc
     = {"layer", sizeof(cnn_layer), sizeof layer_fields / sizeof layer_fields[0], layer_fields, NULL};

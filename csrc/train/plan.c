@@ -20,9 +20,9 @@ static long mul(long a, long b)
     return a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) ? -1 : r;
 }
 
-/* The generic checks of a layer (its kind, shapes chaining, weight spans inside params), then its
- * kind's own: NULL if fine, else the bad field's name. */
-static const char *layer_invalid(const cnn_layer *L, const cnn_layer *prev, long n_params)
+/* The generic checks of a layer (its kind, shapes, weight spans inside params), then its kind's own:
+ * NULL if fine, else the bad field's name. Its sources are checked by source_invalid. */
+static const char *layer_invalid(const cnn_layer *L, long n_params)
 {
     static const char *const off_names[CNN_MAX_WEIGHTS] = {"w_off", "b_off", "mm_off", "mv_off"};
     static const char *const len_names[CNN_MAX_WEIGHTS] = {"w_len", "b_len", "mm_len", "mv_len"};
@@ -30,7 +30,6 @@ static const char *layer_invalid(const cnn_layer *L, const cnn_layer *prev, long
     if (!ops) return "kind";
     if (!cnn_shape_size(&L->in)) return "in_shape";
     if (!cnn_shape_size(&L->out)) return "out_shape";
-    if (prev && cnn_shape_size(&prev->out) != cnn_shape_size(&L->in)) return "in_shape";
     for (int s = 0; s < CNN_MAX_WEIGHTS; s++) {
         const cnn_span *w = &L->w[s];
         if (w->off == -1) continue;
@@ -40,8 +39,46 @@ static const char *layer_invalid(const cnn_layer *L, const cnn_layer *prev, long
     return ops->check ? ops->check(L) : NULL;
 }
 
+/* Layer l's source i: an earlier layer (>= 0) or a model input (-1 - k); the chain by default. */
+static int source_of(const cnn_layer *L, int l, int i) { return L->ninputs ? L->inputs[i] : l - 1; }
+
+static const cnn_shape *source_shape(const cnn_layer *layers, const cnn_shape *inputs, int src)
+{ return src >= 0 ? &layers[src].out : &inputs[-1 - src]; }
+
+/* The sources of layer l: in range, earlier, as many as its kind takes, of the shapes it takes. */
+static const char *sources_invalid(const cnn_layer *layers, int l, const cnn_shape *inputs, int ninputs)
+{
+    const cnn_layer *L = &layers[l];
+    const cnn_layer_ops *ops = cnn_layer_kind(L->kind);
+    int n = L->ninputs ? L->ninputs : 1;
+    if (L->ninputs < 0 || L->ninputs > CNN_MAX_INPUTS) return "inputs";
+    const cnn_shape *shapes[CNN_MAX_INPUTS];
+    for (int i = 0; i < n; i++) {
+        int src = source_of(L, l, i);
+        if (src >= l || src < -ninputs) return "inputs";
+        shapes[i] = source_shape(layers, inputs, src);
+    }
+    if (!ops->forward_n)
+        return n == 1 && cnn_shape_size(shapes[0]) == cnn_shape_size(&L->in) ? NULL : "in_shape";
+    if (n < 2) return "inputs";
+    return ops->check_n(L, shapes, n);
+}
+
+/* A chain: one input, each layer fed by the one before, one output (the last layer, weight 1). */
+static int is_chain(const cnn_layer *layers, int nlayers, int ninputs, const cnn_output *outputs,
+                    int noutputs)
+{
+    if (ninputs != 1 || noutputs != 1 || outputs[0].layer != nlayers - 1 || outputs[0].weight != 1.0f)
+        return 0;
+    for (int l = 0; l < nlayers; l++)
+        if (layers[l].ninputs > 1 || (layers[l].ninputs == 1 && layers[l].inputs[0] != l - 1)
+            || cnn_layer_kind(layers[l].kind)->forward_n)
+            return 0;
+    return 1;
+}
+
 /* Which activation, if any, the loss backward can take over from the last layer. */
-static int fusable_activation(const cnn_layer *last, const cnn_layer_ops *ops, const cnn_loss *loss)
+int cnn_plan_fusable(const cnn_layer *last, const cnn_layer_ops *ops, const cnn_loss *loss)
 {
     if (loss->from_logits || !ops->final_act) return CNN_ACT_LINEAR;
     int k = ops->final_act(last);
@@ -77,10 +114,108 @@ static int alloc_layer(cnn_plan *p, int l, long *work, int *failed)
     return 1;
 }
 
+/* Whether layer l uses the weights of an earlier layer (a shared layer called again): its penalties,
+ * constraints and clipping then apply once, at the first use. */
+static int shares_weights(const cnn_layer *layers, int l)
+{
+    for (int k = 0; k < l; k++)
+        for (int s = 0; s < CNN_MAX_WEIGHTS; s++)
+            if (layers[l].w[s].off >= 0 && layers[l].w[s].off == layers[k].w[s].off) return 1;
+    return 0;
+}
+
+static long graph_rows_max(const cnn_graph *g)
+{
+    long r = 1;
+    for (int k = 0; k < g->nheads; k++)
+        if (g->heads[k].out_size / g->heads[k].out_cols > r) r = g->heads[k].out_size / g->heads[k].out_cols;
+    return r;
+}
+
+/* A graph plan's inputs, outputs (their losses, targets, metrics) and consumers; the bad field or NULL. */
+static const char *graph_setup(cnn_plan *p, const cnn_layer *layers, int nlayers, const cnn_shape *inputs,
+                               int ninputs, const cnn_output *outputs, int noutputs,
+                               const cnn_metric *metrics)
+{
+    cnn_graph *g = p->graph;
+    g->ninputs = ninputs;
+    g->nheads = noutputs;
+    long in_total = 0;
+    for (int k = 0; k < ninputs; k++) {
+        g->in_shape[k] = inputs[k];
+        g->in_size[k] = cnn_shape_size(&inputs[k]);
+        g->in_off[k] = in_total;
+        if (__builtin_add_overflow(in_total, g->in_size[k], &in_total)) return "inputs";
+    }
+    long y_total = 0, out_total = 0;
+    int m = 0;
+    for (int k = 0; k < noutputs; k++) {
+        cnn_head *h = &g->heads[k];
+        const cnn_layer *L = &layers[outputs[k].layer];
+        h->layer = outputs[k].layer;
+        h->loss = outputs[k].loss;
+        h->weight = outputs[k].weight;
+        h->out_size = cnn_layer_out_size(L);
+        h->out_cols = cnn_layer_out_cols(L);
+        h->y_size = h->loss.kind == CNN_LOSS_SCCE ? h->out_size / h->out_cols : h->out_size;
+        h->y_off = y_total;
+        h->m0 = m;
+        h->m1 = m + outputs[k].nmetrics;
+        if (__builtin_add_overflow(y_total, h->y_size, &y_total)
+            || __builtin_add_overflow(out_total, h->out_size, &out_total))
+            return "outputs";
+        for (; m < h->m1; m++) {
+            long size = cnn_metric_state_size(&metrics[m], h->out_cols);
+            if (!size || cnn_metric_sparse(&metrics[m]) != (h->loss.kind == CNN_LOSS_SCCE)) return "metrics";
+            p->metric_off[m + 1] = p->metric_off[m] + size;
+        }
+    }
+    g->y_total = y_total;
+    p->in_size = in_total;
+    p->out_size = out_total;
+    p->y_size = y_total;
+    return NULL;
+}
+
 cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *loss,
                           const cnn_metric *metrics, int nmetrics, const cnn_opt *opt, float *params,
                           long n_params, long n_trainable, float *slots, long batch_max, int *status,
                           cnn_diag *diag)
+{
+    *status = CNN_ERR_ARG;
+    diag->layer = -1;
+    diag->field = NULL;
+    if (nlayers <= 0 || !layers) {
+        diag->field = "layers";
+        return NULL;
+    }
+    if (!loss) {
+        diag->field = "loss";
+        return NULL;
+    }
+    cnn_output out = {nlayers - 1, *loss, 1.0f, nmetrics};
+    return cnn_plan_create_graph(layers, nlayers, &layers[0].in, 1, &out, 1, metrics, nmetrics, opt, params,
+                                 n_params, n_trainable, slots, batch_max, status, diag);
+}
+
+/* The outputs: layers in range, known losses, metric counts adding up to nmetrics. */
+static const char *outputs_invalid(const cnn_output *outputs, int noutputs, int nlayers, int nmetrics)
+{
+    if (noutputs < 1 || noutputs > CNN_MAX_OUTPUTS || !outputs) return "outputs";
+    long total = 0;
+    for (int k = 0; k < noutputs; k++) {
+        if (outputs[k].layer < 0 || outputs[k].layer >= nlayers) return "outputs";
+        if (outputs[k].loss.kind < 0 || outputs[k].loss.kind >= CNN_LOSS_COUNT) return "loss";
+        if (outputs[k].nmetrics < 0) return "metrics";
+        total += outputs[k].nmetrics;
+    }
+    return total == nmetrics ? NULL : "metrics";
+}
+
+cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_shape *inputs, int ninputs,
+                                const cnn_output *outputs, int noutputs, const cnn_metric *metrics,
+                                int nmetrics, const cnn_opt *opt, float *params, long n_params,
+                                long n_trainable, float *slots, long batch_max, int *status, cnn_diag *diag)
 {
     *status = CNN_ERR_ARG;
     diag->layer = -1;
@@ -101,19 +236,28 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
         diag->field = "n_trainable";
         return NULL;
     }
-    if (!loss || loss->kind < 0 || loss->kind >= CNN_LOSS_COUNT) {
-        diag->field = "loss";
+    if (ninputs < 1 || ninputs > CNN_MAX_INPUTS || !inputs) {
+        diag->field = "inputs";
         return NULL;
     }
+    for (int k = 0; k < ninputs; k++)
+        if (!cnn_shape_size(&inputs[k])) {
+            diag->field = "inputs";
+            return NULL;
+        }
+    if ((diag->field = outputs_invalid(outputs, noutputs, nlayers, nmetrics))) return NULL;
+    const cnn_loss *loss = &outputs[0].loss;
     if (!opt || opt->kind < 0 || opt->kind >= CNN_OPT_COUNT) {
         diag->field = "optimizer";
         return NULL;
     }
     for (int l = 0; l < nlayers; l++)
-        if ((diag->field = layer_invalid(&layers[l], l ? &layers[l - 1] : NULL, n_params))) {
+        if ((diag->field = layer_invalid(&layers[l], n_params))
+            || (diag->field = sources_invalid(layers, l, inputs, ninputs))) {
             diag->layer = l;
             return NULL;
         }
+    int chain = is_chain(layers, nlayers, ninputs, outputs, noutputs);
     int failed = 0;
     cnn_plan *p = zalloc(1, sizeof *p, &failed);
     if (!p) return fail(NULL, status, CNN_ERR_NOMEM);
@@ -131,10 +275,15 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     p->out_size = cnn_layer_out_size(last);
     p->out_cols = cnn_layer_out_cols(last);
     p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
-    p->fused_act = fusable_activation(last, cnn_layer_kind(last->kind), loss);
+    p->fused_act = cnn_plan_fusable(last, cnn_layer_kind(last->kind), loss);
+    if (!chain) {
+        if (!(p->graph = zalloc(1, sizeof *p->graph, &failed))) return fail(p, status, CNN_ERR_NOMEM);
+        if ((diag->field = graph_setup(p, layers, nlayers, inputs, ninputs, outputs, noutputs, metrics)))
+            return fail(p, status, CNN_ERR_ARG);
+    }
     /* each metric reads the targets as the loss lays them out (with SCCE one class id per row: a
      * metric reading a full row of y would read past it) */
-    for (int m = 0; m < nmetrics; m++) {
+    for (int m = 0; chain && m < nmetrics; m++) {
         long size = cnn_metric_state_size(&metrics[m], p->out_cols);
         if (!size || cnn_metric_sparse(&metrics[m]) != (loss->kind == CNN_LOSS_SCCE)) {
             diag->field = "metrics";
@@ -159,6 +308,8 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
     }
 
     long widest = p->in_size, work = 0;
+    for (int k = 0; p->graph && k < ninputs; k++)
+        if (p->graph->in_size[k] > widest) widest = p->graph->in_size[k];
     for (int l = 0; l < nlayers && !failed; l++) {
         if (!alloc_layer(p, l, &work, &failed)) {   /* a buffer size overflows */
             diag->layer = l;
@@ -168,7 +319,8 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
         long size = cnn_layer_out_size(&p->layers[l]);
         if (size > widest) widest = size;
     }
-    long rows_max = mul(batch_max, p->out_size / p->out_cols), grad = mul(batch_max, widest);
+    long rows_max = mul(batch_max, p->graph ? graph_rows_max(p->graph) : p->out_size / p->out_cols);
+    long grad = mul(batch_max, widest);
     long xb = mul(batch_max, p->in_size), yb = mul(batch_max, p->y_size);
     if (rows_max < 0 || grad < 0 || xb < 0 || yb < 0) {
         diag->field = "batch_max";
@@ -191,7 +343,9 @@ cnn_plan *cnn_plan_create(const cnn_layer *layers, int nlayers, const cnn_loss *
                 return fail(p, status, CNN_ERR_ARG);
             }
     p->state_saved = zalloc((size_t)p->state_len, sizeof(float), &failed);
-    if (failed) return fail(p, status, CNN_ERR_NOMEM);
+    p->dup = zalloc((size_t)nlayers, 1, &failed);
+    if (failed || (p->graph && !cnn_graph_alloc(p))) return fail(p, status, CNN_ERR_NOMEM);
+    for (int l = 0; l < nlayers; l++) p->dup[l] = shares_weights(layers, l);
     for (int l = 0; l < nlayers; l++) p->bufs[l].work = p->work;
     *status = CNN_OK;
     return p;
@@ -223,6 +377,8 @@ void cnn_plan_free(cnn_plan *p)
     free(p->per_row);
     free(p->work);
     free(p->state_saved);
+    free(p->dup);
+    cnn_graph_free(p);
     free(p);
 }
 
@@ -242,7 +398,14 @@ void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_fr
     p->ema_overwrite_frequency = overwrite_frequency;
 }
 
-long cnn_plan_state_size(const cnn_plan *p) { return p->metric_off[p->nmetrics]; }
+long cnn_plan_state_size(const cnn_plan *p)
+{ return p->metric_off[p->nmetrics] + (p->graph && p->graph->nheads > 1 ? p->graph->nheads : 0); }
+
+long cnn_plan_output_loss_offset(const cnn_plan *p, int k)
+{
+    if (!p->graph || p->graph->nheads < 2 || k < 0 || k >= p->graph->nheads) return -1;
+    return p->metric_off[p->nmetrics] + k;
+}
 
 long cnn_plan_state_offset(const cnn_plan *p, int k)
 { return k >= 0 && k <= p->nmetrics ? p->metric_off[k] : -1; }

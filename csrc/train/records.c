@@ -135,6 +135,15 @@ static const cnn_field schedule_fields[] = {
 const cnn_record_desc cnn_schedule_desc
     = {"schedule", sizeof(cnn_schedule), COUNT_OF(schedule_fields), schedule_fields, schedule_check};
 
+static const cnn_field output_fields[] = {
+    {"layer", CNN_FIELD_INT, offsetof(cnn_output, layer), 0, 0, 1e9, NULL, 0, 0, 1},
+    {"loss", CNN_FIELD_RECORD, offsetof(cnn_output, loss), 0, 0, 0, &cnn_loss_desc, 0, 0, 1},
+    {"weight", CNN_FIELD_F32, offsetof(cnn_output, weight), 1, -INF, INF, NULL, 0, 0, 0},
+    {"metrics", CNN_FIELD_INT, offsetof(cnn_output, nmetrics), 0, 0, CNN_MAX_METRICS, NULL, 0, 0, 0},
+};
+const cnn_record_desc cnn_output_desc
+    = {"output", sizeof(cnn_output), COUNT_OF(output_fields), output_fields, NULL};
+
 /* ------------------------------------------------------------------ generic access */
 void cnn_record_defaults(const cnn_record_desc *d, void *rec)
 {

@@ -51,10 +51,12 @@ static double regularization(const cnn_plan *p, long nb, int with_activity)
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
         const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
+        if (p->dup[l]) goto activity;   /* a shared layer's weights count once */
         if (w->off >= 0 && has_penalty(L->kernel_l1, L->kernel_l2))
             r += cnn_l1l2_value(p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
         if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
             r += cnn_l1l2_value(p->params + b->off, b->len, L->bias_l1, L->bias_l2);
+    activity:
         if (with_activity && has_penalty(L->activity_l1, L->activity_l2))
             r += cnn_l1l2_value(p->out[l], nb * cnn_layer_out_size(L), L->activity_l1, L->activity_l2)
                  / (double)nb;
@@ -67,6 +69,7 @@ static void regularization_grads(cnn_plan *p)
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
         const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
+        if (p->dup[l]) continue;
         if (w->off >= 0 && has_penalty(L->kernel_l1, L->kernel_l2))
             cnn_l1l2_grad(p->grads + w->off, p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
         if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
@@ -80,7 +83,7 @@ static void apply_constraints(cnn_plan *p)
     for (int l = 0; l < p->nlayers; l++) {
         const cnn_layer *L = &p->layers[l];
         const cnn_span *w = &L->w[CNN_W_KERNEL], *b = &L->w[CNN_W_BIAS];
-        if (!L->trainable) continue;
+        if (!L->trainable || p->dup[l]) continue;
         if (w->off >= 0 && L->kernel_constraint.kind != CNN_CONSTRAINT_NONE) {
             long cols = p->ops[l]->kernel_cols ? p->ops[l]->kernel_cols(L) : 1;
             cnn_constraint_apply(p->params + w->off, w->len / cols, cols, &L->kernel_constraint);
@@ -94,7 +97,7 @@ static void apply_constraints(cnn_plan *p)
 static void for_each_trainable(cnn_plan *p, void (*fn)(float *g, long n, void *ctx), void *ctx)
 {
     for (int l = 0; l < p->nlayers; l++)
-        for (int s = CNN_W_KERNEL; s <= CNN_W_BIAS; s++) {
+        for (int s = CNN_W_KERNEL; s <= CNN_W_BIAS && !p->dup[l]; s++) {
             const cnn_span *w = &p->layers[l].w[s];
             if (w->off >= 0 && w->off < p->n_trainable) fn(p->grads + w->off, w->len, ctx);
         }
@@ -225,10 +228,29 @@ static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW,
     for (long i = 0; i < nb; i++) {
         int64_t r = idx[i];
         CNN_ASSERT(r >= 0 && r < n);   /* the binding checks every index */
-        memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
+        if (p->graph) {   /* each model input into its own buffer */
+            const cnn_graph *g = p->graph;
+            for (int k = 0; k < g->ninputs; k++)
+                memcpy(g->xin[k] + i * g->in_size[k], X + r * p->in_size + g->in_off[k],
+                       sizeof(float) * g->in_size[k]);
+        } else {
+            memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
+        }
         memcpy(p->ybatch + i * p->y_size, Y + r * p->y_size, sizeof(float) * p->y_size);
         if (SW) p->wbatch[i] = SW[r];
     }
+    for (int k = 0; p->graph && k < p->graph->ninputs; k++) p->graph->xcur[k] = p->graph->xin[k];
+}
+
+/* A graph plan's step: forward, loss (+ regularization) and, when training, backward. */
+static int graph_pass(cnn_plan *p, const float *Y, const float *SW, long nb, int training, long iteration,
+                      cnn_sums *sums, double *loss)
+{
+    if (cnn_graph_forward(p, nb, training, iteration)) return 1;
+    *loss = cnn_graph_loss(p, Y, SW, nb, sums) + regularization(p, nb, 1);
+    if (!training) return 0;
+    memset(p->grads, 0, sizeof(float) * p->n_params);
+    return cnn_graph_backward(p, SW, nb);
 }
 
 /* One step on the gathered batch: forward, loss, backward, update. Returns CNN_ERR_INTERRUPT, with
@@ -236,17 +258,25 @@ static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW,
 static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const cnn_schedule *sched,
                       cnn_sums *sums)
 {
-    const float *wrows = row_weights(p, weighted ? p->wbatch : NULL, nb);
+    const float *wrows = p->graph ? NULL : row_weights(p, weighted ? p->wbatch : NULL, nb);
     int may_stop = cnn_interrupt_current() != NULL;
     if (may_stop && p->state_len) state_copy(p, 0);
-    if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
-    double reg = regularization(p, nb, 1);
-    double loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
-    sums->loss_sum += (double)nb * loss;
-    sums->count += (double)nb;
+    double loss;
+    if (p->graph) {
+        if (graph_pass(p, p->ybatch, weighted ? p->wbatch : NULL, nb, 1, *iteration, sums, &loss))
+            goto abandon;
+        sums->loss_sum += (double)nb * loss;
+        sums->count += (double)nb;
+    } else {
+        if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
+        double reg = regularization(p, nb, 1);
+        loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
+        sums->loss_sum += (double)nb * loss;
+        sums->count += (double)nb;
 
-    memset(p->grads, 0, sizeof(float) * p->n_params);
-    if (backward(p, p->xbatch, p->ybatch, wrows, nb)) goto abandon;
+        memset(p->grads, 0, sizeof(float) * p->n_params);
+        if (backward(p, p->xbatch, p->ybatch, wrows, nb)) goto abandon;
+    }
     regularization_grads(p);
     clip_gradients(p);
     if (p->n_trainable > 0) {
@@ -289,6 +319,17 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
     long steps = (n + batch - 1) / batch;
     for (long s = 0; s < steps; s++) {
         long start = s * batch, nb = n - start < batch ? n - start : batch;
+        if (p->graph) {
+            double loss;
+            cnn_graph_load_inputs(p, X + start * p->in_size, nb);
+            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start : NULL, nb, 0, 0, sums, &loss))
+                return CNN_ERR_INTERRUPT;
+            sums->loss_sum += (double)nb * loss;
+            sums->count += (double)nb;
+            int stop = report(progress, ctx, s + 1, sums, fpmode);
+            if (stop) return stop;
+            continue;
+        }
         if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
         const float *wrows = row_weights(p, SW ? SW + start : NULL, nb);
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
@@ -307,8 +348,14 @@ static int predict(cnn_plan *p, float *out, const float *X, long n, long batch, 
     long steps = (n + batch - 1) / batch;
     for (long s = 0; s < steps; s++) {
         long start = s * batch, nb = n - start < batch ? n - start : batch;
-        if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
-        memcpy(out + start * p->out_size, p->out[p->nlayers - 1], sizeof(float) * nb * p->out_size);
+        if (p->graph) {
+            cnn_graph_load_inputs(p, X + start * p->in_size, nb);
+            if (cnn_graph_forward(p, nb, 0, 0)) return CNN_ERR_INTERRUPT;
+            cnn_graph_outputs(p, out + start * p->out_size, nb);
+        } else {
+            if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
+            memcpy(out + start * p->out_size, p->out[p->nlayers - 1], sizeof(float) * nb * p->out_size);
+        }
         int stop = report(progress, ctx, s + 1, NULL, fpmode);
         if (stop) return stop;
     }

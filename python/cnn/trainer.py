@@ -481,7 +481,7 @@ class Trainer:
         report = cbs._progbar is not None and verbose_level == 1
         out = self._inference_plan(batch).predict(xa, batch, progress if report else None, _PROGRESS_INTERVAL)
         cbs.on_predict_end({})
-        return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
+        return self._shape_outputs(out, len(xa))
 
     def __call__(self, x, training=False):
         """`model(x)`: the outputs for `x` as one batch, a NumPy array (as `predict_on_batch(x)`).
@@ -576,4 +576,8 @@ class Trainer:
         """
         xa = self._features(x)
         out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)
-        return out.reshape((len(xa),) + tuple(self.output_shape[1:]))
+        return self._shape_outputs(out, len(xa))
+
+    def _shape_outputs(self, out, n):
+        """The plan's output rows as the model's output: (n,) + output_shape[1:] (graph models: a list)."""
+        return out.reshape((n,) + tuple(self.output_shape[1:]))

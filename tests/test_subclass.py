@@ -150,8 +150,8 @@ def test_dict_and_list_inputs():
 def test_fit_traces_call_and_predict_matches_eager_call():
     x, y = data()
     m = MLP(rate=0.3)
-    m.compile(optimizer="adam", loss="mse")
-    losses = m.fit(x, y, epochs=5, batch_size=8, verbose=0).history["loss"]
+    m.compile(optimizer=cnn.optimizers.Adam(0.01), loss="mse")
+    losses = m.fit(x, y, epochs=20, batch_size=8, verbose=0).history["loss"]
     assert losses[-1] < losses[0]
     np.testing.assert_allclose(m.predict(x, verbose=0), m(x), rtol=1e-5, atol=1e-6)
     graph = m._graph()

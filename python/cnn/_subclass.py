@@ -71,9 +71,17 @@ class SubclassAPI:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("cnn.") and cls.__name__ != "Model":
-            cls._subclass_mode = False          # Sequential, Functional: the built-in models
-        elif cls._subclass_mode and "build" in cls.__dict__:
+        if cls.__module__.startswith("cnn."):
+            if "_subclass_mode" not in cls.__dict__:
+                cls._subclass_mode = False      # Sequential, Functional: the built-in models
+            return
+        if not cls._subclass_mode:
+            return
+        from cnn.models import Model
+        if Model in cls.__bases__:              # trains its traced graph as a functional model does
+            from cnn._subclassed_model import SubclassedModel
+            cls.__bases__ = tuple(SubclassedModel if base is Model else base for base in cls.__bases__)
+        if "build" in cls.__dict__:
             cls.build = _wrap_build(cls.__dict__["build"])
 
     def __setattr__(self, name, value):
@@ -173,6 +181,8 @@ class SubclassAPI:
                              "model.build(input_shape) first")
         from cnn import _symbolic
         from cnn.layers.core import Input
+        if not self.built and type(self).build is not SubclassAPI.build:
+            self.build(self._build_shape)       # the user's build creates layers call uses
         self._refresh_layers()
         self._assign_positions()
         inputs = _map_shapes(lambda shape: Input(batch_shape=shape), self._build_shape)
@@ -189,6 +199,7 @@ class SubclassAPI:
         self.built = True
         self._pack_weights()
         self._plans.invalidate()
+        getattr(self, "_after_trace", lambda: None)()
         return self._traced
 
     def _check_tracked(self, nodes):
@@ -210,11 +221,6 @@ class SubclassAPI:
         out_names = (list(outputs) if isinstance(outputs, dict)
                      else [t._history.operation.name for t in out_leaves])
         return flat_graph(in_leaves, out_leaves, nodes, in_names, out_names)
-
-    @property
-    def output_names(self):
-        outputs, out_leaves = self._trace()[2:4]
-        return list(outputs) if isinstance(outputs, dict) else [t._history.operation.name for t in out_leaves]
 
     # -------------------------------------------------------------- calling
     def call(self, *args, **kwargs):

@@ -41,6 +41,7 @@ class Model(SubclassAPI, Trainer, Layer):
     """
 
     # __setattr__ is SubclassAPI's: not Watched (as Layer is), models invalidate their plans themselves
+    _subclass_mode = True              # a user's subclass (cnn._subclass); Sequential and Functional are not
     name = None                        # a plain attribute, not Layer's property
     _input_shape_arg = None
 

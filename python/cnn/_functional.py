@@ -1,6 +1,7 @@
 """cnn.Model(inputs, outputs): the functional model (Keras's Functional), and the flat Graph the C engine
 runs for any model (nested models inlined, see cnn._graph)."""
 from cnn import _symbolic
+from cnn._graph_model import GraphTraining
 from cnn.layers.base import _unique_name
 from cnn.layers.core import InputLayer
 from cnn.models import Model
@@ -19,12 +20,13 @@ def _structure(value, what):
     return value, leaves
 
 
-class Functional(Model):
+class Functional(GraphTraining, Model):
     """A model described by calls of layers on symbolic tensors: `cnn.Model(inputs, outputs)`.
 
     Several inputs and outputs (lists, or dicts by name), layers called several times (shared
     weights) and models used as layers are allowed; `model.layers` lists the InputLayers too, as
-    in Keras. Training runs the whole graph in the C core.
+    in Keras. Training runs the whole graph in the C core (cnn._graph_model: per-output losses,
+    loss weights and metrics; x and y as lists in model order or dicts by name).
     """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
@@ -41,13 +43,12 @@ class Functional(Model):
         self._operations = operations            # Keras's model.layers order, InputLayers included
         self._layers = [op for op in operations if not isinstance(op, InputLayer)]
         if isinstance(inputs, dict):
-            self._input_names = list(inputs)
+            self._input_names = sorted(inputs)
         else:
             self._input_names = [t._history.operation.name for t in self._inputs]
-        if isinstance(outputs, dict):
-            self.output_names = list(outputs)
-        else:
-            self.output_names = [t._history.operation.name for t in self._outputs]
+        # Keras: output_names are the output layers' names; data and compile dicts use the dict's keys
+        self.output_names = [t._history.operation.name for t in self._outputs]
+        self._output_keys = sorted(outputs) if isinstance(outputs, dict) else self.output_names
         self.built = True
         self._pack_weights()
         if not self._trainable:
@@ -88,12 +89,15 @@ class Functional(Model):
         shapes = [t.shape for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    def _saving_layers(self):
+        return self.layers
+
     def build(self, input_shape=None):
         """A functional model is built when made; build() only checks the shape, as Keras."""
 
     def _symbolic_output_shapes(self, input_shapes):
         """Called on symbolic tensors: the output shapes (one, or a list) after checking the inputs'."""
-        given = _symbolic.flatten(input_shapes) if isinstance(input_shapes, (list, dict)) else [input_shapes]
+        given = _symbolic.flatten_shapes(input_shapes)
         if len(given) != len(self._inputs):
             raise ValueError(f'Layer "{self.name}" expects {len(self._inputs)} input(s), but it received '
                              f"{len(given)} input tensors.")
@@ -101,6 +105,8 @@ class Functional(Model):
             if tuple(shape)[1:] != t.shape[1:]:
                 raise ValueError(f'Input {k} of layer "{self.name}" is incompatible with the layer: expected '
                                  f"shape={t.shape}, found shape={tuple(shape)}")
+        if isinstance(self._outputs_struct, dict):      # a dict model returns a dict of tensors, as in Keras
+            return {k: self._outputs_struct[k].shape for k in self._output_keys}
         shapes = [t.shape for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
@@ -108,14 +114,23 @@ class Functional(Model):
         return self._symbolic_output_shapes(input_shape)
 
     def _graph(self):
-        return flat_graph(self._inputs, self._outputs, self._nodes, self._input_names, self.output_names)
+        return flat_graph(self._inputs, self._outputs, self._nodes, self._input_names, self._output_keys)
 
-    def _plan_layers(self):
-        graph = self._graph()
-        if not graph.is_chain():
-            raise NotImplementedError(f"Model '{self.name}' is not a chain of layers; running it needs the graph "
-                                      "engine (several inputs, outputs or branches)")
-        return [node.layer for node in graph.nodes]
+    def __call__(self, inputs, training=None, **kwargs):
+        """On symbolic tensors: records the model as a layer of a bigger model (its weights shared).
+        On arrays: `model(x)`, the outputs as one batch (as `predict_on_batch`)."""
+        if _symbolic.is_symbolic(inputs):
+            return Model.__call__(self, inputs, training=training, **kwargs)
+        if kwargs:
+            raise TypeError(f"Model() call got unexpected keyword arguments: {sorted(kwargs)}")
+        return GraphTraining.__call__(self, inputs, training=False if training is None else training)
+
+    def _shape_outputs(self, out, n):
+        """predict's result in the structure of the model's outputs: one array, a list, or a dict."""
+        arrays = GraphTraining._shape_outputs(self, out, n)
+        if isinstance(self._outputs_struct, dict):
+            return dict(zip(self._output_keys, arrays))
+        return arrays
 
     # ------------------------------------------------------------------ display and config
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,

@@ -248,21 +248,6 @@ class SubclassAPI:
         config.update({"trainable": self.trainable, "dtype": "float32"})
         return config
 
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """The model made by `cls(**config)`, as Keras revives a subclassed model."""
-        if not cls._subclass_mode:
-            return super().from_config(config)
-        try:
-            return cls(**config)
-        except TypeError as e:
-            raise TypeError(f"Unable to revive model from config. When overriding the `get_config()` method, make "
-                            "sure that the returned config contains all items used as arguments in the "
-                            f"constructor to {cls}, which is the default behavior. You can override this default "
-                            "behavior by defining a `from_config(cls, config)` class method to specify how to "
-                            f"create an instance of {cls.__name__} from its config.\n\nReceived config={config}"
-                            f"\n\nError encountered during deserialization: {e}") from None
-
     def _saved_layer_paths(self):
         """[(layer or nested model, path)] in Keras 3's weights-file layout (see cnn._tracking)."""
         self._refresh_layers()

@@ -156,9 +156,10 @@ def outbound_nodes(operation):
 
 
 def flatten(structure):
-    """The leaves of a tensor, a list/tuple of them or a dict of them (dict values in key order as given)."""
+    """The leaves of a tensor, a list/tuple of them or a dict of them (dict values by sorted key, as
+    Keras's tree.flatten)."""
     if isinstance(structure, dict):
-        return [t for v in structure.values() for t in flatten(v)]
+        return [t for k in sorted(structure) for t in flatten(structure[k])]
     if isinstance(structure, (list, tuple)):
         return [t for v in structure for t in flatten(v)]
     return [structure]
@@ -197,6 +198,13 @@ def call(operation, inputs, call_kwargs=None):
     one (models: a structure of shapes), else `_build_for(shape)` (layers; a list of shapes for merge
     layers called on a list).
     """
+    training = (call_kwargs or {}).get("training")
+    if isinstance(training, bool):
+        import warnings
+        warnings.warn(f"Layer '{operation.name}' is called with training={training} in a functional model: cnn "
+                      "records the call but runs every layer in the mode of the call (fit: training, predict: "
+                      "inference), so a fixed mode (Monte Carlo dropout, a frozen BatchNormalization while "
+                      "fine-tuning) is not honoured yet.", UserWarning, stacklevel=3)
     leaves = flatten(inputs)
     for t in leaves:
         if not isinstance(t, KerasTensor):
@@ -224,6 +232,23 @@ def _as_shape_structure(shapes):
 
 class _Shape(tuple):
     """A shape marked as a leaf for _map_structure's callers (a tuple of dims is not a structure)."""
+
+
+def flatten_shapes(shapes):
+    """The shapes of a structure of shapes (a shape is a tuple of ints/None), in flatten's order."""
+    out = []
+
+    def walk(structure):
+        if isinstance(structure, _Shape):
+            out.append(tuple(structure))
+        elif isinstance(structure, dict):
+            for k in sorted(structure):
+                walk(structure[k])
+        else:
+            for v in structure:
+                walk(v)
+    walk(_as_shape_structure(shapes))
+    return out
 
 
 def _map_shapes(fn, structure):
@@ -303,11 +328,13 @@ def _build_map(inputs, outputs):
     finished, in_progress, ordered, indices = set(), set(), [], {}
     input_ids = {id(t) for t in inputs}
 
-    def visit(tensor):
+    def visit(tensor, path):
         op, node_index, _ = tensor._history
         node = inbound_nodes(op)[node_index]
         if node in finished:
             return
+        if node.is_input and id(tensor) not in input_ids:     # an Input the model was not given
+            raise ValueError(f"Output with path `{path}` is not connected to `inputs`")
         if not node.is_input and id(tensor) in input_ids:   # an intermediate tensor used as a model input
             finished.add(node)
             return
@@ -316,13 +343,13 @@ def _build_map(inputs, outputs):
         indices.setdefault(op, len(indices))
         in_progress.add(node)
         for t in node.input_tensors:
-            visit(t)
+            visit(t, path)
         finished.add(node)
         in_progress.remove(node)
         ordered.append(node)
 
-    for t in outputs:
-        visit(t)
+    for k, t in enumerate(outputs):
+        visit(t, "" if len(outputs) == 1 else str(k))
     return ordered, indices
 
 

@@ -126,7 +126,7 @@ def _walk_model(model, prefix, visited, out):
         for name, value in sorted(items, key=lambda item: _name_key(item[0])):
             _visit(value, _join(prefix, name), visited, out)
     else:   # Sequential and functional models save their layers first, under `layers`
-        _walk_container(list(model.layers), _join(prefix, "layers"), visited, out, set())
+        _walk_container(list(model._saving_layers()), _join(prefix, "layers"), visited, out, set())
 
 
 def _visit(value, path, visited, out):

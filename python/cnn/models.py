@@ -133,6 +133,22 @@ class Model(SubclassAPI, Trainer, Layer):
             return eager_call(self, inputs, training, **kwargs)
         return Trainer.__call__(self, inputs, training=False if training is None else training, **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its get_config() dict: Keras's functional config (layers, input_layers,
+        output_layers) rebuilds a functional model."""
+        if isinstance(config, dict) and "input_layers" in config and "output_layers" in config:
+            from cnn.saving.functional import functional_from_config
+            return functional_from_config(config, custom_objects, cls=None if cls is Model else cls)
+        return cls(**config)
+
+    def _saving_layers(self):
+        """The layers Keras's saver walks (a functional model lists its InputLayers too)."""
+        return self._layers
+
+    def _saved_variables(self):
+        return []   # a nested model's variables are saved under its layers' groups
+
     def _plan_layers(self):
         """The layers the C plan runs, in order: nested models inlined (cnn._graph.Graph's nodes)."""
         return [node.layer for node in self._graph().nodes]
@@ -190,19 +206,19 @@ class Model(SubclassAPI, Trainer, Layer):
 
     @property
     def weights(self):
-        return [v for layer in self._layers for v in layer.weights]
+        return _unique(v for layer in self._layers for v in layer.weights)
 
     @property
     def trainable_weights(self):
         if not self._trainable:
             return []
-        return [v for layer in self._layers for v in layer.trainable_weights]
+        return _unique(v for layer in self._layers for v in layer.trainable_weights)
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
             return self.weights
-        return [v for layer in self._layers for v in layer.non_trainable_weights]
+        return _unique(v for layer in self._layers for v in layer.non_trainable_weights)
 
     @property
     def variables(self):
@@ -228,23 +244,24 @@ class Model(SubclassAPI, Trainer, Layer):
             name: the layer's name.
             index: its position (negative counts from the end).
         """
+        layers = self.layers     # Keras's list: a functional model's InputLayers count too
         if index is not None and name is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
                 raise TypeError(f"index must be an integer, got {index!r}")
-            if not -len(self._layers) <= index < len(self._layers):
+            if not -len(layers) <= index < len(layers):
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(self._layers)} layers.")
-            return self._layers[index]
+                                 f"{len(layers)} layers.")
+            return layers[index]
         if name is None:
             raise ValueError("Provide either a layer name or layer index at `get_layer`.")
         if not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
-        for layer in self._layers:
+        for layer in layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._layers]}.")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -669,6 +686,47 @@ class Sequential(Model):
             shape = layer._build_for(shape)
         self.built = True
         self._pack_weights()
+        self._symbolic_io()
+
+    def _symbolic_io(self):
+        """As in Keras, a built Sequential is also a functional graph: its layers called on its input's
+        symbolic tensor, so model.inputs/outputs and layer.input/output exist (feature extraction:
+        cnn.Model(model.inputs, model.layers[1].output)). Made once per input and list of layers."""
+        from cnn import _symbolic
+        key = (id(self._input), tuple(id(layer) for layer in self._layers))
+        if getattr(self, "_symbolic_key", None) == key:
+            return self._symbolic_tensors
+        self._symbolic_key, self._symbolic_tensors = key, None
+        nodes = _symbolic.inbound_nodes(self._input)
+        tensor = first = nodes[0].outputs[0] if nodes else _symbolic.input_tensor(self._input)
+        try:
+            for layer in self._layers:
+                tensor = _symbolic.call(layer, tensor)
+        except (TypeError, ValueError, NotImplementedError):   # only for introspection: never stop a model
+            return None
+        self._symbolic_tensors = ([first], [tensor])
+        return self._symbolic_tensors
+
+    def _io(self, k, what):
+        if not self.built or self._symbolic_io() is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return self._symbolic_tensors[k]
+
+    @property
+    def inputs(self):
+        return list(self._io(0, "input"))
+
+    @property
+    def outputs(self):
+        return list(self._io(1, "output"))
+
+    @property
+    def input(self):
+        return self._io(0, "input")[0]
+
+    @property
+    def output(self):
+        return self._io(1, "output")[0]
 
     def _graph(self):
         """The model as a cnn._graph.Graph: the chain of its layers (the engine runs it on the chain path);
@@ -691,6 +749,10 @@ class Sequential(Model):
             layers.append({"module": "keras.layers", "class_name": "InputLayer",
                            "config": self._input.get_config(), "registered_name": None})
         for layer in self._layers:
+            if isinstance(layer, Model):   # a nested model: its whole entry, as Keras writes it
+                from cnn.saving.functional import layer_entry
+                layers.append(layer_entry(layer))
+                continue
             layers.append({"module": "keras.layers", "class_name": type(layer).__name__,
                            "config": layer.get_config(), "registered_name": None})
         return {"name": self.name, "trainable": self._trainable, "dtype": "float32", "layers": layers}
@@ -699,6 +761,16 @@ class Sequential(Model):
     def from_config(cls, config, custom_objects=None):
         from cnn import saving
         return saving.sequential_from_config(config, custom_objects, cls=cls)
+
+
+def _unique(variables):
+    """Each variable once, in order (a layer shared by a nested model and its parent holds them once)."""
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def _input_layer_of(layer):
@@ -774,15 +846,16 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     """A new model with the same layers' configuration and new weights (`keras.models.clone_model`).
 
     Args:
-        model: the `cnn.Sequential` model to clone.
-        input_tensors: optional `cnn.Input(...)` to use as the clone's input.
+        model: the `cnn.Sequential` or functional `cnn.Model` to clone.
+        input_tensors: optional `cnn.Input(...)` tensor(s) to use as the clone's input(s).
         clone_function: called on each layer to make its copy (default: the layer class rebuilt
             from `layer.get_config()`, so new weights); e.g. to copy weights too, or change a layer.
-        call_function: not supported yet (it needs the functional API).
-        recursive: accepted for Keras compatibility (cnn has no nested models).
+        call_function: for a functional model, called as `call_function(layer, inputs, **kwargs)`
+            instead of `layer(inputs, **kwargs)` to rebuild each call (e.g. to insert a layer).
+        recursive: accepted for Keras compatibility (a nested model is cloned by clone_function).
 
     Returns:
-        A `cnn.Sequential`, compiled as the original is (with a new optimizer) if it is compiled.
+        A model of the same kind, compiled as the original is (with a new optimizer) if it is compiled.
 
     Example:
 

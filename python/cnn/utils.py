@@ -95,17 +95,20 @@ def normalize(x, axis=-1, order=2):
 
 def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False, rankdir="TB",
                expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, **kwargs):
-    """Draws the model's layers as a chain of boxes, with matplotlib alone (no Graphviz needed).
+    """Draws the model's layers as boxes joined by arrows, with matplotlib alone (no Graphviz needed).
+
+    A Sequential is a chain; a functional model is drawn by ranks (each layer one rank below the
+    deepest layer feeding it), its InputLayers at the top.
 
     Args:
-        model: a `cnn.Sequential` model.
+        model: a `cnn.Sequential` or functional `cnn.Model`.
         to_file: path of the image to write (e.g. "model.png"; the extension picks the format), or
             `None` (the default) to write nothing.
         show_shapes: write each layer's input and output shapes.
         show_dtype: write the layers' dtype (float32).
         show_layer_names: write each layer's name before its class.
         rankdir: "TB" (top to bottom, the default) or "LR" (left to right).
-        expand_nested: accepted for Keras compatibility (cnn has no nested models).
+        expand_nested: accepted for Keras compatibility (a nested model is drawn as one box).
         dpi: the image's resolution (default 200).
         show_layer_activations: write the activation of layers that have one.
         show_trainable: write whether each layer is trainable.

@@ -24,17 +24,48 @@ def optimizer_config(opt):
             "registered_name": None}
 
 
-def compile_config(model):
+def _loss_config(loss):
     from cnn import losses
+    if isinstance(loss, str) or loss is None:
+        return loss
+    loss = losses.serialize(loss)
+    loss.setdefault("registered_name", None)
+    return loss
+
+
+def _metric_config(m):
+    return m if isinstance(m, str) or m is None else keras_config(m, "keras.metrics")
+
+
+def _per_output(value, fn):
+    """A per-output compile argument (a dict by output name, a list per output, or one value) as saved."""
+    if isinstance(value, dict):
+        return {k: _per_output(v, fn) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_per_output(v, fn) for v in value]
+    return fn(value)
+
+
+def _per_output_model(model):
+    """A graph model (cnn._graph_model) keeps its compile arguments as given, per output."""
+    return getattr(model, "_output_specs", None) is not None
+
+
+def compile_config(model):
     args = model._compile_args
-    loss = args["loss"]
-    if not isinstance(loss, str):
-        loss = losses.serialize(loss)
-        loss.setdefault("registered_name", None)
+    if _per_output_model(model):   # Keras keeps the per-output structures as given
+        def given(key, fn):
+            return None if args.get(key) is None else _per_output(args[key], fn)
+        return {"optimizer": optimizer_config(model.optimizer), "loss": given("loss", _loss_config),
+                "loss_weights": given("loss_weights", float), "metrics": given("metrics", _metric_config),
+                "weighted_metrics": given("weighted_metrics", _metric_config), "run_eagerly": False,
+                "steps_per_execution": 1, "jit_compile": False}
+    loss = _loss_config(args["loss"])
+
     def metric_list(key, specs):
         if args.get(key) is None:
             return None
-        return [m if isinstance(m, str) else keras_config(m, "keras.metrics") for m in specs]
+        return [_metric_config(m) for m in specs]
 
     return {"optimizer": optimizer_config(model.optimizer), "loss": loss, "loss_weights": None,
             "metrics": metric_list("metrics", model._metric_specs),
@@ -126,10 +157,50 @@ def _flat_metrics(value):
     return out
 
 
+def _saved_per_output(value, fn, depth=0):
+    """A saved per-output structure (dict by output name, list, nested lists of metrics) deserialized."""
+    if depth > 3:
+        raise ValueError("the saved compile arguments are nested too deeply")
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _saved_per_output(v, fn, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_saved_per_output(v, fn, depth + 1) for v in value]
+    return None if value is None else fn(value)
+
+
+def _loss_weight(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"a saved loss weight must be a number, got {str(value)[:100]}")
+    return float(value)
+
+
+def _compile_per_output(model, compile_config, custom_objects):
+    def loss_fn(spec):
+        return _deserialize_loss(spec, custom_objects)
+
+    def metric_fn(spec):
+        return _deserialize_metric(spec, custom_objects)
+    cc = compile_config
+    model.compile(optimizer=_deserialize_optimizer(cc.get("optimizer", "rmsprop"), custom_objects),
+                  loss=_saved_per_output(cc.get("loss"), loss_fn),
+                  loss_weights=_saved_per_output(cc.get("loss_weights"), _loss_weight),
+                  metrics=_saved_per_output(cc.get("metrics"), metric_fn),
+                  weighted_metrics=_saved_per_output(cc.get("weighted_metrics"), metric_fn))
+
+
 def compile_from_config(model, compile_config, custom_objects=None):
     custom_objects = dict(custom_objects or {})
     if not isinstance(compile_config, dict):
         raise ValueError("compile_config must be a dict")
+    if hasattr(model, "_output_specs"):     # a graph model: compile's per-output forms
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _compile_per_output(model, compile_config, custom_objects)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
+            raise ValueError(f"Cannot restore the model's compile() arguments from the file: {e}. Load it with "
+                             "compile=False and call compile() yourself.") from None
+        return
     try:
         optimizer = _deserialize_optimizer(compile_config.get("optimizer", "rmsprop"), custom_objects)
         loss = _deserialize_loss(compile_config.get("loss"), custom_objects)

@@ -18,7 +18,7 @@ def _layers_config(model):
     layers = model.get_config()["layers"]
     body = [entry for entry in layers if entry["class_name"] != "InputLayer"]
     for entry, layer in zip(body, model._layers):
-        if model.built and layer.input_shape is not None:
+        if model.built and layer.input_shape is not None and "build_config" not in entry:
             entry["build_config"] = {"input_shape": list(layer.input_shape)}
     return layers
 
@@ -29,6 +29,13 @@ def model_config(model):
     if getattr(model, "_subclass_mode", False):
         from cnn.saving import subclassed
         return subclassed.model_config(model)
+    from cnn.saving.functional import FUNCTIONAL_MODULE, _is_functional
+    if _is_functional(model):
+        out = {"module": FUNCTIONAL_MODULE, "class_name": "Functional", "config": model.get_config(),
+               "registered_name": "Functional", "build_config": {"input_shape": None}}
+        if model.compiled:
+            out["compile_config"] = compile_config(model)
+        return out
     config = model.get_config()
     config["layers"] = _layers_config(model)
     if model.built:
@@ -166,8 +173,9 @@ def sequential_from_config(config, custom_objects=None, cls=None, max_params=Non
     name = config.get("name")
     if name is not None and not isinstance(name, str):
         raise ValueError(f"The model name must be a string, got {name!r}")
+    from cnn.saving.functional import _make_layer
     allowed = layer_classes()
-    layers = [_layer_from_entry(e, custom_objects, allowed) for e in entries]
+    layers = [_make_layer(e, custom_objects, allowed, max_params) for e in entries]
     model = cls(name=name)
     try:
         for layer in layers:
@@ -200,19 +208,21 @@ def model_from_file_config(config, custom_objects, compile, what, max_params):
         raise ValueError(f"{what}: config.json does not describe a model")
     check_no_code(config)
     class_name = config.get("class_name")
-    if class_name not in ("Sequential", "Functional"):
+    if class_name not in ("Sequential", "Functional", "Model"):
         from cnn.saving import subclassed  # a user's class: registered, or given in custom_objects
         model = subclassed.model_from_config(config, custom_objects or {}, what, max_params)
         compile_config = config.get("compile_config")
         if compile and compile_config:
             compile_from_config(model, compile_config, custom_objects)
         return model
-    if class_name != "Sequential":
-        raise ValueError(f"{what} holds a {class_name!r} model; cnn loads Sequential models only")
     check_module(config, "model")
-    build_config = config.get("build_config")
-    shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
-    model = sequential_from_config(config["config"], custom_objects, max_params=max_params, input_shape=shape)
+    if class_name != "Sequential":
+        from cnn.saving.functional import functional_from_config
+        model = functional_from_config(config["config"], custom_objects, max_params=max_params)
+    else:
+        build_config = config.get("build_config")
+        shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
+        model = sequential_from_config(config["config"], custom_objects, max_params=max_params, input_shape=shape)
     compile_config = config.get("compile_config")
     if compile and compile_config:
         compile_from_config(model, compile_config, custom_objects)

@@ -24,14 +24,20 @@ def opt_record(opt):
 
 # ------------------------------------------------------------------------------ what is saved
 
-def layer_paths(model):
-    """Keras's group of each layer: `layers/` and the snake class name plus a per-model counter."""
+def layer_paths(model, prefix=""):
+    """[(layer, group)]: Keras's group of each layer, snake class name plus a per-model counter; a nested
+    model's layers follow it, under "<its group>/layers/"."""
     used, out = {}, []
-    for layer in model._layers:
+    for layer in model._saving_layers():
         base = to_snake_case(type(layer).__name__)
         n = used.get(base)
         used[base] = 0 if n is None else n + 1
-        out.append("layers/" + (base if n is None else f"{base}_{n + 1}"))
+        path = prefix + (base if n is None else f"{base}_{n + 1}")
+        out.append((layer, path))
+        if getattr(layer, "_subclass_mode", False):    # a subclassed model inside: its attribute walk
+            out.extend((inner, f"{path}/{group}") for inner, group in layer._saved_layer_paths())
+        elif hasattr(layer, "_saving_layers"):
+            out.extend(layer_paths(layer, f"{path}/layers/"))
     return out
 
 
@@ -39,18 +45,15 @@ def saved_layers(model):
     """[(layer, path, variables)]: each layer's group and the variables saved in it. A subclassed model
     walks its attributes as Keras does; its nested models have a group of their own, empty."""
     if getattr(model, "_subclass_mode", False):
-        return [(layer, path, [] if hasattr(layer, "_plans") else layer._saved_variables())
-                for layer, path in model._saved_layer_paths()]
-    return [(layer, path, layer._saved_variables()) for layer, path in zip(model._layers, layer_paths(model))]
+        return [(layer, path, layer._saved_variables()) for layer, path in model._saved_layer_paths()]
+    return [(layer, "layers/" + path, layer._saved_variables()) for layer, path in layer_paths(model)]
 
 
 def _trainable_vars(model):
     """The trainable variables in Keras's trainable_variables order (the optimizer's variables)."""
     if not model._trainable:
         return []
-    if getattr(model, "_subclass_mode", False):
-        return list(model.trainable_weights)
-    return [v for layer in model._layers for v in layer._variables if v.trainable]
+    return [v for v in model._variables if v.trainable]
 
 
 def _slot_counts(opt):

@@ -58,8 +58,10 @@ static const char *sources_invalid(const cnn_layer *layers, int l, const cnn_sha
         if (src >= l || src < -ninputs) return "inputs";
         shapes[i] = source_shape(layers, inputs, src);
     }
-    if (!ops->forward_n)
-        return n == 1 && cnn_shape_size(shapes[0]) == cnn_shape_size(&L->in) ? NULL : "in_shape";
+    if (!ops->forward_n) {
+        if (n != 1) return "inputs";
+        return cnn_shape_size(shapes[0]) == cnn_shape_size(&L->in) ? NULL : "in_shape";
+    }
     if (n < 2) return "inputs";
     return ops->check_n(L, shapes, n);
 }

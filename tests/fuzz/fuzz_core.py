@@ -102,6 +102,14 @@ def plan_calls(r):
               value(r)}
     if r.chance(6):
         kw["ema"] = array(r, 1)
+    if r.chance(3):   # a graph plan: sources, several inputs and outputs
+        for d in layers:
+            if r.chance(2):
+                d["inputs"] = [r.small(len(layers) + 2) - 2 for _ in range(1 + r.small(3))]
+        kw["inputs"] = [[s] for s in sizes[:1 + r.small(2)]] if not r.chance(6) else value(r)
+        kw["outputs"] = ([{"layer": r.small(len(layers) + 1), "loss": loss, "weight": r.float_(),
+                           "metrics": len(metrics) if k == 0 else 0} for k in range(1 + r.small(2))]
+                         if not r.chance(6) else value(r))
     p = _core.Plan(layers, loss, metrics, opt, params, n_tr, slots, batch_max, **kw)
     n_in = sizes[0]
     for _ in range(1 + r.small(3)):

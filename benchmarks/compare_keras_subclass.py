@@ -46,6 +46,26 @@ def residual_mlp_class(lib):
     return ResidualMLP
 
 
+def branchy_class(lib):
+    """A call with a Python `if training:` (an extra residual Dense in training only)."""
+    layers = lib.layers
+
+    class Branchy(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = layers.Dense(UNITS, activation="relu")
+            self.extra = layers.Dense(UNITS)
+            self.head = layers.Dense(1)
+
+        def call(self, inputs, training=False):
+            h = self.hidden(inputs)
+            if training:
+                h = self.extra(h) + h
+            return self.head(h)
+
+    return Branchy
+
+
 def data(seed=0, n=48):
     rng = np.random.default_rng(seed)
     x = rng.normal(0.0, 1.0, (n, FEATURES)).astype(np.float32)
@@ -93,6 +113,23 @@ def compare(keras, cnn):
     except Exception as e:  # noqa: BLE001
         failed("fit history (loss, mae)", "rate 0", e)
     compare_dropout(keras, cnn, x, y)
+    try:
+        keras.utils.set_random_seed(2)
+        k, c = branchy_class(keras)(), branchy_class(cnn)()
+        k(x[:1], training=True)
+        c.build((None, FEATURES))
+        c.set_weights(k.get_weights())
+        k.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        c.compile(optimizer=cnn.optimizers.Adam(0.01), loss="mse")
+        kl = [k.train_on_batch(x, y) for _ in range(5)]
+        cl = [c.train_on_batch(x, y) for _ in range(5)]
+        record("`if training:` in call", "5 Adam step losses", np.ravel(cl), np.ravel(kl))
+        record("`if training:` in call", "weights", c.get_weights(), k.get_weights())
+        record("`if training:` in call", "evaluate (inference branch)", [c.evaluate(x, y, verbose=0)],
+               [k.evaluate(x, y, verbose=0)])
+        record("`if training:` in call", "predict", c.predict(x, verbose=0), k.predict(x, verbose=0))
+    except Exception as e:  # noqa: BLE001
+        failed("`if training:` in call", "5 Adam step losses", e)
 
 
 def compare_dropout(keras, cnn, x, y):

@@ -10,14 +10,29 @@ keep their own ways):
 - `get_config` follows Keras's rule for subclasses: the constructor's arguments when they are simple
   (numbers, strings, booleans, None, lists and dicts of them), else the class's own get_config.
 """
+import contextlib
 import functools
 import inspect
+import threading
 
 import numpy as np
 
 from cnn import _tracing, _tracking
 
 _SIMPLE = (str, int, float, bool, type(None))
+_mode = threading.local()       # .graph: "train" while a training plan is described, else inference
+_mode.graph = None
+
+
+@contextlib.contextmanager
+def graph_mode(mode):
+    """Within it, subclassed models that branch on `training` give their `mode` graph ("train")."""
+    before = getattr(_mode, "graph", None)
+    _mode.graph = mode
+    try:
+        yield
+    finally:
+        _mode.graph = before
 
 
 # ------------------------------------------------------------------------------ config capture
@@ -67,6 +82,7 @@ class SubclassAPI:
 
     _subclass_mode = True
     _traced = None               # (inputs structure, input tensors, output structure, output tensors, nodes)
+    _traced_train = None         # the same for training, when call branches on `training`
     _build_shape = None          # the input shape(s) the model was built for, batch axis first
 
     def __init_subclass__(cls, **kwargs):
@@ -173,20 +189,40 @@ class SubclassAPI:
         self._build_shape = shape
 
     def _trace(self):
-        """The traced graph (traced once, for the shape the model was built for)."""
+        """The traced graph (traced once, for the shape the model was built for). A call that branches
+        on `training` (`if training:`) is traced once per mode, as Keras calls it in each; the training
+        graph is then in self._traced_train (see graph_mode)."""
         if self._traced is not None:
             return self._traced
         if self._build_shape is None:
             raise ValueError(f"Model '{self.name}' has not been built: call it on data, fit/predict, or "
                              "model.build(input_shape) first")
-        from cnn import _symbolic
         from cnn.layers.core import Input
         if not self.built and type(self).build is not SubclassAPI.build:
             self.build(self._build_shape)       # the user's build creates layers call uses
         self._refresh_layers()
         self._assign_positions()
         inputs = _map_shapes(lambda shape: Input(batch_shape=shape), self._build_shape)
-        outputs = _tracing.trace(self, inputs)
+        try:
+            traced, train = self._trace_once(inputs, None), None
+        except _tracing.BranchOnTraining:
+            traced = self._trace_once(inputs, _tracing.ModeFlag(False))
+            train = self._trace_once(inputs, _tracing.ModeFlag(True))
+            if [t.shape for t in traced[3]] != [t.shape for t in train[3]]:
+                raise _tracing.CallTraceError(
+                    f"{type(self).__name__}.call returns outputs of shapes {[t.shape for t in train[3]]} in "
+                    f"training and {[t.shape for t in traced[3]]} in inference: they must be the same") from None
+        object.__setattr__(self, "_traced", traced)
+        object.__setattr__(self, "_traced_train", train)
+        self.built = True
+        self._pack_weights()
+        self._plans.invalidate()
+        getattr(self, "_after_trace", lambda: None)()
+        return self._traced
+
+    def _trace_once(self, inputs, flag):
+        from cnn import _symbolic
+        outputs = _tracing.trace(self, inputs, flag)
         in_leaves, out_leaves = _symbolic.flatten(inputs), _symbolic.flatten(outputs)
         for t in out_leaves:
             if not isinstance(t, _symbolic.KerasTensor):
@@ -194,13 +230,8 @@ class SubclassAPI:
                     f"{type(self).__name__}.call returned {type(t).__name__}, not the output of a layer: "
                     "return what the model's layers compute from the inputs")
         nodes = _symbolic.map_graph(in_leaves, out_leaves)[0]
-        object.__setattr__(self, "_traced", (inputs, in_leaves, outputs, out_leaves, nodes))
         self._check_tracked(nodes)
-        self.built = True
-        self._pack_weights()
-        self._plans.invalidate()
-        getattr(self, "_after_trace", lambda: None)()
-        return self._traced
+        return inputs, in_leaves, outputs, out_leaves, nodes
 
     def _check_tracked(self, nodes):
         """Every weight the graph uses must be the model's (a layer created inside call is not)."""
@@ -209,14 +240,17 @@ class SubclassAPI:
             layer = node.operation
             for v in getattr(layer, "_variables", ()):
                 if id(v) not in own:
-                    object.__setattr__(self, "_traced", None)
                     raise ValueError(f"Layer '{layer.name}' is used in {type(self).__name__}.call but is not an "
                                      "attribute of the model: create layers in __init__ (or build) and assign them "
                                      "to self, as Keras requires")
 
     def _graph(self):
+        """The traced Graph; the training one while a training plan is described (graph_mode)."""
         from cnn._functional import flat_graph
-        inputs, in_leaves, outputs, out_leaves, nodes = self._trace()
+        traced = self._trace()
+        if getattr(_mode, "graph", None) == "train" and self._traced_train is not None:
+            traced = self._traced_train
+        inputs, in_leaves, outputs, out_leaves, nodes = traced
         in_names = list(inputs) if isinstance(inputs, dict) else [t._history.operation.name for t in in_leaves]
         out_names = (list(outputs) if isinstance(outputs, dict)
                      else [t._history.operation.name for t in out_leaves])

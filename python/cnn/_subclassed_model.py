@@ -55,6 +55,27 @@ class SubclassedModel(GraphTraining, Model):
             self._trace()
         return GraphTraining._features(self, x, name)
 
+    # ------------------------------------------------------------------ a call that branches on training
+    def _get_plan(self, batch_max):
+        """The training plan; when `call` branches on `training`, evaluation (evaluate, test_on_batch,
+        validation in fit) runs another plan, of the graph traced for inference, on the same weights."""
+        from cnn._subclass import graph_mode
+        train = self._plans.get("train", batch_max, lambda: _in_mode(graph_mode, "train", self._describe_training),
+                                self._new_training_plan)
+        if not self._modes_differ():
+            return train
+        evaluation = self._plans.get("evaluate", batch_max, self._describe_training, self._new_training_plan)
+        return _SplitPlan(train, evaluation)
+
+    def _modes_differ(self):
+        from cnn._subclass import graph_mode
+
+        def layout(graph):
+            return [(id(node.layer), node.sources) for node in graph.nodes], graph.outputs
+        with graph_mode("train"):
+            train = layout(self._graph())
+        return train != layout(self._graph())
+
     def _targets(self, xa, y, name="y"):
         if self._pending_compile is not None:
             self._trace()
@@ -71,3 +92,21 @@ def _data_shape(x):
     if len(shape) < 1:
         raise ValueError(f"x must be an array of samples (batch axis first), got shape {shape}")
     return (None,) + tuple(shape[1:]) if len(shape) > 1 else (None, 1)
+
+
+def _in_mode(graph_mode, mode, describe):
+    with graph_mode(mode):
+        return describe()
+
+
+class _SplitPlan:
+    """A training plan whose `evaluate` runs another plan (the inference graph's)."""
+
+    def __init__(self, train, evaluation):
+        self._train, self._evaluation = train, evaluation
+
+    def evaluate(self, *args, **kwargs):
+        return self._evaluation.evaluate(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._train, name)

@@ -2,7 +2,8 @@
 
 `call` runs once on `cnn.Input` tensors; what the layers record is the model's graph, which the C
 core then trains like a functional model. `training` is passed as a symbolic flag: layers given it
-behave by mode in the engine (dropout in `fit`, not in `predict`), as in Keras. Python code that needs
+behave by mode in the engine (dropout in `fit`, not in `predict`), as in Keras. A `call` that
+branches on it in Python is traced once per mode instead (ModeFlag). Python code that needs
 a tensor's value (an `if` on it, `.numpy()`, a NumPy function) cannot be traced: the error says so,
 names the file and line of `call` that did it, and says how to fix it.
 """
@@ -22,11 +23,29 @@ class TrainingFlag:
     dropout, noise and batch statistics in training only); Python cannot branch on it."""
 
     def __bool__(self):
-        raise CallTraceError("`training` is symbolic while cnn traces `call`: Python cannot branch on it "
-                             "(`if training:`)")
+        raise BranchOnTraining("`training` is symbolic while cnn traces `call`: Python cannot branch on it "
+                               "(`if training:`)")
 
     def __repr__(self):
         return "<symbolic training flag>"
+
+
+class BranchOnTraining(CallTraceError):
+    """`call` branched on `training`: the model is then traced once per mode (see cnn._subclass)."""
+
+
+class ModeFlag(TrainingFlag):
+    """`training` when `call` is traced for one mode (it branches on it): Python sees the mode; layers
+    still take it as "by mode", which the plan of that mode is."""
+
+    def __init__(self, training):
+        self.training = bool(training)
+
+    def __bool__(self):
+        return self.training
+
+    def __repr__(self):
+        return f"<training flag, traced for training={self.training}>"
 
 
 def accepts(call, name):
@@ -62,10 +81,10 @@ def _user_frame(tb_frames):
 _FIX = (
     "cnn runs `call` once on symbolic tensors (no values) to get the graph it trains in C. Inside "
     "`call`, use cnn layers and + - * between their outputs; a Python `if`/`while` on a tensor's value, "
-    "`.numpy()`, `np.` functions and `float(...)` cannot be traced. Fixes: pass `training=training` on "
-    "to the layers instead of `if training:` (Dropout, GaussianNoise and BatchNormalization behave by "
-    "mode); use layers for the maths (layers.Activation('relu'), layers.Maximum(), ...); compute "
-    "data-dependent choices outside the model. The model still runs eagerly on arrays: model(x).")
+    "`.numpy()`, `np.` functions and `float(...)` cannot be traced (`if training:` can). Fixes: use "
+    "layers for the maths (layers.Activation('relu'), layers.Maximum(), ...); compute data-dependent "
+    "choices outside the model, or pass them as layers' arguments. The model still runs eagerly on "
+    "arrays: model(x).")
 
 
 def trace_error(model, error):
@@ -82,11 +101,16 @@ def trace_error(model, error):
                           f"{error}\n  {at}\n{_FIX}")
 
 
-def trace(model, inputs):
-    """Runs model.call on symbolic inputs; returns its outputs (symbolic tensors)."""
-    kwargs = {"training": TrainingFlag()} if accepts(model.call, "training") else {}
+def trace(model, inputs, flag=None):
+    """Runs model.call on symbolic inputs with `training` = flag (a TrainingFlag by default); returns its
+    outputs (symbolic tensors). Raises BranchOnTraining when call branches on the symbolic flag."""
+    kwargs = {"training": TrainingFlag() if flag is None else flag} if accepts(model.call, "training") else {}
     try:
         return model.call(inputs, **kwargs)
+    except BranchOnTraining as e:
+        if flag is None:
+            raise e.with_traceback(None) from None
+        raise trace_error(model, e) from None
     except Exception as e:
         wrapped = trace_error(model, e)
         if wrapped is None:

@@ -194,6 +194,27 @@ def compare_files(keras, cnn):
                 failed(label, "weights", e)
 
 
+def check_trace_error(cnn):
+    """cnn traces call once: a NumPy function on a tensor there is refused, naming this file's line."""
+    class Untraceable(cnn.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = cnn.layers.Dense(2)
+
+        def call(self, inputs):
+            return np.tanh(self.dense(inputs))   # NumPy on a symbolic tensor
+
+    line = Untraceable.call.__code__.co_firstlineno + 1
+    try:
+        Untraceable().build((None, FEATURES))
+        record("tracing error names the line", "np.tanh in call", [0.0], [1.0], note="no error raised")
+    except TypeError as e:
+        where = f"{os.path.basename(__file__)}:{line}"
+        first = str(e).splitlines()[0]
+        record("tracing error names the line", "np.tanh in call", [float(where in str(e))], [1.0],
+               note=first[:first.index(":", first.index(where) + len(where))] if where in first else first[:60])
+
+
 def main():
     import keras
 
@@ -201,6 +222,7 @@ def main():
     print_header(keras, cnn)
     compare(keras, cnn)
     compare_files(keras, cnn)
+    check_trace_error(cnn)
     return print_table()
 
 

@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 
 from cnn import _core
-from cnn._naming import to_snake_case
 from cnn._plan import PlanCache
+from cnn._subclass import SubclassAPI
 from cnn.layers.base import Layer, _unique_name
 from cnn.layers.core import InputLayer
 from cnn.trainer import Trainer, _locked
@@ -16,7 +16,7 @@ _warned_input_shape = [False]
 
 
 
-class Model(Trainer, Layer):
+class Model(SubclassAPI, Trainer, Layer):
     """A model: layers, their weights, compile, fit, evaluate, predict and save (`keras.Model`).
 
     `cnn.Model(inputs, outputs)` builds a functional model from symbolic tensors: `cnn.Input(...)` and
@@ -40,7 +40,8 @@ class Model(Trainer, Layer):
     (None, 3)
     """
 
-    __setattr__ = object.__setattr__   # not Watched (as Layer is): models invalidate their plans themselves
+    # __setattr__ is SubclassAPI's: not Watched (as Layer is), models invalidate their plans themselves
+    _subclass_mode = True              # a user's subclass (cnn._subclass); Sequential and Functional are not
     name = None                        # a plain attribute, not Layer's property
     _input_shape_arg = None
 
@@ -48,13 +49,17 @@ class Model(Trainer, Layer):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):   # keras.Model(inputs, outputs)
             from cnn._functional import Functional
             cls = Functional
-        return object.__new__(cls)
+        instance = object.__new__(cls)
+        if cls._subclass_mode and cls is not Model:   # a user subclass: its default config (Keras's rule)
+            from cnn._subclass import capture_config
+            capture_config(instance, cls, args, kwargs)
+        return instance
 
-    def __init__(self, *args, trainable=True, name=None, **kwargs):
-        if args or kwargs:
-            raise TypeError(f"Model() got unexpected arguments {args or ''}{sorted(kwargs) or ''}: give "
-                            "inputs and outputs, as cnn.Model(inputs, outputs)")
-        self._init_model(name or _unique_name(to_snake_case(type(self).__name__)), trainable)
+    def __init__(self, *args, trainable=True, name=None, dtype=None, **kwargs):
+        if args:
+            raise TypeError(f"Model() got unexpected arguments {args}: give inputs and outputs, as "
+                            "cnn.Model(inputs, outputs), or subclass cnn.Model")
+        self._init_subclassed(name, trainable, dtype, kwargs)
 
     def _init_model(self, name, trainable):
         """The state every model has: name, weights buffer, compile state, plans."""
@@ -87,6 +92,8 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ as a layer of another model
     @property
     def layers(self):
+        if self._subclass_mode:
+            self._refresh_layers()
         return list(self._layers)
 
     @property
@@ -121,6 +128,9 @@ class Model(Trainer, Layer):
             if kwargs:
                 raise TypeError(f"Model() call got unexpected keyword arguments: {sorted(kwargs)}")
             return _symbolic.call(self, inputs, {} if training is None else {"training": training})
+        if self._subclass_mode:   # a subclassed model runs its call eagerly, each layer on its kernels
+            from cnn._subclass import eager_call
+            return eager_call(self, inputs, training, **kwargs)
         return Trainer.__call__(self, inputs, training=False if training is None else training, **kwargs)
 
     @classmethod

@@ -19,8 +19,10 @@ from cnn.saving.config import model_config, sequential_from_config
 from cnn.saving.pickling import model_deepcopy, model_getstate, model_setstate
 from cnn.saving.readers import H5Reader as _H5Reader  # noqa: F401 (the readers, for tests and tools)
 from cnn.saving.readers import NpzReader as _NpzReader  # noqa: F401
+from cnn.saving.registration import get_registered_name, get_registered_object, register_keras_serializable
 
 _warned_npz = [False]
 
-__all__ = ["compile_from_config", "load_model", "load_weights", "model_config", "model_deepcopy",
-           "model_getstate", "model_setstate", "save_model", "save_weights", "sequential_from_config"]
+__all__ = ["compile_from_config", "get_registered_name", "get_registered_object", "load_model", "load_weights",
+           "model_config", "model_deepcopy", "model_getstate", "model_setstate", "register_keras_serializable",
+           "save_model", "save_weights", "sequential_from_config"]

@@ -26,6 +26,9 @@ def _layers_config(model):
 def model_config(model):
     """serialize_keras_object(model) as Keras 3 writes it into config.json."""
     from cnn.saving.compile_config import compile_config
+    if getattr(model, "_subclass_mode", False):
+        from cnn.saving import subclassed
+        return subclassed.model_config(model)
     from cnn.saving.functional import FUNCTIONAL_MODULE, _is_functional
     if _is_functional(model):
         out = {"module": FUNCTIONAL_MODULE, "class_name": "Functional", "config": model.get_config(),
@@ -206,7 +209,12 @@ def model_from_file_config(config, custom_objects, compile, what, max_params):
     check_no_code(config)
     class_name = config.get("class_name")
     if class_name not in ("Sequential", "Functional", "Model"):
-        raise ValueError(f"{what} holds a {class_name!r} model; cnn loads Sequential and functional models")
+        from cnn.saving import subclassed  # a user's class: registered, or given in custom_objects
+        model = subclassed.model_from_config(config, custom_objects or {}, what, max_params)
+        compile_config = config.get("compile_config")
+        if compile and compile_config:
+            compile_from_config(model, compile_config, custom_objects)
+        return model
     check_module(config, "model")
     if class_name != "Sequential":
         from cnn.saving.functional import functional_from_config

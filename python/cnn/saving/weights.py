@@ -34,13 +34,23 @@ def layer_paths(model, prefix=""):
         used[base] = 0 if n is None else n + 1
         path = prefix + (base if n is None else f"{base}_{n + 1}")
         out.append((layer, path))
-        if hasattr(layer, "_saving_layers"):
+        if getattr(layer, "_subclass_mode", False):    # a subclassed model inside: its attribute walk
+            out.extend((inner, f"{path}/{group}") for inner, group in layer._saved_layer_paths())
+        elif hasattr(layer, "_saving_layers"):
             out.extend(layer_paths(layer, f"{path}/layers/"))
     return out
 
 
+def saved_layers(model):
+    """[(layer, path, variables)]: each layer's group and the variables saved in it. A subclassed model
+    walks its attributes as Keras does; its nested models have a group of their own, empty."""
+    if getattr(model, "_subclass_mode", False):
+        return [(layer, path, layer._saved_variables()) for layer, path in model._saved_layer_paths()]
+    return [(layer, "layers/" + path, layer._saved_variables()) for layer, path in layer_paths(model)]
+
+
 def _trainable_vars(model):
-    """The trainable variables in the flat buffer's (and Keras's trainable_variables) order."""
+    """The trainable variables in Keras's trainable_variables order (the optimizer's variables)."""
     if not model._trainable:
         return []
     return [v for v in model._variables if v.trainable]
@@ -95,10 +105,10 @@ def collect_state(model, include_optimizer=True):
     arrays, attrs = {}, {"vars": {"name": model.name}}
     if model.built:
         model._pack_weights()
-    for layer, path in layer_paths(model):
-        attrs[f"layers/{path}/vars"] = {"name": layer.name}
-        for i, v in enumerate(layer._saved_variables()):
-            arrays[f"layers/{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
+    for layer, path, saved in saved_layers(model):
+        attrs[f"{path}/vars"] = {"name": layer.name}
+        for i, v in enumerate(saved):
+            arrays[f"{path}/vars/{i}"] = np.array(v.numpy(), dtype=getattr(v, "_saved_dtype", np.float32))
     if include_optimizer and model.compiled and model.optimizer is not None and model.built:
         opt = model.optimizer
         attrs["optimizer/vars"] = {"name": opt.name}
@@ -161,9 +171,8 @@ def _is_float(variable):
 def _read_layers(model, reader, skip_mismatch=False):
     """[(variable, value)] for every layer, all read and checked (nothing assigned yet)."""
     values = []
-    for layer, path in layer_paths(model):
-        group = f"layers/{path}/vars"
-        expected = layer._saved_variables()
+    for layer, path, expected in saved_layers(model):
+        group = f"{path}/vars"
         keys = reader.keys(group) or set()
         want = {str(i) for i in range(len(expected))}
         try:

@@ -9,6 +9,8 @@ expected and received values side by side.
     assert_history_close(h1, h2)                 two training histories, epoch by epoch
     assert_weights_equal(m1, m2)                 two models' weights (exactly, by default)
     assert_learns(model, x, y, below=0.1, ...)   a model reaches a band within a time budget
+    assert_close(received, expected, mistakes=)  an array, naming the typical mistake it matches
+    expect(condition, {"es": ..., "en": ...})    a teacher's own check, with its message
     fingerprint(model_or_history)                a short hash for exact-match checks across machines
     reference_model(name), reference_data(name)  the course's models and data splits
 
@@ -24,6 +26,8 @@ _NAMES = {
     "assert_history_close": "cnn.testing.compare",
     "assert_weights_equal": "cnn.testing.compare",
     "assert_learns": "cnn.testing.learns",
+    "assert_close": "cnn.testing.mistakes",
+    "expect": "cnn.testing.mistakes",
     "fingerprint": "cnn.testing.hashing",
     "reference_model": "cnn.testing.reference",
     "reference_data": "cnn.testing.reference",

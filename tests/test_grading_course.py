@@ -1,6 +1,9 @@
 """examples/grading: the teacher's tests pass on the solution, fail on the template and on submissions
-with the classic mistakes, with messages that name them (run as a teacher would: pytest in its own process)."""
+with the classic mistakes, with messages that name them; grade.py grades a folder of submissions into a
+CSV, whatever the submissions do (run as a teacher would: pytest and grade.py in their own processes)."""
+import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +70,75 @@ def test_messages_in_english():
     out = run_course("errores/sin_correccion_de_sesgo", "en", "curso/test_optimizadores.py")
     assert "Your result matches a typical mistake: the bias correction is missing" in out, out
     assert "expected" in out and "received" in out
+
+
+def _submission(folder, name, changes=None):
+    """A copy of the solution with some files rewritten."""
+    shutil.copytree(COURSE / "solucion", folder / name)
+    for file, text in (changes or {}).items():
+        (folder / name / file).write_text(text)
+
+
+def grade(folder, tmp_path, *options):
+    out = tmp_path / "notas.csv"
+    run = subprocess.run([sys.executable, str(COURSE / "grade.py"), str(folder), "--csv", str(out), "--lang", "es",
+                          "--feedback", str(tmp_path / "informes"), *options],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    with open(out, newline="", encoding="utf-8") as f:
+        return {row["entrega"]: row for row in csv.DictReader(f)}, run.stdout
+
+
+NOISY = (COURSE / "errores" / "derivada_incorrecta" / "sigmoide.py").read_text() + """
+_derivada = derivada_sigmoide
+
+
+def derivada_sigmoide(x):   # pytest shows what a failed test printed: here, megabytes
+    print('ruido ' * 200_000)
+    return _derivada(x)
+"""
+CRASH = "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
+LOOP = """import time
+while True:
+    try:
+        time.sleep(10)
+    except BaseException:   # not even cnn_budget's alarm stops it: the grader's timeout must
+        pass
+"""
+
+
+def test_the_grader_survives_crashing_looping_and_noisy_submissions(tmp_path):
+    folder = tmp_path / "entregas"
+    _submission(folder, "buena")
+    shutil.copytree(COURSE / "plantilla", folder / "plantilla")
+    _submission(folder, "se_cae", {"densa.py": CRASH})
+    _submission(folder, "no_termina", {"vino.py": LOOP})
+    _submission(folder, "ruidosa", {"sigmoide.py": NOISY})
+    rows, printed = grade(folder, tmp_path, "--timeout", "15")
+    assert "5 submissions graded" in printed
+    columns = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana", "nota"]
+    scores = {name: [float(row[c]) for c in columns] for name, row in rows.items()}
+    assert scores == {
+        "buena": [1, 1, 1, 1, 1, 10],
+        "plantilla": [0, 0, 0, 0, 0, 0],
+        "se_cae": [1, 0, 0, 0, 0, 2],              # what finished before the crash counts
+        "no_termina": [1, 1, 1, 0, 0, 6],          # and what finished before the loop
+        "ruidosa": [0.333, 1, 1, 1, 1, 8.67],
+    }, rows
+    assert rows["buena"]["estado"] == rows["plantilla"]["estado"] == "ok"
+    assert rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"
+    assert rows["no_termina"]["estado"] == "timeout" and float(rows["no_termina"]["segundos"]) < 30
+    assert rows["ruidosa"]["estado"].startswith("ok; output truncated (")
+    report = (tmp_path / "informes" / "ruidosa.txt").read_bytes()
+    assert len(report) == 200_000 and b"ruido ruido" in report
+    assert "sigmoide(x) vs sigmoid(x): 100 de 100 valores no coinciden" in \
+        (tmp_path / "informes" / "plantilla.txt").read_text()   # the feedback for the student
+
+
+def test_the_grader_can_start_a_fresh_python_per_submission(tmp_path):
+    folder = tmp_path / "entregas"
+    _submission(folder, "buena")
+    _submission(folder, "se_cae", {"densa.py": CRASH})
+    rows, _ = grade(folder, tmp_path, "--mode", "spawn", "--workers", "1")
+    assert rows["buena"]["nota"] == "10.0" and rows["buena"]["estado"] == "ok"
+    assert rows["se_cae"]["nota"] == "2.0" and rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"

@@ -15,8 +15,9 @@ LAYER_FORWARD, LAYER_BACKWARD, LOSS, LOSS_GRAD, METRIC, OPT_STEP = range(6)
 
 
 def is_python_layer(layer):
-    from cnn.layers.base import Layer
-    return type(layer)._c_layer is Layer._c_layer
+    """A layer the step runs through the host: a subclass written in Python (its own call), or a
+    built-in one with a custom activation function."""
+    return layer._runs_in_python()
 
 
 def is_python_optimizer(opt):

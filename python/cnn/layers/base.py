@@ -177,6 +177,9 @@ class Layer(Watched):
         from cnn import _hooks
         return _hooks.layer_record(self, offsets)
 
+    def _runs_in_python(self):
+        return type(self)._c_layer is Layer._c_layer
+
     def _has_backward(self):
         return getattr(type(self), "backward", None) is not None
 

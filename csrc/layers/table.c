@@ -20,7 +20,8 @@
     X(conv) \
     X(pool) \
     X(scale) \
-    X(resample)
+    X(resample) \
+    X(python)
 // clang-format on
 
 #define DECLARE(k) extern const cnn_layer_ops cnn_layer_##k;

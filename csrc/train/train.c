@@ -242,6 +242,7 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
     if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
     double reg = regularization(p, nb, 1);
     double loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
+    if (cnn_host_stopped()) goto abandon;   /* a Python loss or metric failed */
     sums->loss_sum += (double)nb * loss;
     sums->count += (double)nb;
 
@@ -252,6 +253,7 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
     if (p->n_trainable > 0) {
         float lr = (float)cnn_schedule_lr(sched, *iteration);
         cnn_opt_step(p->params, p->slots, p->grads, p->n_trainable, &p->opt, *iteration + 1, lr);
+        if (cnn_host_stopped()) goto abandon;   /* a Python optimizer failed (it undid its update) */
         if (p->ema) update_ema(p, *iteration);
     }
     apply_constraints(p);
@@ -292,6 +294,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
         const float *wrows = row_weights(p, SW ? SW + start : NULL, nb);
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
+        if (cnn_host_stopped()) return CNN_ERR_INTERRUPT;
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
         int stop = report(progress, ctx, s + 1, sums, fpmode);

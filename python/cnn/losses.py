@@ -48,6 +48,9 @@ class LossKind(str, enum.Enum):
     COSINE = "cosine"
 
 
+PYTHON_KIND = "python"   # the core's kind of a loss written in Python: the step calls back (cnn/_hooks.py)
+
+
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
@@ -308,8 +311,10 @@ class Loss(Watched):
     (NumPy); `__call__` applies `sample_weight` and the reduction.
 
     `__call__(y_true, y_pred, sample_weight=None)` returns a Python float (an array with
-    `reduction="none"`). The C training step runs the built-in losses only: a subclass works on
-    arrays, and `compile` refuses it with a `ValueError`.
+    `reduction="none"`). To train with it, either write `call` with `cnn.ops` (cnn derives the
+    gradient, as for a loss function written with `cnn.ops`), or write `call` in NumPy together with
+    `gradient(y_true, y_pred)`, the derivative of each sample's loss with respect to `y_pred`. Training
+    keeps Keras's reduction: the (sample-weighted) per-sample values are averaged over the batch.
 
     Args:
         name: the loss's name. Default `None`: the snake-case class name.
@@ -338,6 +343,12 @@ class Loss(Watched):
         return _reduce(values, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def gradient(self, y_true, y_pred):
+        """d(per-sample loss)/d(y_pred), an array shaped like y_pred: override it, next to a NumPy `call`,
+        to train with a loss written in NumPy. Not needed when `call` is written with `cnn.ops`: cnn
+        then derives the gradient itself."""
         raise NotImplementedError
 
     def c_record(self):

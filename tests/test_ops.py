@@ -125,6 +125,7 @@ def test_python_numbers_become_float32_as_keras():
     x = np.ones(3, np.float32)
     assert (x * 2.5 + ops.square(x) / 3.0).dtype == np.float32
     assert ops.mean(np.arange(4)).dtype == np.float32
+    assert ops.subtract(x, np.arange(3)).dtype == np.float32 and ops.multiply(np.arange(3) > 1, x).dtype == np.float32
 
 
 def test_broadcast_gradients_are_summed_over_the_stretched_axes():

@@ -24,6 +24,7 @@ Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = _math.abs
 Tensor.__getitem__ = _shape.get_item
 Tensor.T = property(_shape.transpose)
+Tensor.astype = _math.cast   # cnn.losses' functions end with .astype(np.float32)
 Tensor.reshape = lambda self, *shape: _shape.reshape(self, shape[0] if len(shape) == 1 else shape)
 
 # ufuncs NumPy calls when an array is on the left of an operator: `array + t` comes back here

@@ -25,12 +25,12 @@ def run_course(entrega=None, lang="es", *tests):
 
 def test_the_solution_passes_every_exercise():
     out = run_course()
-    assert "12 passed" in out and "failed" not in out, out
+    assert "19 passed" in out and "failed" not in out, out
 
 
 def test_the_template_fails_every_test_saying_why():
     out = run_course("plantilla")
-    assert "12 failed" in out, out
+    assert "19 failed" in out, out
     for message in [
         "sigmoide(x) vs sigmoid(x): 100 de 100 valores no coinciden",
         "sigmoide: el gradiente es cero en todas partes",
@@ -41,6 +41,11 @@ def test_the_template_fails_every_test_saying_why():
         "El MAE de validación es 0.",
         "debe bajar de 0.10. Entrenó 10 épocas (motivo de parada: completed)",
         "parada_temprana() debe devolver un callback (cnn.callbacks.EarlyStopping), no None",
+        "call(x): 24 de 24 valores no coinciden",
+        "kernel.grad (dL/dW): 12 de 12 valores no coinciden",
+        "los pesos no cambian: update_step no actualiza la variable (self.assign_sub)",
+        "es el error cuadrático medio (el de la plantilla), no Huber",
+        "history['loss']: 4 de 4 valores no coinciden",
     ]:
         assert message in out, message
     assert "esperado" in out and "recibido" in out
@@ -57,6 +62,14 @@ def test_the_template_fails_every_test_saying_why():
     ("errores/sin_correccion_de_sesgo", "test_optimizadores.py",
      ["1 failed, 1 passed", "Tu resultado coincide con el de un error típico: falta la corrección de sesgo: "
                   "m̂ = m / (1 - β1^t) y v̂ = v / (1 - β2^t)"]),
+    ("errores/peso_traspuesto", "test_capa_densa.py",
+     ["2 failed, 1 passed", "kernel.grad (dL/dW): la forma no coincide: esperada (4, 3), recibida (3, 4)\n"
+      "Tu resultado coincide con el de un error típico: es la traspuesta: dL/dW = entradas.T @ grad_output"]),
+    ("errores/sin_correccion_de_sesgo", "test_adam_propio.py",
+     ["2 failed", "kernel tras el primer paso: 6 de 6 valores no coinciden",
+      "Tu resultado coincide con el de un error típico: falta la corrección de sesgo"]),
+    ("errores/huber_sin_restar", "test_huber.py",
+     ["2 failed", "Tu resultado coincide con el de un error típico: la parte lineal es delta·|e| - delta²/2"]),
     ("errores/sin_mejores_pesos", "test_parada_temprana.py",
      ["1 failed, 1 passed", "El modelo no quedó con los pesos de su mejor época", "¿restore_best_weights=True?"]),
 ])
@@ -116,14 +129,15 @@ def test_the_grader_survives_crashing_looping_and_noisy_submissions(tmp_path):
     _submission(folder, "ruidosa", {"sigmoide.py": NOISY})
     rows, printed = grade(folder, tmp_path, "--timeout", "15")
     assert "5 submissions graded" in printed
-    columns = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana", "nota"]
+    columns = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana", "capa_densa", "adam_propio", "huber",
+               "nota"]
     scores = {name: [float(row[c]) for c in columns] for name, row in rows.items()}
     assert scores == {
-        "buena": [1, 1, 1, 1, 1, 10],
-        "plantilla": [0, 0, 0, 0, 0, 0],
-        "se_cae": [1, 0, 0, 0, 0, 2],              # what finished before the crash counts
-        "no_termina": [1, 1, 1, 0, 0, 6],          # and what finished before the loop
-        "ruidosa": [0.333, 1, 1, 1, 1, 8.67],
+        "buena": [1, 1, 1, 1, 1, 1, 1, 1, 10],
+        "plantilla": [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        "se_cae": [1, 0, 0, 0, 0, 0, 0, 0, 1.25],           # what finished before the crash counts
+        "no_termina": [1, 1, 1, 0, 0, 0, 0, 0, 3.75],       # and what finished before the loop
+        "ruidosa": [0.333, 1, 1, 1, 1, 1, 1, 1, 9.17],
     }, rows
     assert rows["buena"]["estado"] == rows["plantilla"]["estado"] == "ok"
     assert rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"
@@ -141,4 +155,4 @@ def test_the_grader_can_start_a_fresh_python_per_submission(tmp_path):
     _submission(folder, "se_cae", {"densa.py": CRASH})
     rows, _ = grade(folder, tmp_path, "--mode", "spawn", "--workers", "1")
     assert rows["buena"]["nota"] == "10.0" and rows["buena"]["estado"] == "ok"
-    assert rows["se_cae"]["nota"] == "2.0" and rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"
+    assert rows["se_cae"]["nota"] == "1.25" and rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"

@@ -17,7 +17,7 @@ from cnn.testing import GradingError, language
 
 SOLUCION = Path(__file__).resolve().parent.parent / "solucion"
 # el orden del curso: los tests (y las columnas de grade.py) van en este orden
-EJERCICIOS = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana"]
+EJERCICIOS = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana", "capa_densa", "adam_propio", "huber"]
 
 
 def carpeta_de_la_entrega():

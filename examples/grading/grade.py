@@ -31,9 +31,12 @@ import grade_jobs  # next to this file
 
 HERE = Path(__file__).resolve().parent
 # what a forked submission finds already imported (grade_jobs.py): most of its start-up time
-PRELOAD = ["pytest", "numpy", "cnn", "cnn.models", "cnn.trainer", "cnn.layers", "cnn.optimizers", "cnn.losses",
-           "cnn.callbacks", "cnn.datasets", "cnn.testing.plugin", "cnn.testing.gradients", "cnn.testing.builtin",
-           "cnn.testing.mistakes", "cnn.testing.reference", "cnn.testing.learns", "grade_report"]
+PRELOAD = ["pdb", "faulthandler", "tomllib", "_pytest._argcomplete", "numpy", "numpy.random", "numpy.ma",
+           "cnn", "cnn.initializers", "cnn.regularizers", "cnn.constraints", "cnn.models", "cnn.trainer",
+           "cnn.layers", "cnn.optimizers", "cnn.losses", "cnn.metrics", "cnn.callbacks", "cnn.datasets", "cnn.ops",
+           "cnn._hooks", "cnn._eager", "cnn._budget", "cnn.testing.plugin", "cnn.testing.gradients",
+           "cnn.testing.builtin", "cnn.testing.mistakes", "cnn.testing.reference", "cnn.testing.learns",
+           "grade_report"]
 # cnn's plugin (seeding, cnn_budget) and the outcome reporter; nothing autoloaded, so the run does not
 # depend on what else is installed (and starts faster)
 PLUGINS = ["-p", "no:cacheprovider", "-p", "cnn.testing.plugin", "-p", "grade_report"]

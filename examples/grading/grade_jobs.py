@@ -10,6 +10,7 @@ Two ways to start a submission's process:
 One thread does everything (select over the children's pipes): forking from a process with other
 threads could copy a lock another thread holds.
 """
+import gc
 import importlib
 import os
 import select
@@ -23,9 +24,16 @@ CHUNK = 1 << 16
 
 
 def preload(modules):
-    """Imports what every submission's pytest run needs, before any fork."""
-    for name in modules:
-        importlib.import_module(name)
+    """Imports pytest with its built-in plugins and `modules`, before any fork; then freezes the heap
+    so that the children's garbage collections (pytest runs several at its end) skip it."""
+    import _pytest.config
+    for name in ["pytest", *(f"_pytest.{p}" for p in _pytest.config.default_plugins), *modules]:
+        try:
+            importlib.import_module(name)
+        except ImportError:   # an optional one: the children import what they need themselves
+            pass
+    gc.collect()
+    gc.freeze()
 
 
 class Job:

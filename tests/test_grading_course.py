@@ -1,6 +1,6 @@
 """examples/grading: the teacher's tests pass on the solution, fail on the template and on submissions
-with the classic mistakes, with messages that name them; grade.py grades a folder of submissions into a
-CSV, whatever the submissions do (run as a teacher would: pytest and grade.py in their own processes)."""
+with the classic mistakes, with messages that name them; cnn.testing.grade grades a folder of submissions into a
+CSV, whatever the submissions do (run as a teacher would: pytest and the grader in their own processes)."""
 import csv
 import os
 import shutil
@@ -94,8 +94,8 @@ def _submission(folder, name, changes=None):
 
 def grade(folder, tmp_path, *options):
     out = tmp_path / "notas.csv"
-    run = subprocess.run([sys.executable, str(COURSE / "grade.py"), str(folder), "--csv", str(out), "--lang", "es",
-                          "--feedback", str(tmp_path / "informes"), *options],
+    run = subprocess.run([sys.executable, "-m", "cnn.testing.grade", str(folder), "--tests", str(COURSE / "curso"),
+                          "--csv", str(out), "--lang", "es", "--feedback", str(tmp_path / "informes"), *options],
                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     with open(out, newline="", encoding="utf-8") as f:

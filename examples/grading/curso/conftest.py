@@ -16,7 +16,7 @@ import pytest
 from cnn.testing import GradingError, language
 
 SOLUCION = Path(__file__).resolve().parent.parent / "solucion"
-# el orden del curso: los tests (y las columnas de grade.py) van en este orden
+# el orden del curso: los tests (y las columnas del CSV de cnn.testing.grade) van en este orden
 EJERCICIOS = ["sigmoide", "densa", "optimizadores", "vino", "parada_temprana", "capa_densa", "adam_propio", "huber"]
 
 

@@ -1,6 +1,6 @@
-"""pytest plugin of grade.py: writes each test's outcome as it ends, one JSON line per test, to the file
-named by CNN_GRADE_REPORT. Written and flushed line by line, so what ran before a crash or a timeout
-still counts."""
+"""The pytest plugin of cnn.testing.grade (`-p cnn.testing._report`): writes each test's outcome as it
+ends, one JSON line per test, to the file named by CNN_GRADE_REPORT. Written and flushed line by line,
+so what ran before a crash or a timeout still counts."""
 import json
 import os
 

@@ -1,4 +1,4 @@
-"""grade.py's processes: runs pytest once per submission, `workers` at a time, each in its own process
+"""cnn.testing.grade's processes: runs pytest once per submission, `workers` at a time, each in its own process
 and session, with a deadline, a cap on the output kept and a cap on the size of the files it writes.
 
 Two ways to start a submission's process:

@@ -1,12 +1,13 @@
 """Grades a folder of submissions with the teacher's pytest files and writes a CSV of scores.
 
-    python grade.py ENTREGAS [--tests curso] [--csv notas.csv] [--workers 2] [--timeout 120]
+    python -m cnn.testing.grade ENTREGAS --tests curso [--csv notas.csv] [--workers 2] [--timeout 120]
 
-ENTREGAS holds one folder per student (its files: sigmoide.py, densa.py, ...). Each submission runs in
-its own pytest process (ENTREGA=<its folder>), `--workers` at a time, in its own session (its process
-group is killed at the end), in an empty working folder, with a time limit, a cap on the output kept
-and a cap on the size of any file it writes. A submission that crashes, loops forever or prints a lot
-keeps the tests that finished before it went wrong, and the grader goes on (grade_jobs.py).
+ENTREGAS holds one folder per student (e.g. sigmoide.py, densa.py, ...); the teacher's tests find it
+in the ENTREGA environment variable (examples/grading/curso/conftest.py shows how). Each submission
+runs in its own pytest process, `--workers` at a time, in its own session (its process group is
+killed at the end), in an empty working folder, with a time limit, a cap on the output kept and a cap
+on the size of any file it writes. A submission that crashes, loops forever or prints a lot keeps the
+tests that finished before it went wrong, and the grader goes on (cnn.testing._jobs).
 
 The CSV has one row per submission: the share of each exercise's tests passed (an exercise is a test
 file, test_<exercise>.py), the mark out of 10 (the exercises' mean), the state ("ok", "timeout",
@@ -27,19 +28,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import grade_jobs  # next to this file
+from cnn.testing import _jobs
 
-HERE = Path(__file__).resolve().parent
-# what a forked submission finds already imported (grade_jobs.py): most of its start-up time
+# what a forked submission finds already imported (cnn.testing._jobs): most of its start-up time
 PRELOAD = ["pdb", "faulthandler", "tomllib", "_pytest._argcomplete", "numpy", "numpy.random", "numpy.ma",
            "cnn", "cnn.initializers", "cnn.regularizers", "cnn.constraints", "cnn.models", "cnn.trainer",
            "cnn.layers", "cnn.optimizers", "cnn.losses", "cnn.metrics", "cnn.callbacks", "cnn.datasets", "cnn.ops",
            "cnn._hooks", "cnn._eager", "cnn._budget", "cnn.testing.plugin", "cnn.testing.gradients",
            "cnn.testing.builtin", "cnn.testing.mistakes", "cnn.testing.reference", "cnn.testing.learns",
-           "grade_report"]
+           "cnn.testing._report"]
 # cnn's plugin (seeding, cnn_budget) and the outcome reporter; nothing autoloaded, so the run does not
 # depend on what else is installed (and starts faster)
-PLUGINS = ["-p", "no:cacheprovider", "-p", "cnn.testing.plugin", "-p", "grade_report"]
+PLUGINS = ["-p", "no:cacheprovider", "-p", "cnn.testing.plugin", "-p", "cnn.testing._report"]
 
 
 def environment(submission, report, threads, lang=None):
@@ -47,7 +47,6 @@ def environment(submission, report, threads, lang=None):
     env = dict(os.environ, CNN_GRADE_REPORT=str(report), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
                PYTHONDONTWRITEBYTECODE="1", CNN_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
     if submission is not None:
         env["ENTREGA"] = str(submission)
     if lang:
@@ -83,7 +82,7 @@ def test_id(nodeid):
 
 
 def outcomes(report):
-    """{test id: "passed" | "failed" | "skipped"} from grade_report's lines."""
+    """{test id: "passed" | "failed" | "skipped"} from cnn.testing._report's lines."""
     found = {}
     if report.exists():
         for line in report.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -124,9 +123,9 @@ def score(name, found, exercises, job):
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cnn.testing.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", type=Path, help="a folder with one folder per submission")
-    parser.add_argument("--tests", type=Path, default=HERE / "curso", help="the teacher's tests (default: curso/)")
+    parser.add_argument("--tests", type=Path, required=True, help="the folder of the teacher's tests")
     parser.add_argument("--csv", type=Path, default=Path("notas.csv"), help="where to write the scores")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the cores)")
@@ -144,8 +143,9 @@ def parse(argv):
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if not args.timeout > 0:
         parser.error(f"--timeout must be > 0, got {args.timeout}")
-    if not args.submissions.is_dir():
-        parser.error(f"{args.submissions} is not a folder")
+    for folder in (args.submissions, args.tests):
+        if not folder.is_dir():
+            parser.error(f"{folder} is not a folder")
     return args
 
 
@@ -159,7 +159,7 @@ def main(argv=None):
     if args.mode == "fork":
         os.environ.update(CNN_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                           OMP_NUM_THREADS=str(args.threads))   # read when cnn and NumPy load, below
-        grade_jobs.preload(PRELOAD)
+        _jobs.preload(PRELOAD)
     start, rows = time.monotonic(), {}
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         tasks = []
@@ -168,7 +168,7 @@ def main(argv=None):
             work.mkdir()   # an empty working folder: what the submission writes stays apart
             cmd = ["-q", "--rootdir", str(tests), *PLUGINS, str(tests)]
             tasks.append((i, cmd, environment(sub, work / ".report.jsonl", args.threads, args.lang), work))
-        for job in grade_jobs.run_all(tasks, workers=args.workers, timeout=args.timeout, max_output=args.max_output,
+        for job in _jobs.run_all(tasks, workers=args.workers, timeout=args.timeout, max_output=args.max_output,
                                       max_file_bytes=args.max_file_mb << 20, mode=args.mode):
             sub = submissions[job.key]
             rows[job.key] = score(sub.name, outcomes(Path(tmp, str(job.key), ".report.jsonl")), exercises, job)

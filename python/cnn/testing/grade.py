@@ -38,8 +38,10 @@ PRELOAD = ["pdb", "faulthandler", "tomllib", "_pytest._argcomplete", "numpy", "n
            "cnn.testing.builtin", "cnn.testing.mistakes", "cnn.testing.reference", "cnn.testing.learns",
            "cnn.testing._report"]
 # cnn's plugin (seeding, cnn_budget) and the outcome reporter; nothing autoloaded, so the run does not
-# depend on what else is installed (and starts faster)
-PLUGINS = ["-p", "no:cacheprovider", "-p", "cnn.testing.plugin", "-p", "cnn.testing._report"]
+# depend on what else is installed (and starts faster); plain text for the feedback files; no warning
+# that the preloaded plugins cannot have their asserts rewritten (they have none)
+PLUGINS = ["-p", "no:cacheprovider", "-p", "cnn.testing.plugin", "-p", "cnn.testing._report", "--color=no",
+           "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def environment(submission, report, threads, lang=None):

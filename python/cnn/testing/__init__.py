@@ -14,6 +14,9 @@ expected and received values side by side.
     fingerprint(model_or_history)                a short hash for exact-match checks across machines
     reference_model(name), reference_data(name)  the course's models and data splits
 
+`python -m cnn.testing.grade SUBMISSIONS --tests TESTS` grades a folder of submissions in parallel
+processes into a CSV of scores (examples/grading/ is a whole course graded this way).
+
 Failures raise `GradingError`, an AssertionError. The pytest plugin (`cnn.testing.plugin`, registered
 as a pytest11 entry point) seeds and isolates every test and adds the `cnn_budget(seconds)` marker.
 Submodules load on first use: importing this package (as pytest does for the plugin) costs nothing.

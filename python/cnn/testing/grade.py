@@ -57,7 +57,7 @@ def environment(submission, report, threads, lang=None):
 
 
 def collect(tests):
-    """{exercise: [test ids]} of the teacher's tests, in their order, collected against the solution."""
+    """{exercise: [test ids]} of the teacher's tests, in their order (collected once, with no ENTREGA)."""
     cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", *PLUGINS, str(tests)]
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(cmd, env=environment(None, Path(tmp) / "report.jsonl", 1), cwd=tests,
@@ -99,6 +99,7 @@ def outcomes(report):
 
 
 def state(job):
+    """How the submission's process ended, as the CSV says it."""
     if job.timed_out:
         text = "timeout"
     elif job.code in (0, 1):   # pytest: all passed / some failed
@@ -125,6 +126,7 @@ def score(name, found, exercises, job):
 
 
 def parse(argv):
+    """The command line, checked (bad values name the option and the value)."""
     parser = argparse.ArgumentParser(prog="python -m cnn.testing.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", type=Path, help="a folder with one folder per submission")
     parser.add_argument("--tests", type=Path, required=True, help="the folder of the teacher's tests")
@@ -164,16 +166,17 @@ def main(argv=None):
         _jobs.preload(PRELOAD)
     start, rows = time.monotonic(), {}
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        tasks = []
+        tasks, reports = [], Path(tmp, "reports")
+        reports.mkdir()
         for i, sub in enumerate(submissions):
             work = Path(tmp, str(i))
             work.mkdir()   # an empty working folder: what the submission writes stays apart
             cmd = ["-q", "--rootdir", str(tests), *PLUGINS, str(tests)]
-            tasks.append((i, cmd, environment(sub, work / ".report.jsonl", args.threads, args.lang), work))
+            tasks.append((i, cmd, environment(sub, reports / f"{i}.jsonl", args.threads, args.lang), work))
         for job in _jobs.run_all(tasks, workers=args.workers, timeout=args.timeout, max_output=args.max_output,
-                                      max_file_bytes=args.max_file_mb << 20, mode=args.mode):
+                                 max_file_bytes=args.max_file_mb << 20, mode=args.mode):
             sub = submissions[job.key]
-            rows[job.key] = score(sub.name, outcomes(Path(tmp, str(job.key), ".report.jsonl")), exercises, job)
+            rows[job.key] = score(sub.name, outcomes(reports / f"{job.key}.jsonl"), exercises, job)
             if args.feedback:
                 Path(args.feedback, f"{sub.name}.txt").write_bytes(bytes(job.kept))
     with open(args.csv, "w", newline="", encoding="utf-8") as f:

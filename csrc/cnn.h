@@ -98,6 +98,61 @@ cnn_interrupt *cnn_interrupt_current(void);        /* this thread's, or NULL */
 int cnn_interrupt_poll(cnn_interrupt *it);         /* 1: stop (it may be NULL: 0) */
 int cnn_interrupted(void);                          /* cnn_interrupt_poll(cnn_interrupt_current()) */
 
+/* ---------------------------------------------------------------- host calls (host.c) */
+/* Parts written in the host language (a Python layer, loss, metric or optimizer) run through one
+ * callback the caller installs on its thread around a plan's entry point, like the interrupt poll.
+ * The core describes the call (what, which part, the batch's buffers); the host computes in place.
+ * When the host fails (it keeps its own error) or none is installed, the current interrupt is set to
+ * stop, so the step is abandoned as by Ctrl-C: nothing of it is applied. */
+enum cnn_host_op {
+    CNN_HOST_LAYER_FORWARD = 0, /* a[0] out (written), a[1] x */
+    CNN_HOST_LAYER_BACKWARD,    /* a[0] dx (written; data NULL if not needed), a[1] dy, a[2] x, a[3] y,
+                                 * a[4] its trainable weights' gradients (kernel span; added into) */
+    CNN_HOST_LOSS,              /* a[0] per-row values (double, written), a[1] y_pred, a[2] y_true */
+    CNN_HOST_LOSS_GRAD,         /* a[0] d(per-row value)/d(y_pred) (written), a[1] y_pred, a[2] y_true */
+    CNN_HOST_METRIC,            /* a[0] the state [weighted total, weight sum] (double, added to),
+                                 * a[1] y_pred, a[2] y_true, a[3] row weights (data NULL: none) */
+    CNN_HOST_OPT_STEP,          /* a[0] parameters (updated), a[1] gradients */
+};
+#define CNN_HOST_MAX_ARRAYS 6
+typedef struct {
+    void *data;       /* NULL: absent */
+    long rows, cols;  /* a rows x cols row-major matrix */
+    int f64;          /* 1: doubles, 0: floats */
+} cnn_host_array;
+typedef struct {
+    int op;           /* cnn_host_op */
+    int index;        /* the layer's position, the metric's handle; 0 for the loss and optimizer */
+    int training;     /* layer forward */
+    long iteration;   /* the 0-based optimizer step (forward, optimizer) */
+    float lr;         /* optimizer */
+    int narrays;
+    cnn_host_array a[CNN_HOST_MAX_ARRAYS];
+} cnn_host_call;
+typedef int (*cnn_host_fn)(void *ctx, const cnn_host_call *call);   /* nonzero: failed */
+typedef struct cnn_host {
+    cnn_host_fn fn;
+    void *ctx;
+    struct cnn_host *prev;   /* the one installed before on this thread */
+} cnn_host;
+void cnn_host_install(cnn_host *h, cnn_host_fn fn, void *ctx);
+void cnn_host_uninstall(cnn_host *h);   /* puts the previous one back */
+/* Runs the call on this thread's host, in the caller's floating-point mode. Returns 0, or 1 when it
+ * failed or a stop was already asked (then nothing is called and the work must be abandoned). */
+int cnn_host_run(const cnn_host_call *call);
+/* 1 when the current work was told to stop (a host call failed, or Ctrl-C): reads the flag, never polls. */
+int cnn_host_stopped(void);
+static inline cnn_host_array cnn_host_f32(float *data, long rows, long cols)
+{
+    cnn_host_array a = {data, rows, cols, 0};
+    return a;
+}
+static inline cnn_host_array cnn_host_f64(double *data, long rows, long cols)
+{
+    cnn_host_array a = {data, rows, cols, 1};
+    return a;
+}
+
 /* ---------------------------------------------------------------- GEMM (gemm.c) */
 /* C[M,N] = epilogue( (accumulate ? C : 0) + op(A)[M,K] . op(B)[K,N] ).
  * op(A) = A [M,K] (lda) or, with trans_a, A^T where A is [K,M] (lda); likewise B.
@@ -176,6 +231,7 @@ enum cnn_loss_kind {
     CNN_LOSS_KLD,
     CNN_LOSS_POISSON,
     CNN_LOSS_COSINE,
+    CNN_LOSS_PYTHON, /* computed by the host (cnn_host_run): value and gradient per row */
     CNN_LOSS_COUNT
 };
 typedef struct {
@@ -211,6 +267,7 @@ enum cnn_metric_kind {
     CNN_METRIC_CONFUSION,          /* confusion counts per threshold (and per label), below */
     CNN_METRIC_FBETA,              /* per class: tp, fp, fn, sum of y (Keras's FBetaScore state) */
     CNN_METRIC_R2, /* per column: sum y, sum y^2, sum (y - p)^2, sum w; then rows with w != 0 */
+    CNN_METRIC_PYTHON, /* a mean of per-row values the host computes (handle: which metric) */
     CNN_METRIC_COUNT
 };
 typedef struct {
@@ -226,6 +283,7 @@ typedef struct {
     int loss; /* CNN_METRIC_LOSS: the cnn_loss_kind */
     float label_smoothing;
     int weighted; /* inside a plan: sample weights apply (weighted_metrics) */
+    int handle;   /* CNN_METRIC_PYTHON: the host's number for it */
 } cnn_metric;
 /* The number of doubles of a metric's streaming state for rows of `cols` columns (0: bad record).
  * Mean kinds: [weighted total, weight sum]. Confusion with T thresholds (T = num_thresholds, or 1)
@@ -253,6 +311,7 @@ enum cnn_opt_kind {
     CNN_OPT_NADAM,
     CNN_OPT_LION,
     CNN_OPT_FTRL,
+    CNN_OPT_PYTHON, /* the host updates the parameters (cnn_host_run); no slots here */
     CNN_OPT_COUNT
 }; /* AdamW is ADAM with weight_decay */
 typedef struct {

@@ -41,7 +41,7 @@ def test_enums_and_fields_are_exported():
 
 def test_python_names_are_the_cores():
     """Python writes kinds by name; every name it can write is one the core exports."""
-    assert {k.value for k in losses.LossKind} == set(_core.enums["loss"])
+    assert {k.value for k in losses.LossKind} | {losses.PYTHON_KIND} == set(_core.enums["loss"])
     act_names = {getattr(activations, n) for n in ("LINEAR", "RELU", "GELU_TANH", "SOFTMAX", "MISH")}
     assert act_names <= set(_core.enums["act"])
     assert {optimizers.KIND_SGD, optimizers.KIND_FTRL} <= set(_core.enums["opt"])

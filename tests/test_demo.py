@@ -60,6 +60,7 @@ def test_help_lists_one_demo_per_lab():
     ("classification", "Iris 4-8-9-3:"),
     ("history", "val_accuracy"),
     ("metrics", "AUC = 0.75 (6 of the 8"),
+    ("grading", "sigmoid: the derivative does not match the numerical one"),
 ])
 def test_each_lab_demo_runs(demo, expected, capsys):
     main([demo, "--epochs", "2", "--plot", ""])

@@ -138,6 +138,48 @@ static int interrupt_poll(void *vctx)
     return stop;
 }
 
+/* ------------------------------------------------------------------ host calls (Python parts) */
+
+/* The Plan's host: host(op, index, training, iteration, lr, arrays) runs a Python layer, loss,
+ * metric or optimizer (cnn/_hooks.py). Runs on the calling thread, which holds no GIL there. */
+typedef struct {
+    PyObject *host;           /* callable, or NULL when the plan has none */
+    PyThreadState **tstate;   /* where the entry point saved its thread state */
+} host_ctx;
+
+/* A zero-copy view of a core buffer, valid during the call only (None when absent). */
+static PyObject *host_array(const cnn_host_array *a)
+{
+    if (!a->data) Py_RETURN_NONE;
+    npy_intp dims[2] = {a->rows, a->cols};
+    return PyArray_SimpleNewFromData(2, dims, a->f64 ? NPY_FLOAT64 : NPY_FLOAT32, a->data);
+}
+
+static int host_call(void *vctx, const cnn_host_call *call)
+{
+    host_ctx *h = vctx;
+    PyEval_RestoreThread(*h->tstate);
+    PyObject *r = NULL, *arrays = PyTuple_New(call->narrays);
+    for (int i = 0; arrays && i < call->narrays; i++) {
+        PyObject *a = host_array(&call->a[i]);
+        if (!a) {
+            Py_CLEAR(arrays);
+            break;
+        }
+        PyTuple_SET_ITEM(arrays, i, a);
+    }
+    if (arrays && !h->host)
+        PyErr_SetString(PyExc_RuntimeError, "this plan runs a part written in Python but was given no host");
+    else if (arrays)
+        r = PyObject_CallFunction(h->host, "iiildO", call->op, call->index, call->training, call->iteration,
+                                  (double)call->lr, arrays);
+    int failed = r == NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(arrays);
+    *h->tstate = PyEval_SaveThread();
+    return failed;
+}
+
 /* Turns a core status into an exception (unless a Python error is already set). */
 static PyObject *status_error(int status)
 {
@@ -156,6 +198,7 @@ typedef struct {
     cnn_plan *plan;
     PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
     PyObject *ema;
+    PyObject *host;                  /* runs the parts written in Python, or NULL */
     long in_size, out_size, y_size;
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
     long iteration; /* the counter after the last train call, even one that raised (-1: refused) */
@@ -167,6 +210,7 @@ static void Plan_dealloc(PlanObject *self)
     Py_XDECREF(self->params);
     Py_XDECREF(self->slots);
     Py_XDECREF(self->ema);
+    Py_XDECREF(self->host);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -188,16 +232,21 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
                             "ema_overwrite_frequency",
                             "inputs",
                             "outputs",
+                            "host",
                             NULL};
-    PyObject *layers, *loss_t, *metrics, *opt_t, *params, *slots, *ema = Py_None;
+    PyObject *layers, *loss_t, *metrics, *opt_t, *params, *slots, *ema = Py_None, *host = Py_None;
     PyObject *inputs_t = Py_None, *outputs_t = Py_None;
     long n_trainable, batch_max, ema_frequency = 0;
     double clipnorm = 0, clipvalue = 0, global_clipnorm = 0, ema_momentum = 0.99;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOlOl|dddOdlOO", names, &layers, &loss_t, &metrics, &opt_t,
-                                     &params, &n_trainable, &slots, &batch_max, &clipnorm, &clipvalue,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOlOl|dddOdlOOO", names, &layers, &loss_t, &metrics,
+                                     &opt_t, &params, &n_trainable, &slots, &batch_max, &clipnorm, &clipvalue,
                                      &global_clipnorm, &ema, &ema_momentum, &ema_frequency, &inputs_t,
-                                     &outputs_t))
+                                     &outputs_t, &host))
         return -1;
+    if (host != Py_None && !PyCallable_Check(host)) {
+        PyErr_Format(PyExc_TypeError, "host must be callable or None, got %R", host);
+        return -1;
+    }
     graph_args G;
     if (!parse_graph_args(inputs_t, outputs_t, &G)) return -1;
     if (!check_out(params, "params", 1, NPY_FLOAT32) || !check_out(slots, "slots", 1, NPY_FLOAT32)) return -1;
@@ -292,6 +341,9 @@ done:
     Py_XDECREF(self->ema);
     Py_INCREF(ema);
     self->ema = ema;
+    Py_XDECREF(self->host);
+    self->host = host == Py_None ? NULL : host;
+    Py_XINCREF(self->host);
     self->in_size = in_size;
     self->out_size = out_size;
     self->y_size = y_size;
@@ -371,11 +423,15 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     if (!sums.state) return PyErr_NoMemory();
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nstate, NULL};
     cnn_interrupt it;
+    cnn_host host;
+    host_ctx hctx = {self->host, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
+    cnn_host_install(&host, host_call, &hctx);
     int status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                                  SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, idx, batch, first,
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
+    cnn_host_uninstall(&host);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
     self->iteration = iteration; /* the steps applied, also when Ctrl-C or a callback stopped it */
@@ -402,11 +458,15 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
     progress_ctx ctx
         = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, self->nstate, NULL};
     cnn_interrupt it;
+    cnn_host host;
+    host_ctx hctx = {self->host, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
+    cnn_host_install(&host, host_call, &hctx);
     int status = cnn_evaluate(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
                               SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, batch, &sums,
                               progress_hook, &ctx);
+    cnn_host_uninstall(&host);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
     PyObject *l = status == CNN_OK ? sums_list(&sums, self->nstate) : status_error(status);
@@ -431,10 +491,14 @@ static PyObject *Plan_predict(PlanObject *self, PyObject *args)
     if (!out) return NULL;
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, 0, NULL};
     cnn_interrupt it;
+    cnn_host host;
+    host_ctx hctx = {self->host, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
+    cnn_host_install(&host, host_call, &hctx);
     int status
         = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
+    cnn_host_uninstall(&host);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
     if (status != CNN_OK) {

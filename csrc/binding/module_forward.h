@@ -29,19 +29,34 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     if (!out) return NULL;
     cnn_plan *p = self->plan;
     const float *x = fdata((PyArrayObject *)X);
-    Py_BEGIN_ALLOW_THREADS if (p->graph)
-    {   /* every output's rows, concatenated */
+    /* Ctrl-C and the Python layers' host, as in train (a Python layer's error stops the pass) */
+    progress_ctx ctx = {NULL, 0.0, now_seconds(), 1, 0, NULL};
+    host_ctx hctx = {self->host, &ctx.tstate};
+    cnn_interrupt it;
+    cnn_host host;
+    int stopped = 0;
+    ctx.tstate = PyEval_SaveThread();
+    cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
+    cnn_host_install(&host, host_call, &hctx);
+    if (p->graph) {   /* every output's rows, concatenated */
         cnn_graph_load_inputs(p, x, n);
-        cnn_graph_forward(p, n, training, iteration);
-        cnn_graph_outputs(p, fdata(out), n);
-    }
-    else
-    {
-        for (int l = 0; l < p->nlayers; l++) {
+        stopped = cnn_graph_forward(p, n, training, iteration) || cnn_host_stopped();
+        if (!stopped) cnn_graph_outputs(p, fdata(out), n);
+    } else {
+        for (int l = 0; l < p->nlayers && !stopped; l++) {
             cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, n, l};
             x = p->out[l] = p->ops[l]->forward(&c, x, training, iteration);
+            stopped = cnn_host_stopped();
         }
-        memcpy(fdata(out), x, (size_t)n * (size_t)self->out_size * sizeof(float));
+        if (!stopped) memcpy(fdata(out), x, (size_t)n * (size_t)self->out_size * sizeof(float));
     }
-    Py_END_ALLOW_THREADS return (PyObject *)out;
+    cnn_host_uninstall(&host);
+    cnn_interrupt_uninstall(&it);
+    PyEval_RestoreThread(ctx.tstate);
+    if (stopped) {
+        Py_DECREF(out);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyboardInterrupt, "");
+        return NULL;
+    }
+    return (PyObject *)out;
 }

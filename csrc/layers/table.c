@@ -23,7 +23,8 @@
     X(resample) \
     X(merge) \
     X(concatenate) \
-    X(dot)
+    X(dot) \
+    X(python)
 // clang-format on
 
 #define DECLARE(k) extern const cnn_layer_ops cnn_layer_##k;

@@ -79,7 +79,7 @@ long cnn_metric_state_size(const cnn_metric *m, long cols)
     case CNN_METRIC_R2: return 4 * cols + 1;
     case CNN_METRIC_TOP_K:
     case CNN_METRIC_SPARSE_TOP_K: return m->top_k >= 1 ? 2 : 0;
-    case CNN_METRIC_LOSS: return m->loss >= 0 && m->loss < CNN_LOSS_COUNT ? 2 : 0;
+    case CNN_METRIC_LOSS: return m->loss >= 0 && m->loss < CNN_LOSS_PYTHON ? 2 : 0;
     default: return 2;
     }
 }
@@ -93,6 +93,15 @@ void cnn_metric_update(double *state, const float *y_pred, const float *y_true, 
     case CNN_METRIC_FBETA: cnn_metric_fbeta(state, y_pred, y_true, weights, rows, cols, m); return;
     case CNN_METRIC_R2: cnn_metric_r2(state, y_pred, y_true, weights, rows, cols); return;
     default: break;
+    }
+    if (m->kind == CNN_METRIC_PYTHON) {   /* the host adds to [weighted total, weight sum] itself */
+        cnn_host_call call = {CNN_HOST_METRIC, m->handle, 0, 0, 0.0f, 4, {{0}}};
+        call.a[0] = cnn_host_f64(state, 1, 2);
+        call.a[1] = cnn_host_f32((float *)y_pred, rows, cols);
+        call.a[2] = cnn_host_f32((float *)y_true, rows, cols);
+        call.a[3] = cnn_host_f32((float *)weights, rows, 1);
+        cnn_host_run(&call);
+        return;
     }
     long ystride = cnn_metric_sparse(m) ? 1 : cols;
     double total = 0.0, count = 0.0;

@@ -20,12 +20,13 @@ NAMES(cnn_act_kinds, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "ge
       "mish");
 ENUM(cnn_act_kinds, CNN_ACT_COUNT);
 NAMES(cnn_loss_kinds, "mse", "mae", "mape", "msle", "bce", "cce", "scce", "hinge", "squared_hinge",
-      "categorical_hinge", "huber", "log_cosh", "kld", "poisson", "cosine");
+      "categorical_hinge", "huber", "log_cosh", "kld", "poisson", "cosine", "python");
 ENUM(cnn_loss_kinds, CNN_LOSS_COUNT);
 NAMES(cnn_metric_kinds, "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mae",
-      "mse", "accuracy", "top_k", "sparse_top_k", "loss", "confusion", "fbeta", "r2");
+      "mse", "accuracy", "top_k", "sparse_top_k", "loss", "confusion", "fbeta", "r2", "python");
 ENUM(cnn_metric_kinds, CNN_METRIC_COUNT);
-NAMES(cnn_opt_kinds, "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl");
+NAMES(cnn_opt_kinds, "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl",
+      "python");
 ENUM(cnn_opt_kinds, CNN_OPT_COUNT);
 NAMES(cnn_schedule_kinds, "constant", "legacy_decay", "exponential", "inverse_time", "piecewise",
       "polynomial", "cosine", "cosine_restarts");
@@ -68,6 +69,7 @@ static const cnn_field metric_fields[] = {
     {"loss", CNN_FIELD_ENUM, offsetof(cnn_metric, loss), 0, 0, 0, &cnn_loss_kinds, 0, 0, 0},
     F32(cnn_metric, label_smoothing, 0),
     BOOL(cnn_metric, weighted),
+    {"handle", CNN_FIELD_INT, offsetof(cnn_metric, handle), 0, 0, 1e6, NULL, 0, 0, 0},
 };
 const cnn_record_desc cnn_metric_desc
     = {"metric", sizeof(cnn_metric), COUNT_OF(metric_fields), metric_fields, NULL};

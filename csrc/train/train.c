@@ -265,12 +265,14 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
     if (p->graph) {
         if (graph_pass(p, p->ybatch, weighted ? p->wbatch : NULL, nb, 1, *iteration, sums, &loss))
             goto abandon;
+        if (cnn_host_stopped()) goto abandon;   /* a Python loss or metric failed */
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
     } else {
         if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
         double reg = regularization(p, nb, 1);
         loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
+        if (cnn_host_stopped()) goto abandon;   /* a Python loss or metric failed */
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
 
@@ -282,6 +284,7 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
     if (p->n_trainable > 0) {
         float lr = (float)cnn_schedule_lr(sched, *iteration);
         cnn_opt_step(p->params, p->slots, p->grads, p->n_trainable, &p->opt, *iteration + 1, lr);
+        if (cnn_host_stopped()) goto abandon;   /* a Python optimizer failed (it undid its update) */
         if (p->ema) update_ema(p, *iteration);
     }
     apply_constraints(p);
@@ -322,7 +325,8 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         if (p->graph) {
             double loss;
             cnn_graph_load_inputs(p, X + start * p->in_size, nb);
-            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start : NULL, nb, 0, 0, sums, &loss))
+            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start : NULL, nb, 0, 0, sums, &loss)
+                || cnn_host_stopped())
                 return CNN_ERR_INTERRUPT;
             sums->loss_sum += (double)nb * loss;
             sums->count += (double)nb;
@@ -333,6 +337,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
         const float *wrows = row_weights(p, SW ? SW + start : NULL, nb);
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
+        if (cnn_host_stopped()) return CNN_ERR_INTERRUPT;
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
         int stop = report(progress, ctx, s + 1, sums, fpmode);

@@ -12,7 +12,8 @@ __version__ = "0.1.0"  # the one place the version is written: pyproject.toml re
 version = __version__
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
-               "losses", "metrics", "models", "optimizers", "regularizers", "saving", "schedules", "testing", "utils")
+               "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "schedules",
+               "testing", "utils")
 _NAMES = {"Sequential": "cnn.models", "Model": "cnn.models", "Input": "cnn.layers"}
 
 __all__ = ["Sequential", "Model", "Input", *_SUBMODULES]

@@ -131,6 +131,7 @@ def fit(model, source, epochs, initial_epoch, callbacks, verbose_level, verbose,
     logs = {}
     for epoch in range((model._initial_epoch or initial_epoch), epochs):
         cbs.on_epoch_begin(epoch)
+        model._reset_python_metrics()
         sums, step = None, 0
         for x, y, sw in source.epoch():
             if y is None:

@@ -310,6 +310,50 @@ def conv(args):
     print(f"Test accuracy: {accuracy:.4f} (loss {loss:.4f}). The full set reaches 0.88 or more in 3 epochs.")
 
 
+def grading(args):
+    """For teachers: a student's NumPy layer against Dense from the same seed, and what a mistake reads."""
+    from cnn.testing import GradingError, assert_history_close, check_gradients
+
+    class NumpyDense(layers.Layer):   # what a student writes: build, call and backward in NumPy
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+
+        def call(self, inputs, training=None):
+            self.inputs = inputs
+            return inputs @ self.kernel + self.bias
+
+        def backward(self, grad_output):
+            self.kernel.grad = self.inputs.T @ grad_output
+            self.bias.grad = grad_output.sum(axis=0)
+            return grad_output @ self.kernel.T
+
+    x = np.random.default_rng(1).normal(size=(200, 5)).astype(np.float32)
+    y = np.stack([x[:, 0] - 2 * x[:, 1], x[:, 2] * x[:, 3]], axis=1)
+
+    def train(layer):
+        cnn.utils.set_random_seed(args.seed)
+        model = cnn.Sequential([cnn.Input(shape=(5,)), layers.Dense(16, activation="relu"), layer, layers.Dense(2)])
+        model.compile(optimizer="adam", loss="mse")
+        return model.fit(x, y, epochs=args.epochs or 20, batch_size=16, verbose=0).history
+
+    builtin, student = train(layers.Dense(8)), train(NumpyDense(8))
+    assert_history_close(student, builtin, rtol=1e-4)
+    builtin, student = builtin["loss"], student["loss"]
+    print(f"A NumPy Dense layer and Dense, same seed: final loss {student[-1]:.6f} vs {builtin[-1]:.6f} "
+          f"(largest relative difference {max(abs(a - b) / b for a, b in zip(student, builtin)):.1e}).")
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))   # noqa: E731
+    try:
+        check_gradients(sigmoid, grad=lambda z: sigmoid(z) * (1 + sigmoid(z)), what="sigmoid", lang="en")
+    except GradingError as failure:
+        print("A wrong derivative of the sigmoid, s(1 + s), gets:\n  " + str(failure).splitlines()[0])
+    print("The graded course: examples/grading/ (python -m cnn.testing.grade grades a folder of submissions).")
+
+
 DEMOS = {   # name: (function, notebook)
     "wine": (wine, "04_sobreajuste_parada_temprana.ipynb"),
     "neuron": (neuron, "01_neurona_y_redes_profundas.ipynb"),
@@ -321,4 +365,5 @@ DEMOS = {   # name: (function, notebook)
     "tuning": (tuning, "08_busqueda_hiperparametros.ipynb"),
     "metrics": (metrics, "09_metricas.ipynb"),
     "conv": (conv, "10_red_convolucional.ipynb"),
+    "grading": (grading, "11_calificacion.ipynb"),
 }

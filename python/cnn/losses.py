@@ -48,6 +48,9 @@ class LossKind(str, enum.Enum):
     COSINE = "cosine"
 
 
+PYTHON_KIND = "python"   # the core's kind of a loss written in Python: the step calls back (cnn/_hooks.py)
+
+
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
@@ -127,9 +130,16 @@ def _record(kind, from_logits=False, label_smoothing=0.0, delta=1.0):
             "delta": float(delta)}
 
 
+def _recorded(x):
+    return type(x).__name__ == "Tensor" and type(x).__module__ == "cnn.ops._tape"
+
+
 def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, delta=1.0, axis=-1,
                 name="loss"):
     """The per-sample values (float64, shape y_pred.shape[:-1]) computed by the C core."""
+    if _recorded(y_true) or _recorded(y_pred):   # inside a cnn.ops loss: the same formula, recorded
+        from cnn.ops._losses import per_sample
+        return per_sample(kind, y_true, y_pred, from_logits, label_smoothing, delta, axis)
     yp = _as_float(y_pred, "y_pred")
     if yp.ndim == 0:
         raise ValueError(f"{name}: y_pred must have at least one dimension; received shape ()")
@@ -308,8 +318,10 @@ class Loss(Watched):
     (NumPy); `__call__` applies `sample_weight` and the reduction.
 
     `__call__(y_true, y_pred, sample_weight=None)` returns a Python float (an array with
-    `reduction="none"`). The C training step runs the built-in losses only: a subclass works on
-    arrays, and `compile` refuses it with a `ValueError`.
+    `reduction="none"`). To train with it, either write `call` with `cnn.ops` (cnn derives the
+    gradient, as for a loss function written with `cnn.ops`), or write `call` in NumPy together with
+    `gradient(y_true, y_pred)`, the derivative of each sample's loss with respect to `y_pred`. Training
+    keeps Keras's reduction: the (sample-weighted) per-sample values are averaged over the batch.
 
     Args:
         name: the loss's name. Default `None`: the snake-case class name.
@@ -338,6 +350,12 @@ class Loss(Watched):
         return _reduce(values, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def gradient(self, y_true, y_pred):
+        """d(per-sample loss)/d(y_pred), an array shaped like y_pred: override it, next to a NumPy `call`,
+        to train with a loss written in NumPy. Not needed when `call` is written with `cnn.ops`: cnn
+        then derives the gradient itself."""
         raise NotImplementedError
 
     def c_record(self):

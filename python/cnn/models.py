@@ -343,9 +343,6 @@ class Model(SubclassAPI, Trainer, Layer):
     # ------------------------------------------------------------------ the C plan
     @staticmethod
     def _check_loss(loss_obj):
-        if loss_obj.c_record() is None:
-            raise ValueError(f"the loss {loss_obj!r} is written in Python; the C training step runs the built-in "
-                             "Keras losses only (use one of cnn.losses)")
         if loss_obj.reduction not in ("sum_over_batch_size", "mean"):
             raise ValueError(f"training supports the default reduction 'sum_over_batch_size', got "
                              f"{loss_obj.reduction!r}")
@@ -359,11 +356,11 @@ class Model(SubclassAPI, Trainer, Layer):
     def _broadcasts(self):
         """Element-wise losses broadcast one target per sample over the outputs; crossentropy does not."""
         from cnn.losses import LossKind
-        return self._loss_obj.c_record()["kind"] not in (LossKind.CCE, LossKind.SCCE)
+        return (self._loss_obj.c_record() or {"kind": "python"})["kind"] not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
         from cnn.losses import LossKind
-        return self._loss_obj.c_record()["kind"] == LossKind.SCCE
+        return (self._loss_obj.c_record() or {"kind": "python"})["kind"] == LossKind.SCCE
 
     def _prepare_compiled(self, y_shape, with_metrics=True):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
@@ -406,13 +403,14 @@ class Model(SubclassAPI, Trainer, Layer):
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
-        metric_recs = [{**r, "weighted": w} for m, w in zip(self._metric_objects, self._metric_weighted)
-                       for r in m.c_records()]
-        records = (descs, self._loss_obj.c_record(), metric_recs, opt_rec)
-        options = {**self._clipping(), **self._ema_args()}
+        from cnn import _hooks  # the parts written in Python run through a host the plan calls
+        host, loss_rec, metric_recs = _hooks.training_host(self, opt_rec)
+        records = (descs, loss_rec, metric_recs, opt_rec)
+        options = {**self._clipping(), **self._ema_args(), "host": host}
         # buffers by identity (the cached plan holds them, so an id is not reused while it lives);
         # the layer descriptions carry the dropout seeds too, so set_random_seed takes effect
-        key = (repr(records), tuple((k, id(v) if isinstance(v, np.ndarray) else v) for k, v in options.items()),
+        key = (repr(records), tuple((k, id(v) if isinstance(v, np.ndarray) else v) for k, v in options.items()
+                                    if k != "host"), host.key() if host is not None else None,
                id(self._params), id(self._slots))
         return key, (records, options)
 
@@ -447,13 +445,17 @@ class Model(SubclassAPI, Trainer, Layer):
 
     def _describe_inference(self):
         self._pack_weights()
-        descs = [layer._c_layer(self._offsets) for layer in self._plan_layers()]
-        return (repr(descs), id(self._params)), descs
+        layers = self._plan_layers()
+        descs = [layer._c_layer(self._offsets) for layer in layers]
+        from cnn import _hooks
+        host = _hooks.layers_host(layers)
+        return (repr(descs), id(self._params), host.key() if host is not None else None), (descs, host)
 
-    def _new_inference_plan(self, descs, batch_max):
+    def _new_inference_plan(self, described, batch_max):
         """No loss needed, so a placeholder MSE and SGD (never stepped)."""
+        descs, host = described
         return _core.Plan(descs, {"kind": "mse"}, [], {"kind": "sgd"}, self._params, 0,
-                          np.zeros(1, np.float32), int(batch_max))
+                          np.zeros(1, np.float32), int(batch_max), host=host)
 
     @property
     def _plan(self):

@@ -256,7 +256,62 @@ class Optimizer(Watched):
             f["one_minus_" + b] = _one_minus(f[b])
         record = {k: (bool(v) if k in ("nesterov", "amsgrad", "centered") else float(v)) for k, v in f.items()}
         record.update(kind=self._kind, weight_decay=float(self.weight_decay or 0.0))
+        if self._kind is None:   # written in Python: the step calls update_step (cnn/_hooks.py)
+            if type(self).update_step is Optimizer.update_step:
+                raise NotImplementedError(f"{type(self).__name__} must implement update_step(gradient, variable, "
+                                          "learning_rate) (or derive from a built-in optimizer)")
+            record = {"kind": "python"}
         return record
+
+    # ------------------------------------------------------------------ optimizers written in Python
+    # As Keras 3: build(var_list) creates the slots with add_variable_from_reference; update_step(
+    # gradient, variable, learning_rate) updates one variable in NumPy (with variable.assign or
+    # self.assign_sub(variable, ...)); the step calls it for each trainable weight in the model's order,
+    # after the C backward (and clipping), with `iterations` the number of updates done before.
+    def update_step(self, gradient, variable, learning_rate):
+        """Updates one variable from its gradient (NumPy arrays; `learning_rate` a float32). Override it
+        to write an optimizer in Python."""
+        raise NotImplementedError(f"{type(self).__name__}.update_step is not implemented")
+
+    def build(self, var_list):
+        """Creates the optimizer's variables for `var_list` (override, calling super().build first)."""
+        self._var_index = {id(v): i for i, v in enumerate(var_list)}
+        self._slot_variables = []
+        self.built = True
+
+    def _ensure_built(self, var_list):
+        index = getattr(self, "_var_index", None)
+        if index is None or len(index) != len(var_list) or any(index.get(id(v)) != i for i, v in enumerate(var_list)):
+            self.build(list(var_list))
+
+    def _get_variable_index(self, variable):
+        return self._var_index[id(variable)]
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none", name=None):
+        """A new optimizer variable (a slot) of `shape`, filled by `initializer`."""
+        from cnn import initializers
+        from cnn.variables import Variable
+        value = initializers.get(initializer)(tuple(shape))
+        var = Variable(value, name or f"variable_{len(self._slot_variables)}")
+        self._slot_variables.append(var)
+        return var
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """A new variable shaped like `reference_variable` (Keras's slot for that weight)."""
+        base = getattr(reference_variable, "name", "variable").replace("/", "_")
+        return self.add_variable(reference_variable.shape, initializer, name=f"{base}_{name or 'slot'}")
+
+    @staticmethod
+    def assign(variable, value):
+        variable.assign(value)
+
+    @staticmethod
+    def assign_add(variable, value):
+        variable.assign(np.asarray(variable.value, np.float32) + np.asarray(value, np.float32))
+
+    @staticmethod
+    def assign_sub(variable, value):
+        variable.assign(np.asarray(variable.value, np.float32) - np.asarray(value, np.float32))
 
     # ------------------------------------------------------------------ saving protocol
     # What Keras saves, in its order: iterations, learning_rate (unless a schedule or a function),
@@ -264,6 +319,11 @@ class Optimizer(Watched):
     _keras_state_count = 0
 
     def _keras_slot_groups(self):
+        if self._kind is None:   # a Python optimizer keeps its slots itself: none in the buffer
+            return []
+        return self._builtin_slot_groups()
+
+    def _builtin_slot_groups(self):
         """Keras's slot variables as groups of cnn slot indices (csrc/optim.c's slot meaning): each group
         is saved for every trainable variable in turn, its slots interleaved, in Keras's build order."""
         raise NotImplementedError(f"{type(self).__name__} does not declare its slot variables")

@@ -88,6 +88,12 @@ class Trainer:
             return _data.class_weights_to_sample_weights(class_weight, y)
         return _data.as_sample_weight(sample_weight, n)
 
+    def _reset_python_metrics(self):
+        """Metrics written in Python keep their own state: reset it where the C sums start from zero."""
+        for m in self._metric_objects or ():
+            if m._is_python() and not hasattr(m, "_python_values"):
+                m.reset_state()
+
     def _logs(self, sums, prefix=""):
         """Keras's logs from the core's sums: mean loss and each metric; keys sorted as Keras 3."""
         count = sums[1]
@@ -240,6 +246,7 @@ class Trainer:
         finished = True
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
+            self._reset_python_metrics()
             sums = None
             done = 0
             while done < steps and (done == 0 or not self.stop_training):  # Keras checks after a step
@@ -278,6 +285,7 @@ class Trainer:
                               "Keras; add cnn.callbacks.TerminateOnNaN() to stop it.)", RuntimeWarning, stacklevel=2)
             if val is not None and self._should_validate(epoch, validation_freq):
                 with lock:
+                    self._reset_python_metrics()
                     val_sums = plan.evaluate(val[0], val[1], val[2], val_batch, None, 0)
                 logs.update(self._logs(val_sums, "val_"))
             cbs.on_epoch_end(epoch, logs)
@@ -423,6 +431,7 @@ class Trainer:
             cbs.on_test_batch_end(k - 1, self._logs(s))
 
         report = cbs._progbar is not None and verbose_level == 1
+        self._reset_python_metrics()
         sums = plan.evaluate(xa, ya, sw, batch, progress if report else None, _PROGRESS_INTERVAL)
         logs = self._logs(sums)
         cbs.on_test_end(logs)

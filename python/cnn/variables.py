@@ -5,6 +5,8 @@ from cnn._watched import Watched
 
 
 class Variable(Watched):
+    _unwatched = frozenset({"grad"})   # set by a Python layer's backward on every step
+
     def __init__(self, value, name, trainable=True):
         self._value = np.asarray(value, dtype=np.float32)
         self.name = name
@@ -34,6 +36,12 @@ class Variable(Watched):
         self._value[...] = value
         return self
 
+    def assign_add(self, value):
+        return self.assign(self._value + np.asarray(value, dtype=np.float32))
+
+    def assign_sub(self, value):
+        return self.assign(self._value - np.asarray(value, dtype=np.float32))
+
     def _rebind(self, view):
         """Moves the storage into `view` (a slice of a flat buffer), keeping the values."""
         view[...] = self._value.reshape(view.shape)
@@ -41,6 +49,34 @@ class Variable(Watched):
 
     def __array__(self, dtype=None, copy=None):
         return self._value.astype(dtype) if dtype is not None else self._value.copy()
+
+    # arithmetic on the current value, as Keras variables allow (`beta * m + g`, `x @ kernel`)
+    __array_priority__ = 100
+
+    def _binary(op, swap=False):
+        def method(self, other):
+            other = other._value if isinstance(other, Variable) else other
+            return op(other, self._value) if swap else op(self._value, other)
+        return method
+
+    import operator as _op
+    __add__, __radd__ = _binary(_op.add), _binary(_op.add, True)
+    __sub__, __rsub__ = _binary(_op.sub), _binary(_op.sub, True)
+    __mul__, __rmul__ = _binary(_op.mul), _binary(_op.mul, True)
+    __truediv__, __rtruediv__ = _binary(_op.truediv), _binary(_op.truediv, True)
+    __pow__, __rpow__ = _binary(_op.pow), _binary(_op.pow, True)
+    __matmul__, __rmatmul__ = _binary(_op.matmul), _binary(_op.matmul, True)
+    del _binary, _op
+
+    def __neg__(self):
+        return -self._value
+
+    @property
+    def T(self):
+        return self._value.T
+
+    def __getitem__(self, key):
+        return self._value[key]
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self.shape}, dtype=float32, value={self._value!r}>"

@@ -81,9 +81,34 @@ class Layer(Watched):
         for v in self._variables:
             v.trainable = self._trainable and getattr(v, "_can_train", True)
 
-    def add_weight(self, name, shape, initializer, trainable=True, regularizer=None, constraint=None):
+    def add_weight(self, name=None, shape=None, initializer=None, trainable=True, regularizer=None,
+                   constraint=None, dtype=None, **kwargs):
+        """Creates a weight of this layer (call it in `build`) and returns it as a `Variable`.
+
+        Args:
+            name: the weight's name (the key in saved files). Default `None`: "variable", numbered.
+            shape: a tuple of positive integers. As in Keras it may be given first, positionally.
+            initializer: a name ("zeros", "glorot_uniform", ...) or a `cnn.initializers` object.
+                Default `None`: "glorot_uniform", Keras's default for float weights.
+            trainable: whether the optimizer updates it. Default `True`.
+            regularizer: a `cnn.regularizers` object (built-in layers only). Default `None`.
+            constraint: a `cnn.constraints` object (built-in layers only). Default `None`.
+            dtype: accepted for Keras compatibility; weights are float32.
+            **kwargs: Keras's `autocast` and `aggregation`, accepted and ignored.
+        """
         from cnn import initializers
-        init = initializers.get(initializer)
+        unknown = set(kwargs) - {"autocast", "aggregation", "overwrite_with_gradient"}
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(unknown)}")
+        if name is not None and not isinstance(name, str) and shape is None:
+            name, shape = None, name   # Keras 3's order: add_weight(shape, initializer, ...)
+        if shape is None:
+            raise ValueError(f"add_weight() needs a shape, got shape={shape!r}")
+        if isinstance(shape, (int, np.integer)):
+            shape = (int(shape),)
+        if name is None:
+            name = "variable" if not self._variables else f"variable_{len(self._variables)}"
+        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
         index = len(self._variables)
         key = None
         if self._position is not None and isinstance(init, initializers.Initializer) \
@@ -142,6 +167,30 @@ class Layer(Watched):
             raise ValueError(f"Layer '{self.name}' is not built yet, so it has no weights to count")
         return int(sum(np.prod(v.shape) for v in self._variables))
 
+    # -- layers written in Python: a subclass with call(inputs, training=None) (cnn/_hooks.py)
+    def _c_layer(self, offsets):
+        """A subclass written in Python runs as the core's "python" kind: the step calls back into
+        its `call` and `backward` (or differentiates a `call` written with cnn.ops)."""
+        if getattr(type(self), "call", None) is None:
+            raise TypeError(f"{type(self).__name__} '{self.name}' has no call(inputs, training=None) method, so "
+                            "it cannot run in a model")
+        from cnn import _hooks
+        return _hooks.layer_record(self, offsets)
+
+    def _runs_in_python(self):
+        return type(self)._c_layer is Layer._c_layer
+
+    def _has_backward(self):
+        return getattr(type(self), "backward", None) is not None
+
+    def _infer_output_shape(self, input_shape):
+        """A Python layer's output shape when it does not say (compute_output_shape): its call on zeros."""
+        from cnn import _hooks
+        if not _hooks.is_python_layer(self) or type(self).compute_output_shape is not Layer.compute_output_shape:
+            return self.compute_output_shape(input_shape)
+        y = np.asarray(self.call(np.zeros((1,) + tuple(input_shape[1:]), np.float32), training=False))
+        return (input_shape[0],) + y.shape[1:]
+
     # -- building
     def build(self, input_shape):
         self.built = True
@@ -156,7 +205,7 @@ class Layer(Watched):
             self.build(input_shape)
             self.built = True
         self.input_shape = input_shape
-        self.output_shape = self.compute_output_shape(input_shape)
+        self.output_shape = self._infer_output_shape(input_shape)
         return self.output_shape
 
     def compute_output_shape(self, input_shape):
@@ -174,11 +223,15 @@ class Layer(Watched):
             inputs: an array of shape (batch, ...), or one unbatched sample (1-D).
             training: `True` for training mode; `False` or `None` (the default) for inference.
         """
-        from cnn import _eager, _symbolic
+        from cnn import _eager, _hooks, _symbolic
         if kwargs:
             raise TypeError(f"{type(self).__name__}() call got unexpected keyword arguments: {sorted(kwargs)}")
         if _symbolic.is_symbolic(inputs):   # the functional API: record the call, compute no number
             return _symbolic.call(self, inputs, {} if training is None else {"training": training})
+        if _hooks.is_python_layer(self) and getattr(type(self), "call", None) is not None:
+            x = np.asarray(inputs, dtype=np.float32)
+            self._build_for((None,) + x.shape[1:])
+            return np.asarray(self.call(x, training=_eager.check_training(training)), dtype=np.float32)
         return _eager.call_layer(self, inputs, training)
 
     @property

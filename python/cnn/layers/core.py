@@ -87,16 +87,39 @@ def _dtype_name(dtype):
         raise TypeError(f"dtype must be a NumPy dtype or its name, got {dtype!r}") from None
 
 
-def _act_desc(fn, overrides=None):
-    return activations.c_record(fn, **(overrides or {}))
+def _act_desc(fn, overrides=None, python_ok=False):
+    """The activation's C record; None for a custom function when the layer can run it in Python
+    (python_ok: then the layer runs as the core's "python" kind, differentiated by cnn.ops)."""
+    try:
+        return activations.c_record(fn, **(overrides or {}))
+    except ValueError:
+        if python_ok and callable(fn) and not isinstance(fn, str) and not overrides:
+            return None
+        raise
+
+
+class _PythonActivation:
+    """Dense and Activation with a custom activation function (the perceptron's step written with
+    ops.where): `call` with cnn.ops, run by the training step through the host (cnn/_hooks.py)."""
+
+    def _runs_in_python(self):
+        return self._act is None
+
+    def _python_record(self, offsets):
+        if self._regularizers or self._constraints or getattr(self, "activity_regularizer", None) is not None:
+            raise ValueError(f"layer '{self.name}': regularizers and constraints are not applied with a custom "
+                             "activation function")
+        from cnn import _hooks
+        return _hooks.layer_record(self, offsets)
 
 
 def _set_kernel_arguments(layer, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                          bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint):
+                          bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint,
+                          python_ok=False):
     """The arguments Dense and the convolutions share: activation, bias, initializers, penalties, constraints."""
     from cnn import constraints, initializers, regularizers
     layer.activation = activations.get(activation)
-    layer._act = _act_desc(layer.activation)
+    layer._act = _act_desc(layer.activation, python_ok=python_ok)
     layer.use_bias = bool(use_bias)
     layer.kernel_initializer = initializers.get(kernel_initializer)
     layer.bias_initializer = initializers.get(bias_initializer)
@@ -123,7 +146,7 @@ def _kernel_config(layer):
     }
 
 
-class Dense(Layer):
+class Dense(_PythonActivation, Layer):
     """Just your regular densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
 
     The product is over the last axis of the input, so an input `(batch, d0, d1)` gives
@@ -166,7 +189,14 @@ class Dense(Layer):
             raise ValueError(f"units must be a positive integer, got {units}")
         self.units = int(units)
         _set_kernel_arguments(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint,
+                              python_ok=True)
+
+    def call(self, inputs, training=None):
+        """The layer with cnn.ops (a custom activation function runs this way; see _PythonActivation)."""
+        from cnn import ops
+        y = ops.matmul(inputs, self.kernel)
+        return self.activation(y + self.bias if self.use_bias else y)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -185,6 +215,8 @@ class Dense(Layer):
         return int(input_shape[-1]) * self.units + (self.units if self.use_bias else 0)
 
     def _c_layer(self, offsets):
+        if self._act is None:
+            return self._python_record(offsets)
         d = _c_record(self, "dense", act=self._act, **_c_span(offsets, self.kernel, "w"),
                       **_c_span(offsets, self.bias, "b"))
         _add_penalties(d, self)
@@ -220,7 +252,7 @@ def _add_penalties(d, layer):
         d[f"{_PART[name]}_constraint"] = record
 
 
-class Activation(Layer):
+class Activation(_PythonActivation, Layer):
     """Applies an activation function to its input.
 
     Args:
@@ -240,9 +272,14 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self._act = _act_desc(self.activation)
+        self._act = _act_desc(self.activation, python_ok=True)
+
+    def call(self, inputs, training=None):
+        return self.activation(inputs)
 
     def _c_layer(self, offsets):
+        if self._act is None:
+            return self._python_record(offsets)
         return _c_record(self, "activation", act=self._act)
 
     def get_config(self):

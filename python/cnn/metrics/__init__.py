@@ -68,6 +68,7 @@ from cnn.metrics._means import (
     Sum,
     TopKCategoricalAccuracy,
 )
+from cnn.metrics._wrapper import MeanMetricWrapper
 from cnn.metrics.evaluation import (
     auc,
     classification_report,
@@ -84,6 +85,7 @@ __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",
     "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge",
     "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetric",
+    "MeanMetricWrapper",
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
     "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives",
@@ -151,7 +153,14 @@ def get(identifier, y_true_shape=None, y_pred_shape=None):
             f"Unknown or unsupported metric {identifier!r}. Supported: 'accuracy', 'acc', "
             + ", ".join(repr(k) for k in _registry.names())))
         return cls(name=identifier)
-    raise TypeError(f"a metric must be a string or a cnn.metrics.Metric, got {identifier!r}")
+    if callable(identifier) and not isinstance(identifier, type):
+        name = getattr(identifier, "__name__", None)
+        builtin = _registry.lookup(name, {}) if name and getattr(identifier, "__module__", "").startswith("cnn.") \
+            else None
+        if isinstance(builtin, type) and issubclass(builtin, Metric):
+            return builtin(name=name)   # cnn.metrics.mae and friends run in C
+        return MeanMetricWrapper(identifier, name=name)   # a user's function: its values come from Python
+    raise TypeError(f"a metric must be a string, a function or a cnn.metrics.Metric, got {identifier!r}")
 
 
 def serialize(metric):

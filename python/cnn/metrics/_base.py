@@ -21,7 +21,15 @@ def div_no_nan(a, b):
 
 
 class Metric(Watched):
-    """A metric of (y_true, y_pred): subclasses give their C records and the result from the state."""
+    """A metric of (y_true, y_pred): subclasses give their C records and the result from the state.
+
+    A metric written in Python, as Keras's guide does, subclasses it and overrides
+    `update_state(y_true, y_pred, sample_weight=None)` and `result()` (and `reset_state()`, which by
+    default sets every variable made with `add_variable` to zero), keeping its state in variables from
+    `add_variable(shape, initializer, name=...)`. Inside `fit` and `evaluate` the C step calls its
+    `update_state` on every batch (NumPy arrays); it is reset at the start of each epoch and of each
+    evaluation, as Keras does.
+    """
     _kind = None              # the C kind (a name in cnn._core.enums["metric"])
     _direction = "up"
     _sparse = False           # y_true holds class ids
@@ -31,10 +39,27 @@ class Metric(Watched):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got name={name!r}")
         self.name = name or to_snake_case(type(self).__name__)
-        self.reset_state()
+        self._metric_variables = []
+        Metric.reset_state(self)   # a Python subclass makes its variables after this
+
+    def _is_python(self):
+        """Written in Python: its own update_state, run by the step through the host (cnn/_hooks.py)."""
+        return self._kind is None and type(self).update_state is not Metric.update_state
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state variable of a metric written in Python (Keras's `Metric.add_variable`)."""
+        from cnn import initializers
+        from cnn.variables import Variable
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        var = Variable(np.asarray(initializers.get(initializer)(shape), np.float32).reshape(shape),
+                       name or f"variable_{len(self._metric_variables)}")
+        self._metric_variables.append(var)
+        return var
 
     # ---------------------------------------------------------------- what the core runs
     def c_record(self):
+        if self._is_python():
+            return {"kind": "python"}
         if self._kind is None:
             raise ValueError(f"the metric {type(self).__name__} has no C kernel: the training step in C runs the "
                              "built-in metrics of cnn.metrics only")
@@ -48,12 +73,16 @@ class Metric(Watched):
         return sum(_core.metric_state_size(r, int(cols)) for r in self.c_records())
 
     def result_from_state(self, state, cols):
+        if self._is_python():   # its state is its own variables
+            return f32(np.asarray(self.result(), np.float32))
         raise NotImplementedError
 
     # ---------------------------------------------------------------- the stateful API
     def reset_state(self):
         self._state = None
         self._cols = None
+        for v in getattr(self, "_metric_variables", ()):
+            v.assign(np.zeros(v.shape, np.float32))
 
     def _arrays(self, y_true, y_pred, sample_weight):
         y_pred = np.asarray(y_pred, dtype=np.float32)

@@ -9,8 +9,13 @@ expected and received values side by side.
     assert_history_close(h1, h2)                 two training histories, epoch by epoch
     assert_weights_equal(m1, m2)                 two models' weights (exactly, by default)
     assert_learns(model, x, y, below=0.1, ...)   a model reaches a band within a time budget
+    assert_close(received, expected, mistakes=)  an array, naming the typical mistake it matches
+    expect(condition, {"es": ..., "en": ...})    a teacher's own check, with its message
     fingerprint(model_or_history)                a short hash for exact-match checks across machines
     reference_model(name), reference_data(name)  the course's models and data splits
+
+`python -m cnn.testing.grade SUBMISSIONS --tests TESTS` grades a folder of submissions in parallel
+processes into a CSV of scores (examples/grading/ is a whole course graded this way).
 
 Failures raise `GradingError`, an AssertionError. The pytest plugin (`cnn.testing.plugin`, registered
 as a pytest11 entry point) seeds and isolates every test and adds the `cnn_budget(seconds)` marker.
@@ -24,6 +29,8 @@ _NAMES = {
     "assert_history_close": "cnn.testing.compare",
     "assert_weights_equal": "cnn.testing.compare",
     "assert_learns": "cnn.testing.learns",
+    "assert_close": "cnn.testing.mistakes",
+    "expect": "cnn.testing.mistakes",
     "fingerprint": "cnn.testing.hashing",
     "reference_model": "cnn.testing.reference",
     "reference_data": "cnn.testing.reference",

@@ -1,0 +1,47 @@
+/* python.c - the layer kind whose forward and backward are written in the host language (a
+ * cnn.layers.Layer subclass): both go through cnn_host_run with the batch's buffers. The layer's
+ * weights live in the parameter buffer like any other: the kernel span is the range of its trainable
+ * weights (the host lays them out inside it and adds their gradients), the first state span the
+ * range of the others (restored when a step is abandoned). No penalties or constraints here. */
+#include <string.h>
+
+#include "layer.h"
+
+static const char *check(const cnn_layer *L)
+{
+    if (L->w[CNN_W_BIAS].off >= 0) return "b_off";
+    if (L->w[CNN_W_STATE1].off >= 0) return "mv_off";
+    return NULL;
+}
+
+static void sizes(const cnn_layer *L, cnn_layer_sizes *s) { s->out = cnn_layer_out_size(L); }
+
+static const float *forward(const cnn_layer_ctx *c, const float *x, int training, long iteration)
+{
+    const cnn_layer *L = c->L;
+    cnn_host_call call = {CNN_HOST_LAYER_FORWARD, c->index, training, iteration, 0.0f, 2, {{0}}};
+    call.a[0] = cnn_host_f32(c->B->out, c->nb, cnn_layer_out_size(L));
+    call.a[1] = cnn_host_f32((float *)x, c->nb, cnn_layer_in_size(L));
+    cnn_host_run(&call);   /* a failure stops the step (the caller polls the interrupt) */
+    return c->B->out;
+}
+
+static float *backward(const cnn_layer_ctx *c, float *g, float *gx, const float *x, const float *y,
+                       int g_is_dz, int need_dx, const float *dx_mask, int *masked)
+{
+    const cnn_layer *L = c->L;
+    long in = cnn_layer_in_size(L), out = cnn_layer_out_size(L);
+    const cnn_span *w = &L->w[CNN_W_KERNEL];
+    cnn_host_call call = {CNN_HOST_LAYER_BACKWARD, c->index, 1, 0, 0.0f, 5, {{0}}};
+    call.a[0] = cnn_host_f32(need_dx ? gx : NULL, c->nb, in);
+    call.a[1] = cnn_host_f32(g, c->nb, out);
+    call.a[2] = cnn_host_f32((float *)x, c->nb, in);
+    call.a[3] = cnn_host_f32((float *)y, c->nb, out);
+    call.a[4] = cnn_host_f32(w->off >= 0 ? c->grads + w->off : NULL, 1, w->off >= 0 ? w->len : 0);
+    if (need_dx) memset(gx, 0, sizeof(float) * c->nb * in);
+    cnn_host_run(&call);
+    return gx;
+}
+
+const cnn_layer_ops cnn_layer_python
+    = {"python", NULL, check, sizes, NULL, NULL, forward, backward, NULL, NULL, NULL};

@@ -1,0 +1,13 @@
+"""Ejercicio 1 · La sigmoide y su derivada (entrega con un error: la derivada)."""
+import numpy as np
+
+
+def sigmoide(x):
+    """La sigmoide, elemento a elemento: 1 / (1 + e^-x)."""
+    return 1 / (1 + np.exp(-x))
+
+
+def derivada_sigmoide(x):
+    """Su derivada: s(x) · (1 - s(x))."""
+    s = sigmoide(x)
+    return s * (1 + s)   # el error: (1 + s) en lugar de (1 - s)

@@ -1,0 +1,297 @@
+"""The host the C training step calls for the parts of a model written in Python (csrc/train/host.c):
+layers (`cnn.layers.Layer` subclasses with `call`), losses, metrics and optimizers.
+
+The plan gets one `Host` (`_core.Plan(..., host=...)`); the core calls it as
+`host(op, index, training, iteration, lr, arrays)` with the GIL taken back, where `arrays` are
+zero-copy NumPy views of the step's buffers, valid during the call only (cnn.h, `cnn_host_op`). An
+exception raised here stops the step before anything of it is applied and propagates out of `fit`
+(or `evaluate`, `predict`) unchanged.
+
+Everything else in a model still runs in C; Python runs only around the custom parts.
+"""
+import numpy as np
+
+LAYER_FORWARD, LAYER_BACKWARD, LOSS, LOSS_GRAD, METRIC, OPT_STEP = range(6)
+
+
+def is_python_layer(layer):
+    """A layer the step runs through the host: a subclass written in Python (its own call), or a
+    built-in one with a custom activation function."""
+    return layer._runs_in_python()
+
+
+def is_python_optimizer(opt):
+    from cnn.optimizers import Optimizer
+    return getattr(opt, "_kind", None) is None and type(opt).update_step is not Optimizer.update_step
+
+
+class Host:
+    """Dispatches the core's calls. Holds the layers, loss, metrics and optimizer it runs (not the
+    model, so a plan never keeps its model alive)."""
+
+    __slots__ = ("layers", "loss", "metrics", "optimizer")
+
+    def __init__(self, layers=None, loss=None, metrics=(), optimizer=None):
+        self.layers = dict(layers or {})        # position in the model -> Layer
+        self.loss = loss                        # a _LossRunner or None
+        self.metrics = list(metrics)            # handle -> metric object
+        self.optimizer = optimizer              # an _OptimizerRunner or None
+
+    def __bool__(self):
+        return bool(self.layers or self.loss or self.metrics or self.optimizer)
+
+    def key(self):
+        """Identifies what it runs, for the plan cache (a plan is reused only with the same objects)."""
+        return (tuple((i, id(layer)) for i, layer in sorted(self.layers.items())),
+                id(self.loss.loss) if self.loss else None, tuple(id(m) for m in self.metrics),
+                id(self.optimizer.optimizer) if self.optimizer else None)
+
+    def __call__(self, op, index, training, iteration, lr, arrays):
+        if op == LAYER_FORWARD:
+            layer_forward(self.layers[index], arrays[0], arrays[1], bool(training))
+        elif op == LAYER_BACKWARD:
+            layer_backward(self.layers[index], *arrays)
+        elif op == LOSS:
+            self.loss.values(arrays[0], arrays[1], arrays[2])
+        elif op == LOSS_GRAD:
+            self.loss.gradient(arrays[0], arrays[1], arrays[2])
+        elif op == METRIC:
+            metric_update(self.metrics[index], *arrays)
+        elif op == OPT_STEP:
+            self.optimizer.step(arrays[0][0], arrays[1][0], iteration, lr)
+        else:
+            raise RuntimeError(f"unknown host call {op}")
+
+
+# ---------------------------------------------------------------------------------------- layers
+
+def _as_output(value, layer, shape):
+    """The array a layer's call or backward returned, checked against the shape the model expects."""
+    a = np.asarray(value, dtype=np.float32)
+    if a.size != int(np.prod(shape)):
+        raise ValueError(f"layer '{layer.name}' returned an array of shape {a.shape}; expected {tuple(shape)}")
+    return a.reshape(shape)
+
+
+def layer_forward(layer, out, x, training):
+    """out[...] = layer.call(x): a NumPy layer's own call, or a cnn.ops call recorded for backward."""
+    nb = out.shape[0]
+    xs = x.reshape((nb,) + tuple(layer.input_shape[1:]))
+    xs.flags.writeable = False   # the previous layer's output: the step reads it again
+    layer._host_record = None
+    if training and not layer._has_backward():
+        from cnn import ops
+        rec = ops.record(lambda inputs: layer.call(inputs, training=True), [xs], wrt=(0,),
+                         variables=layer.trainable_weights)
+        layer._host_record = rec
+        y = rec.value
+    else:
+        y = layer.call(xs, training=training)
+    out[...] = _as_output(y, layer, out.shape)
+
+
+def layer_backward(layer, dx, dy, x, y, grads):
+    """dx = dL/dx; the gradients of the layer's trainable weights are ADDED into `grads` (their span)."""
+    nb = dy.shape[0]
+    g_out = dy.reshape((nb,) + tuple(layer.output_shape[1:]))
+    weights = layer.trainable_weights
+    if layer._has_backward():
+        for v in weights:
+            v.grad = None
+        gx = layer.backward(g_out.copy())
+        wgrads = []
+        for v in weights:
+            if v.grad is None:
+                raise ValueError(f"layer '{layer.name}': backward() did not set the gradient of its weight "
+                                 f"'{v.name}' (assign it to `.grad` of that variable, e.g. "
+                                 f"self.kernel.grad = x.T @ grad_output)")
+            wgrads.append(v.grad)
+    else:
+        rec = layer._host_record
+        if rec is None:
+            raise RuntimeError(f"layer '{layer.name}' has no recorded forward pass to differentiate")
+        gx, *wgrads = rec.backward(g_out)
+        layer._host_record = None
+    if dx is not None:
+        if gx is None:
+            raise ValueError(f"layer '{layer.name}': backward() must return the gradient of its input")
+        dx[...] = _as_output(gx, layer, dx.shape)
+    flat = grads[0] if grads is not None else None
+    for v, g in zip(weights, wgrads):
+        start, size = layer._host_spans[id(v)]
+        flat[start:start + size] += _as_output(g, layer, v.shape).reshape(-1)
+    for v in weights:
+        v.grad = None
+
+
+def layer_record(layer, offsets):
+    """The C record of a Python layer: the kernel span covers its trainable weights, the first state
+    span its other weights (both contiguous in the model's buffer, see models._pack_weights)."""
+    from cnn.layers.base import _c_record
+
+    def span(variables):
+        if not variables:
+            return -1, 0
+        start = min(offsets[id(v)] for v in variables)
+        return start, sum(int(np.prod(v.shape)) for v in variables)
+
+    trainable = [v for v in layer._variables if v.trainable]
+    frozen = [v for v in layer._variables if not v.trainable]
+    w_off, w_len = span(trainable)
+    s_off, s_len = span(frozen)
+    layer._host_spans = {id(v): (offsets[id(v)] - w_off, int(np.prod(v.shape))) for v in trainable}
+    fields = {"w_off": w_off, "w_len": w_len} if w_off >= 0 else {}
+    if s_off >= 0:
+        fields.update(mm_off=s_off, mm_len=s_len)
+    return _c_record(layer, "python", **fields)
+
+
+# ---------------------------------------------------------------------------------------- losses
+
+class _LossRunner:
+    """A custom loss in the step: per-row values, and their gradient with respect to y_pred, either
+    from the loss's own `gradient(y_true, y_pred)` (NumPy) or recorded by cnn.ops."""
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.fn, self.numpy_gradient = python_loss_parts(loss)
+
+    def _per_row(self, value, rows, cols):
+        v = np.asarray(value, dtype=np.float64)
+        if v.size == rows * cols and cols > 1:   # element-wise values: Keras averages them all
+            return v.reshape(rows, cols).mean(axis=1), 1.0 / cols
+        if v.size != rows:
+            raise ValueError(f"the loss {self.loss!r} returned values of shape {v.shape} for a batch of "
+                             f"{rows} samples: return one value per sample (reduce the last axis)")
+        return v.reshape(rows), 1.0
+
+    def values(self, per_row, y_pred, y_true):
+        rows, cols = y_pred.shape
+        per_row[:, 0] = self._per_row(self.fn(y_true, y_pred), rows, cols)[0]
+
+    def gradient(self, grad, y_pred, y_true):
+        rows, cols = y_pred.shape
+        if self.numpy_gradient is not None:
+            value = self.fn(y_true, y_pred)
+            g = np.asarray(self.numpy_gradient(y_true, y_pred), dtype=np.float32)
+            _, share = self._per_row(value, rows, cols)
+        else:
+            from cnn import ops
+            value, (g,) = ops.value_and_grad(self.fn, [y_true, y_pred], wrt=(1,))
+            _, share = self._per_row(value, rows, cols)
+        if g.size != rows * cols:
+            raise ValueError(f"the gradient of the loss {self.loss!r} has shape {np.shape(g)}; expected "
+                             f"{(rows, cols)} (one value per element of y_pred)")
+        grad[...] = g.reshape(rows, cols) * np.float32(share) if share != 1.0 else g.reshape(rows, cols)
+
+
+def python_loss_parts(loss):
+    """(fn(y_true, y_pred) -> per-sample values, gradient function or None) of a Python loss."""
+    from cnn import losses
+    if isinstance(loss, losses.LossFunctionWrapper) and type(loss).call is losses.LossFunctionWrapper.call:
+        fn, kwargs = loss.fn, dict(getattr(loss, "_fn_kwargs", {}) or {})
+        return (lambda yt, yp: fn(yt, yp, **kwargs)), None
+    if isinstance(loss, losses.Loss):
+        grad = loss.gradient if type(loss).gradient is not losses.Loss.gradient else None
+        return loss.call, grad
+    return loss, None
+
+
+def check_loss(loss, cols):
+    """Refuses, with a message naming the two supported forms, a Python loss whose gradient cnn cannot
+    get: a plain NumPy function (no `gradient`, not written with cnn.ops)."""
+    fn, grad = python_loss_parts(loss)
+    if grad is not None:
+        return
+    from cnn import ops
+    example = np.full((2, cols), 0.5, np.float32)
+    if not ops.is_recordable(fn, [example, example + np.float32(0.25)]):
+        name = getattr(getattr(loss, "fn", loss), "__name__", repr(loss))
+        raise ValueError(
+            f"cnn cannot differentiate the loss {name!r}: it is written with NumPy, so its gradient is "
+            "unknown. Use one of the two supported forms: (1) write it with cnn.ops "
+            "(`from cnn import ops; def my_loss(y_true, y_pred): return ops.mean(ops.square(y_pred - y_true), "
+            "axis=-1)`), whose gradient cnn derives; or (2) subclass cnn.losses.Loss with `call(y_true, y_pred)` "
+            "and `gradient(y_true, y_pred)` (d per-sample loss / d y_pred) in NumPy. A plain NumPy function "
+            "works as a metric.")
+
+
+# ---------------------------------------------------------------------------------------- metrics
+
+def metric_update(metric, state, y_pred, y_true, weights):
+    """Adds a batch to a Python metric: a function's mean in the C state, or the metric's own
+    update_state (a stateful subclass)."""
+    w = None if weights is None else weights[:, 0]
+    if getattr(metric, "_python_values", None) is not None:
+        v = metric._python_values(y_true, y_pred)
+        state[0, 0] += float(np.sum(v if w is None else w * v, dtype=np.float64))
+        state[0, 1] += float(len(v) if w is None else np.sum(w, dtype=np.float64))
+    else:
+        metric.update_state(y_true.copy(), y_pred.copy(), None if w is None else w.copy())
+        state[0, 1] += len(y_pred)
+
+
+# ---------------------------------------------------------------------------------------- optimizers
+
+class _OptimizerRunner:
+    """Calls a Python optimizer's update_step on each trainable variable in the model's order; the
+    gradients are views of the step's flat gradient buffer. An exception undoes the whole update."""
+
+    def __init__(self, optimizer, variables, offsets):
+        self.optimizer = optimizer
+        self.variables = list(variables)
+        self.spans = [(offsets[id(v)], int(np.prod(v.shape))) for v in self.variables]
+
+    def step(self, params, grads, iteration, lr):
+        opt = self.optimizer
+        opt._ensure_built(self.variables)
+        saved = params.copy()
+        slots = [s.numpy() for s in opt._slot_variables]
+        opt.iterations = int(iteration)
+        try:
+            for v, (off, size) in zip(self.variables, self.spans):
+                opt.update_step(grads[off:off + size].reshape(v.shape), v, np.float32(lr))
+        except BaseException:
+            params[...] = saved
+            for s, value in zip(opt._slot_variables, slots):
+                s.assign(value)
+            raise
+
+
+# ---------------------------------------------------------------------------------------- plans
+
+def layers_host(layers):
+    """The host of an inference plan: its Python layers, or None."""
+    host = Host({i: layer for i, layer in enumerate(layers) if is_python_layer(layer)})
+    return host or None
+
+
+def training_host(model, opt_rec):
+    """(host or None, loss record, metric records) of a training plan: the Python parts get the
+    "python" kinds, each metric its handle."""
+    from cnn import losses
+    layers = model._plan_layers()   # in the plan's order: a Python layer's number is its position there
+    host = Host({i: layer for i, layer in enumerate(layers) if is_python_layer(layer)})
+    loss = model._loss_obj
+    loss_rec = loss.c_record()
+    if loss_rec is None:
+        check_loss(loss, model.output_shape[-1])
+        host.loss = _LossRunner(loss)
+        loss_rec = {"kind": losses.PYTHON_KIND}
+    recs = []
+    for m, w in zip(model._metric_objects, model._metric_weighted):
+        for r in m.c_records():
+            if r.get("kind") == "python":
+                r = {**r, "handle": len(host.metrics)}
+                host.metrics.append(m)
+            recs.append({**r, "weighted": w})
+    if opt_rec["kind"] == "python":
+        trainable = [v for layer in layers for v in layer._variables if v.trainable and model._trainable]
+        host.optimizer = _OptimizerRunner(model.optimizer, trainable, model._offsets)
+        if model.optimizer.weight_decay:
+            raise ValueError(f"weight_decay={model.optimizer.weight_decay} is not applied to an optimizer written "
+                             "in Python: apply it in its update_step")
+    if host.layers and (model.optimizer.clipnorm or getattr(model.optimizer, "global_clipnorm", None)):
+        raise ValueError("clipnorm and global_clipnorm do not reach the weights of a layer written in Python; "
+                         "use clipvalue, or clip in the layer's backward")
+    return (host or None), loss_rec, recs

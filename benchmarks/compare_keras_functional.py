@@ -2,7 +2,8 @@
 
     KERAS_BACKEND=torch PYTHONPATH=<folder with cnn> python benchmarks/compare_keras_functional.py
 
-Each case builds one graph with `keras.Input`/`keras.Model` and with `cnn.Input`/`cnn.Model` (the
+Each case builds one graph (merges, a shared layer, tensor operators, several inputs and outputs,
+nested models) with `keras.Input`/`keras.Model` and with `cnn.Input`/`cnn.Model` (the
 same code, `lib` is either module), copies Keras's initial weights into cnn with set_weights and
 compares predictions, the loss of evaluate, and the weights and losses after 5 Adam train_on_batch
 steps (per-output losses and loss weights for the multi-output cases); then each library saves its
@@ -71,6 +72,12 @@ def two_outputs_list(lib):
             ["huber", "sparse_categorical_crossentropy"], [0.3, 1.0])
 
 
+def operators(lib):
+    x = lib.Input((6,), name="x")
+    h = lib.layers.Dense(6, activation="tanh", name="h")(x)
+    return lib.Model(x, lib.layers.Dense(2, name="y")((h + x) * h - x), name="operators"), "mse", None
+
+
 def nested(lib):
     inner, _, _ = chain(lib)
     return lib.Sequential([inner, lib.layers.Softmax(name="again")], name="wrapped"), \
@@ -80,7 +87,8 @@ def nested(lib):
 METRICS = {"two inputs/outputs, dicts": {"cls": ["accuracy"], "reg": ["mae"]},
            "shared layer (Multiply, Subtract)": ["accuracy"]}
 CASES = {"chain": chain, "residual (Add, Concatenate)": residual, "shared layer (Multiply, Subtract)": shared,
-         "two inputs/outputs, dicts": two_outputs, "nested model, lists": two_outputs_list,
+         "operators: (h + x) * h - x": operators, "two inputs/outputs, dicts": two_outputs,
+         "nested model, lists": two_outputs_list,
          "Sequential([model, Softmax()])": nested}
 
 

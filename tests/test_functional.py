@@ -66,7 +66,10 @@ def test_symbolic_tensors_carry_shape_dtype_name_and_history():
     with pytest.raises(ValueError, match='Input 0 of layer "dense.*" is incompatible.*expected axis -1 .* value 4'):
         dense(cnn.Input((5,)))
     with pytest.raises(TypeError, match="mix of symbolic tensors"):
-        layers.Dense(2)([x, np.ones((2, 4))])
+        layers.Add()([x, np.ones((2, 4))])
+    with pytest.raises(ValueError, match='Layer "dense_x" expects 1 input.*received 2 input tensors'):
+        layers.Dense(2, name="dense_x")([x, x])
+    assert layers.Dense(2)([x]).shape == (None, 2)
     with pytest.raises(TypeError, match="cannot be used as a boolean"):
         bool(y)
     with pytest.raises(TypeError, match="cannot be converted to a NumPy array"):
@@ -283,3 +286,45 @@ def test_pickle_deepcopy_and_a_fixed_training_mode_warns():
         assert other.weights[0] is not model.weights[0]
     with pytest.warns(UserWarning, match="training=True .* not honoured"):
         layers.Dropout(0.5)(cnn.Input((3,)), training=True)
+
+
+def test_tensor_operators_record_merge_layers_and_keras_ops_configs_load():
+    x = cnn.Input((3,), name="x")
+    h = layers.Dense(3, name="h")(x)
+    model = cnn.Model(x, (h + x) * h - x)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Add", "Multiply", "Subtract"]
+    data = np.random.default_rng(7).normal(size=(4, 3)).astype(np.float32)
+    hv = model.get_layer("h")(data)
+    np.testing.assert_allclose(model.predict(data, verbose=0), (hv + data) * hv - data, rtol=1e-5, atol=1e-6)
+    config = model.get_config()    # as Keras 3 writes `h + x`: an op of keras.src.ops.numpy, two arguments
+    add = next(entry for entry in config["layers"] if entry["class_name"] == "Add")
+    add.update(module="keras.src.ops.numpy", registered_name="Add")
+    add["inbound_nodes"][0]["args"] = add["inbound_nodes"][0]["args"][0]
+    rebuilt = cnn.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_array_equal(rebuilt.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_a_hostile_functional_config_is_refused_before_allocating(tmp_path):
+    import zipfile
+    x = cnn.Input((4,), name="x")
+    cnn.Model(x, layers.Dense(3, name="d")(x)).save(tmp_path / "small.keras")
+    with zipfile.ZipFile(tmp_path / "small.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["config"]["units"] = 10 ** 9
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "hostile.keras", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError, match="more weights than the file stores"):
+        cnn.models.load_model(tmp_path / "hostile.keras")
+
+
+def test_a_sequential_graph_is_made_on_first_use_also_after_pickling():
+    import pickle
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(8), layers.Dense(3)])
+    assert "_inbound_nodes" not in model.layers[0].__dict__          # building costs nothing more
+    copy_ = pickle.loads(pickle.dumps(model))
+    assert copy_.layers[1].output.shape == (None, 3) and copy_.layers[1].input.shape == (None, 8)
+    assert cnn.Model(model.layers[0].input, model.layers[1].output).output_shape == (None, 3)

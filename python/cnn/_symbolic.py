@@ -11,10 +11,12 @@ model's outputs back to its inputs, in Keras's order. No number is ever computed
     y._history.operation._inbound_nodes[0]    # Node(Dense, inputs [x], outputs [y])
 """
 import collections
+import weakref
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
 
 _tensor_count = [0]
+_sequentials = weakref.WeakSet()   # built Sequentials: their symbolic graph is made on first use
 
 
 def _tensor_name():
@@ -206,6 +208,11 @@ def call(operation, inputs, call_kwargs=None):
                       "inference), so a fixed mode (Monte Carlo dropout, a frozen BatchNormalization while "
                       "fine-tuning) is not honoured yet.", UserWarning, stacklevel=3)
     leaves = flatten(inputs)
+    if not _takes_several(operation) and isinstance(inputs, (list, tuple, dict)):
+        if len(leaves) != 1:
+            raise ValueError(f'Layer "{operation.name}" expects 1 input(s), but it received {len(leaves)} input '
+                             f"tensors. Inputs received: {inputs}"[:1000])
+        inputs = leaves[0]
     for t in leaves:
         if not isinstance(t, KerasTensor):
             raise TypeError(f"Layer '{operation.name}' was called on a mix of symbolic tensors and "
@@ -219,6 +226,13 @@ def call(operation, inputs, call_kwargs=None):
     outputs = _map_shapes(KerasTensor, _as_shape_structure(out_shapes))   # cnn computes in float32
     Node(operation, inputs, flatten(outputs), call_kwargs)
     return outputs
+
+
+def _takes_several(operation):
+    """Merge layers take a list of tensors, models a structure of them; other layers one tensor."""
+    from cnn.layers.merging import _Merge
+    return isinstance(operation, _Merge) or hasattr(operation, "_symbolic_output_shapes") \
+        or hasattr(operation, "_saving_layers")
 
 
 def _as_shape_structure(shapes):
@@ -356,6 +370,12 @@ def _build_map(inputs, outputs):
 def node_attribute(layer, attr, what):
     """layer.input / layer.output: the first call's tensor(s), Keras 3's rule and errors."""
     nodes = layer.__dict__.get("_inbound_nodes") or []
+    if not nodes:   # a layer of a built Sequential: its graph is made now (Keras makes it at build)
+        for model in list(_sequentials):
+            if any(other is layer for other in model._layers):
+                model._symbolic_io()
+                nodes = layer.__dict__.get("_inbound_nodes") or []
+                break
     if not nodes:
         raise AttributeError(f"The layer {layer.name} has never been called and thus has no defined {what}.")
     values = getattr(nodes[0], attr)

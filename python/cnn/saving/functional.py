@@ -147,12 +147,24 @@ def _arguments(created, data, depth=0):
     raise _bad(f"unexpected node argument {str(data)[:100]}")
 
 
-def _call_node(layer, data, created):
+def _check_budget(layer, inputs, budget):
+    """Refuses a layer whose weights would exceed what the file can hold, before building it (a hostile
+    config must not allocate gigabytes: Sequential configs are checked the same way)."""
+    if budget is None or layer.built or not isinstance(inputs, _symbolic.KerasTensor):
+        return
+    budget[0] -= layer._count_params_for(inputs.shape) or 0
+    if budget[0] < 0:
+        raise ValueError(f"The model config asks for more weights than the file stores (layer {layer.name!r}): "
+                         "the file is corrupt or hostile")
+
+
+def _call_node(layer, data, created, budget=None):
     if isinstance(data, dict):
         args, kwargs = data.get("args"), data.get("kwargs") or {}
-        if not isinstance(args, list) or len(args) != 1 or not isinstance(kwargs, dict):
-            raise _bad(f"layer {layer.name!r} has a node whose args are not one input structure")
-        inputs = _arguments(created, args[0])
+        if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
+            raise _bad(f"layer {layer.name!r} has a node without args")
+        # Keras's ops (x + y is keras.src.ops.numpy.Add) take the tensors as separate arguments
+        inputs = _arguments(created, args[0]) if len(args) == 1 else [_arguments(created, a) for a in args]
         training = kwargs.get("training")
     elif isinstance(data, list):                                  # Keras 2: a list of input references
         inputs = _arguments(created, data)
@@ -164,6 +176,7 @@ def _call_node(layer, data, created):
         raise _bad(f"layer {layer.name!r} is called with training={training!r}")
     if not _symbolic.is_symbolic(inputs):
         raise _bad(f"layer {layer.name!r} has a node without input tensors")
+    _check_budget(layer, inputs, budget)
     return layer(inputs, training=training)
 
 
@@ -183,6 +196,17 @@ def _make_layer(entry, custom_objects, allowed, max_params):
         _symbolic.input_tensor(layer, str(config.get("dtype") or "float32") if isinstance(
             config.get("dtype"), str) else "float32")
     return layer
+
+
+def _entry_name(entry):
+    """A layer entry's name (Keras writes it beside the config and inside it)."""
+    config = entry.get("config") if isinstance(entry, dict) else None
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if name is None and isinstance(config, dict):
+        name = config.get("name")
+    if not isinstance(name, str):
+        raise _bad(f"a layer entry has no name: {str(entry)[:200]}")
+    return name
 
 
 def functional_from_config(config, custom_objects=None, cls=None, max_params=None):
@@ -205,11 +229,9 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
         raise ValueError(f"The model name must be a string, got {name!r}")
     allowed = layer_classes()
     created, pending, order = {}, {}, []
+    budget = None if max_params is None else [max_params]
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name", (entry.get("config") or {}).get("name")),
-                                                         str):
-            raise _bad(f"a layer entry has no name: {str(entry)[:200]}")
-        layer_name = entry.get("name") or entry["config"]["name"]
+        layer_name = _entry_name(entry)
         if layer_name in created:
             raise _bad(f"two layers are named {layer_name!r}")
         nodes = entry.get("inbound_nodes", [])
@@ -230,7 +252,7 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
                 queue = pending.get(layer_name)
                 while queue:
                     try:
-                        _call_node(created[layer_name], queue[0], created)
+                        _call_node(created[layer_name], queue[0], created, budget)
                     except _NotYet:
                         break
                     queue.pop(0)

@@ -319,3 +319,12 @@ def test_a_hostile_functional_config_is_refused_before_allocating(tmp_path):
             z.writestr(name, data)
     with pytest.raises(ValueError, match="more weights than the file stores"):
         cnn.models.load_model(tmp_path / "hostile.keras")
+
+
+def test_a_sequential_graph_is_made_on_first_use_also_after_pickling():
+    import pickle
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(8), layers.Dense(3)])
+    assert "_inbound_nodes" not in model.layers[0].__dict__          # building costs nothing more
+    copy_ = pickle.loads(pickle.dumps(model))
+    assert copy_.layers[1].output.shape == (None, 3) and copy_.layers[1].input.shape == (None, 8)
+    assert cnn.Model(model.layers[0].input, model.layers[1].output).output_shape == (None, 3)

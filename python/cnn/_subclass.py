@@ -20,6 +20,9 @@ import numpy as np
 from cnn import _tracing, _tracking
 
 _SIMPLE = (str, int, float, bool, type(None))
+# Where cnn's own models are defined: their classes are not user subclasses (another built-in model
+# class elsewhere sets `_subclass_mode = False` itself).
+_BUILTIN_MODULES = ("cnn.models", "cnn._functional", "cnn._subclassed_model")
 _mode = threading.local()       # .graph: "train" while a training plan is described, else inference
 _mode.graph = None
 
@@ -87,7 +90,7 @@ class SubclassAPI:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("cnn."):
+        if cls.__module__ in _BUILTIN_MODULES:
             if "_subclass_mode" not in cls.__dict__:
                 cls._subclass_mode = False      # Sequential, Functional: the built-in models
             return

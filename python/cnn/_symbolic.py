@@ -11,10 +11,12 @@ model's outputs back to its inputs, in Keras's order. No number is ever computed
     y._history.operation._inbound_nodes[0]    # Node(Dense, inputs [x], outputs [y])
 """
 import collections
+import weakref
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
 
 _tensor_count = [0]
+_sequentials = weakref.WeakSet()   # built Sequentials: their symbolic graph is made on first use
 
 
 def _tensor_name():
@@ -368,6 +370,12 @@ def _build_map(inputs, outputs):
 def node_attribute(layer, attr, what):
     """layer.input / layer.output: the first call's tensor(s), Keras 3's rule and errors."""
     nodes = layer.__dict__.get("_inbound_nodes") or []
+    if not nodes:   # a layer of a built Sequential: its graph is made now (Keras makes it at build)
+        for model in list(_sequentials):
+            if any(other is layer for other in model._layers):
+                model._symbolic_io()
+                nodes = layer.__dict__.get("_inbound_nodes") or []
+                break
     if not nodes:
         raise AttributeError(f"The layer {layer.name} has never been called and thus has no defined {what}.")
     values = getattr(nodes[0], attr)

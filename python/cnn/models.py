@@ -556,6 +556,9 @@ class Model(SubclassAPI, Trainer, Layer):
         """saving.model_setstate resets fields the plan cache replaced; they mean nothing now."""
         for name in ("_predict_plan", "_plan_key", "_predict_key"):
             self.__dict__.pop(name, None)
+        if isinstance(self, Sequential) and self.built:   # a copy's layers get its symbolic graph on use
+            from cnn import _symbolic
+            _symbolic._sequentials.add(self)
 
 
 class Sequential(Model):
@@ -688,12 +691,14 @@ class Sequential(Model):
             shape = layer._build_for(shape)
         self.built = True
         self._pack_weights()
-        self._symbolic_io()
+        from cnn import _symbolic
+        _symbolic._sequentials.add(self)    # its symbolic graph is made on first use (_symbolic_io)
 
     def _symbolic_io(self):
         """As in Keras, a built Sequential is also a functional graph: its layers called on its input's
         symbolic tensor, so model.inputs/outputs and layer.input/output exist (feature extraction:
-        cnn.Model(model.inputs, model.layers[1].output)). Made once per input and list of layers."""
+        cnn.Model(model.inputs, model.layers[1].output)). Made on first use (model.inputs, layer.output),
+        once per input and list of layers: building a Sequential costs no more than before."""
         from cnn import _symbolic
         key = (id(self._input), tuple(id(layer) for layer in self._layers))
         if getattr(self, "_symbolic_key", None) == key:

@@ -239,6 +239,30 @@ def test_array_on_the_left_of_an_operator_is_recorded():
     np.testing.assert_allclose(g, a + 2 * a + a / np.array([1.0, 16.0]))   # a @ t is spread over 2 outputs
 
 
+def test_shape_questions_to_numpy_are_answered():
+    def fn(t):
+        assert np.shape(t) == (2, 3) and np.ndim(t) == 2 and np.size(t) == 6 and len(t) == 2
+        return ops.sum(t, axis=-1) / ops.shape(t)[-1]
+    value, (g,) = ops.value_and_grad(fn, [np.ones((2, 3))])
+    assert value.tolist() == [1.0, 1.0] and np.allclose(g, 1 / 3)
+
+
+def test_a_linear_model_trained_by_hand_with_value_and_grad_learns():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 1)).astype(np.float32)
+    y = 2 * x + 1
+    w, b = np.zeros((1, 1), np.float32), np.zeros(1, np.float32)
+
+    def mse(w, b):
+        return ops.mean(ops.square(ops.matmul(x, w) + b - y))
+    first, _ = ops.value_and_grad(mse, [w, b], wrt=(0, 1))
+    for _ in range(200):
+        loss, (gw, gb) = ops.value_and_grad(mse, [w, b], wrt=(0, 1))
+        w, b = w - 0.1 * gw, b - 0.1 * gb
+    assert first > 3 and loss < 1e-6 and w.dtype == np.float32
+    np.testing.assert_allclose([w[0, 0], b[0]], [2, 1], atol=1e-3)
+
+
 def test_import_cnn_does_not_load_ops():
     import subprocess
     import sys

@@ -35,10 +35,13 @@ _UFUNCS = {np.add: _math.add, np.subtract: _math.subtract, np.multiply: _math.mu
            np.not_equal: _math.not_equal}
 
 
+def _known(name):
+    return any(hasattr(module, name) for module in (_math, _reduce, _shape))
+
+
 def _instead(name):
-    for module in (_math, _reduce, _shape):
-        if hasattr(module, name):
-            return f"use cnn.ops.{name} instead"
+    if _known(name):
+        return f"use cnn.ops.{name} instead"
     return f"cnn.ops has no {name}; build it from the cnn.ops functions"
 
 
@@ -50,11 +53,28 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                          f"cannot pass gradients back; {_instead(name)}")
 
 
+_HARMLESS = {np.shape, np.ndim, np.size}   # questions about the shape, answered from the value
+
+
 def _array_function(self, func, types, args, kwargs):
+    if func in _HARMLESS:
+        return func(*(a.value if isinstance(a, Tensor) else a for a in args), **kwargs)
     name = func.__name__
     raise RecordingError(f"numpy.{name} called on a tensor that cnn.ops is recording: NumPy cannot pass "
                          f"gradients back; {_instead(name)}")
 
 
+class MissingAttributeError(RecordingError, AttributeError):
+    """`t.mean()` and the like: an AttributeError (hasattr works) that is also a RecordingError."""
+
+
+def _getattr(self, name):   # called only for names a Tensor does not have
+    if name.startswith("__"):
+        raise AttributeError(name)
+    hint = f"; use cnn.ops.{name}(t, ...) instead" if _known(name) else ""
+    raise MissingAttributeError(f"a tensor that cnn.ops is recording has no attribute {name!r}{hint}")
+
+
+Tensor.__getattr__ = _getattr
 Tensor.__array_ufunc__ = _array_ufunc
 Tensor.__array_function__ = _array_function

@@ -191,3 +191,19 @@ def test_saving_with_custom_objects(tmp_path):
     assert isinstance(loaded.layers[0], NumpyDense)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)   # and it trains after loading
+
+
+def test_a_kept_input_view_outlives_the_plan():
+    """call() keeps its input (a view of the step's buffers): it stays readable after the plan is gone."""
+    import gc
+    x, y = _data()
+    layer = NumpyDense(2)
+    model = cnn.Sequential([cnn.Input((5,)), layers.Dense(3), layer])
+    model.compile("sgd", "mse")
+    model.fit(x, y[:, :2], epochs=1, batch_size=32, verbose=0)
+    kept = layer.inputs
+    model.compile("adam", "mse")   # drops the old plan
+    model.fit(x, y[:, :2], epochs=1, batch_size=32, verbose=0)
+    del model
+    gc.collect()
+    assert kept.shape == (32, 3) and np.all(np.isfinite(kept))

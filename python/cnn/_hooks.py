@@ -77,6 +77,8 @@ def layer_forward(layer, out, x, training):
     """out[...] = layer.call(x): a NumPy layer's own call, or a cnn.ops call recorded for backward."""
     nb = out.shape[0]
     xs = x.reshape((nb,) + tuple(layer.input_shape[1:]))
+    if not training:
+        xs = xs.copy()   # predict's and evaluate's x may be the caller's array, gone after the call
     xs.flags.writeable = False   # the previous layer's output: the step reads it again
     layer._host_record = None
     if training and not layer._has_backward():
@@ -166,10 +168,12 @@ class _LossRunner:
         return v.reshape(rows), 1.0
 
     def values(self, per_row, y_pred, y_true):
+        y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
         per_row[:, 0] = self._per_row(self.fn(y_true, y_pred), rows, cols)[0]
 
     def gradient(self, grad, y_pred, y_true):
+        y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
         if self.numpy_gradient is not None:
             value = self.fn(y_true, y_pred)
@@ -222,6 +226,7 @@ def metric_update(metric, state, y_pred, y_true, weights):
     """Adds a batch to a Python metric: a function's mean in the C state, or the metric's own
     update_state (a stateful subclass)."""
     w = None if weights is None else weights[:, 0]
+    y_pred.flags.writeable = y_true.flags.writeable = False
     if getattr(metric, "_python_values", None) is not None:
         v = metric._python_values(y_true, y_pred)
         state[0, 0] += float(np.sum(v if w is None else w * v, dtype=np.float64))

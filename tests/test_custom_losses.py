@@ -110,3 +110,21 @@ def test_an_exception_in_a_loss_propagates_and_nothing_is_applied():
     assert model.optimizer.iterations == 0
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_saving_a_model_compiled_with_custom_parts(tmp_path):
+    from test_custom_metrics import StatefulMAE, numpy_mae
+    from test_custom_optimizers import NumpyAdam
+
+    x, y = _regression()
+    custom = {"NumpyAdam": NumpyAdam, "huber_ops": huber_ops, "numpy_mae": numpy_mae, "StatefulMAE": StatefulMAE}
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(2)])
+    model.compile(NumpyAdam(0.01), huber_ops, metrics=[numpy_mae, StatefulMAE()])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = cnn.models.load_model(tmp_path / "m.keras", custom_objects=custom)
+    assert isinstance(loaded.optimizer, NumpyAdam) and loaded.loss is huber_ops
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "numpy_mae", "stateful_mae"}
+    assert logs["loss"] == pytest.approx(model.evaluate(x, y, verbose=0, return_dict=True)["loss"], rel=1e-6)

@@ -29,12 +29,20 @@ def _core():
 
 def _run(record, x, last_axis_rows=False):
     """Applies a record to x (any shape). With last_axis_rows, rows are the last axis (softmax)."""
+    if _recorded(x):
+        from cnn.ops._activations import apply_record
+        return apply_record(record, x)
     x = np.asarray(x, dtype=np.float32)
     if x.size == 0:
         return x.copy()
     cols = x.shape[-1] if (last_axis_rows and x.ndim) else x.size
     x2 = np.ascontiguousarray(x).reshape(-1, cols)
     return _core().act_forward(record, x2).reshape(x.shape)
+
+
+def _recorded(x):
+    """x is a tensor cnn.ops is recording (a cnn.ops layer's call): the formula runs in cnn.ops."""
+    return type(x).__name__ == "Tensor" and type(x).__module__ == "cnn.ops._tape"
 
 
 def _record(kind, alpha=0.0, max_value=_INF, threshold=0.0):
@@ -101,6 +109,9 @@ def tanh(x):
 
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (computed stably)."""
+    if _recorded(x):
+        from cnn import ops
+        return ops.softmax(x, axis)
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 0:
         raise ValueError("softmax needs an array with at least one axis, got a scalar")

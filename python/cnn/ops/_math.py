@@ -14,7 +14,18 @@ def _pair(a, b):
     a, b = lift(a), lift(b)
     if _is_py(a) and _is_py(b):   # two Python numbers: keras.ops gives float32/int32, not 64 bits
         a = convert_to_tensor(a)
-    return a, b, value_of(a), value_of(b)
+    va, vb = value_of(a), value_of(b)
+    fa, fb = _float_dtype(va), _float_dtype(vb)
+    if fa and not fb and isinstance(vb, np.ndarray):   # float32 - int labels stays float32, as Keras
+        b = vb = vb.astype(fa)
+    elif fb and not fa and isinstance(va, np.ndarray):
+        a = va = va.astype(fb)
+    return a, b, va, vb
+
+
+def _float_dtype(v):
+    dtype = getattr(v, "dtype", None)
+    return dtype if dtype is not None and np.issubdtype(dtype, np.floating) else None
 
 
 def _is_py(x):
@@ -185,7 +196,7 @@ def clip(x, x_min, x_max):
 
 
 def where(condition, x1, x2):
-    c = np.asarray(value_of(lift(condition))).astype(bool)
+    c = np.asarray(value_of(lift(condition)), dtype=bool)
     x1, x2, v1, v2 = _pair(x1, x2)
     return node(np.where(c, v1, v2), (x1, x2), (lambda g: np.where(c, g, 0), lambda g: np.where(c, 0, g)))
 

@@ -24,6 +24,7 @@ Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = _math.abs
 Tensor.__getitem__ = _shape.get_item
 Tensor.T = property(_shape.transpose)
+Tensor.astype = _math.cast   # cnn.losses' functions end with .astype(np.float32)
 Tensor.reshape = lambda self, *shape: _shape.reshape(self, shape[0] if len(shape) == 1 else shape)
 
 # ufuncs NumPy calls when an array is on the left of an operator: `array + t` comes back here
@@ -49,7 +50,12 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                          f"cannot pass gradients back; {_instead(name)}")
 
 
+_HARMLESS = {np.shape, np.ndim, np.size}   # questions about the shape, answered from the value
+
+
 def _array_function(self, func, types, args, kwargs):
+    if func in _HARMLESS:
+        return func(*(a.value if isinstance(a, Tensor) else a for a in args), **kwargs)
     name = func.__name__
     raise RecordingError(f"numpy.{name} called on a tensor that cnn.ops is recording: NumPy cannot pass "
                          f"gradients back; {_instead(name)}")

@@ -82,6 +82,12 @@ def lift(x):
     return v
 
 
+def recorded(obj):
+    """The tensor standing for obj (a variable given to `record`) while fn runs, else None."""
+    watched = getattr(_state, "watched", None)
+    return watched.get(id(obj)) if watched else None
+
+
 def value_of(x):
     return x.value if isinstance(x, Tensor) else x
 
@@ -174,6 +180,9 @@ def record(fn, args, wrt=(0,), variables=()):
     for k, v in enumerate(variables):
         leaf = Tensor(_leaf_value(v, f"variables[{k}] ({getattr(v, 'name', type(v).__name__)})"))
         watched[id(v)] = leaf
+        storage = getattr(v, "value", None)
+        if isinstance(storage, np.ndarray):   # its own array too: `variable * t` may hand NumPy that array
+            watched[id(storage)] = leaf
         leaves.append(leaf)
     outer = getattr(_state, "watched", None)
     _state.watched = {**(outer or {}), **watched}

@@ -91,9 +91,12 @@ def test_a_numpy_function_as_a_loss_names_the_two_forms():
 
     x, y = _regression()
     model = cnn.Sequential([cnn.Input((4,)), layers.Dense(2)])
-    model.compile("sgd", numpy_mse)
     with pytest.raises(ValueError, match=r"numpy_mse.*cnn\.ops.*cnn\.losses\.Loss.*gradient"):
-        model.fit(x, y, epochs=1, verbose=0)
+        model.compile("sgd", numpy_mse)   # built: refused at compile
+    unbuilt = cnn.Sequential([layers.Dense(2)])
+    unbuilt.compile("sgd", numpy_mse)
+    with pytest.raises(ValueError, match=r"numpy_mse.*cnn\.ops.*cnn\.losses\.Loss.*gradient"):
+        unbuilt.fit(x, y, epochs=1, verbose=0)   # not built: refused when fit builds it
 
 
 def test_an_exception_in_a_loss_propagates_and_nothing_is_applied():

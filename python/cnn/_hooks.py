@@ -65,6 +65,21 @@ class Host:
 
 # ---------------------------------------------------------------------------------------- layers
 
+def call_layer(layer, inputs, training):
+    """layer.call(inputs, training=...) when its call takes `training` (or **kwargs), as Keras passes
+    it; layer.call(inputs) otherwise."""
+    takes = type(layer).__dict__.get("_call_takes_training")   # cached per class, not inherited
+    if takes is None:
+        import inspect
+        try:
+            params = inspect.signature(type(layer).call).parameters.values()
+            takes = any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in params)
+        except (TypeError, ValueError):
+            takes = True
+        type(layer)._call_takes_training = takes
+    return layer.call(inputs, training=training) if takes else layer.call(inputs)
+
+
 def _as_output(value, layer, shape):
     """The array a layer's call or backward returned, checked against the shape the model expects."""
     a = np.asarray(value, dtype=np.float32)
@@ -83,12 +98,12 @@ def layer_forward(layer, out, x, training):
     layer._host_record = None
     if training and not layer._has_backward():
         from cnn import ops
-        rec = ops.record(lambda inputs: layer.call(inputs, training=True), [xs], wrt=(0,),
+        rec = ops.record(lambda inputs: call_layer(layer, inputs, True), [xs], wrt=(0,),
                          variables=layer.trainable_weights)
         layer._host_record = rec
         y = rec.value
     else:
-        y = layer.call(xs, training=training)
+        y = call_layer(layer, xs, training)
     out[...] = _as_output(y, layer, out.shape)
 
 

@@ -233,7 +233,7 @@ class Layer(Watched):
         from cnn import _hooks
         if not _hooks.is_python_layer(self) or type(self).compute_output_shape is not Layer.compute_output_shape:
             return self.compute_output_shape(input_shape)
-        y = np.asarray(self.call(np.zeros((1,) + tuple(input_shape[1:]), np.float32), training=False))
+        y = np.asarray(_hooks.call_layer(self, np.zeros((1,) + tuple(input_shape[1:]), np.float32), False))
         return (input_shape[0],) + y.shape[1:]
 
     # -- building
@@ -274,7 +274,7 @@ class Layer(Watched):
         if _hooks.is_python_layer(self) and getattr(type(self), "call", None) is not None:
             x = np.asarray(inputs, dtype=np.float32)
             self._build_for((None,) + x.shape[1:])
-            return np.asarray(self.call(x, training=_eager.check_training(training)), dtype=np.float32)
+            return np.asarray(_hooks.call_layer(self, x, _eager.check_training(training)), dtype=np.float32)
         return _eager.call_layer(self, inputs, training)
 
     # -- configuration

@@ -310,7 +310,8 @@ def training_host(model, opt_rec):
         if model.optimizer.weight_decay:
             raise ValueError(f"weight_decay={model.optimizer.weight_decay} is not applied to an optimizer written "
                              "in Python: apply it in its update_step")
-    if host.layers and (model.optimizer.clipnorm or getattr(model.optimizer, "global_clipnorm", None)):
-        raise ValueError("clipnorm and global_clipnorm do not reach the weights of a layer written in Python; "
-                         "use clipvalue, or clip in the layer's backward")
+    if host.layers and model.optimizer.clipnorm and any(
+            len(layer.trainable_weights) > 1 for layer in host.layers.values()):
+        raise ValueError("clipnorm (per weight tensor) cannot tell apart the weights of a layer written in "
+                         "Python; use global_clipnorm or clipvalue")
     return (host or None), loss_rec, recs

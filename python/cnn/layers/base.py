@@ -55,8 +55,8 @@ class Layer(Watched):
     C); the output shape comes from `compute_output_shape` or, if not given, from a call on zeros.
     An exception raised in `call` or `backward` stops `fit` with that exception, nothing of the step
     applied. Saving works with `custom_objects={"MyLayer": MyLayer}` (give `get_config` the
-    constructor's arguments). Regularizers, constraints, `clipnorm` and `global_clipnorm` do not reach
-    the weights of a Python layer.
+    constructor's arguments). Regularizers and constraints do not reach the weights of a Python layer;
+    `clipvalue` and `global_clipnorm` do (`clipnorm` only when it has a single trainable weight).
 
     Args:
         trainable: whether the layer's weights are trained. Default `True`.

@@ -266,14 +266,14 @@ class _OptimizerRunner:
         opt = self.optimizer
         opt._ensure_built(self.variables)
         saved = params.copy()
-        slots = [s.numpy() for s in opt._slot_variables]
+        slots = [s.numpy() for s in opt.__dict__.get("_slot_variables", ())]
         opt.iterations = int(iteration)
         try:
             for v, (off, size) in zip(self.variables, self.spans):
                 opt.update_step(grads[off:off + size].reshape(v.shape), v, np.float32(lr))
         except BaseException:
             params[...] = saved
-            for s, value in zip(opt._slot_variables, slots):
+            for s, value in zip(opt.__dict__.get("_slot_variables", ()), slots):
                 s.assign(value)
             raise
 

@@ -49,8 +49,17 @@ def _fit(loss, x, y, out=2, act=None, epochs=4, **fit):
     return model, model.fit(x, y, epochs=epochs, batch_size=16, verbose=0, **fit)
 
 
+class OpsHuber(cnn.losses.Loss):
+    """A Loss subclass whose call is written with cnn.ops: no gradient method needed."""
+
+    def call(self, y_true, y_pred):
+        return huber_ops(y_true, y_pred, delta=0.5)
+
+
 @pytest.mark.parametrize("mine, builtin", [(mse_ops, "mse"), (huber_ops, cnn.losses.Huber()),
-                                           (NumpyMSE(), "mse")])
+                                           (NumpyMSE(), "mse"), (OpsHuber(), cnn.losses.Huber(delta=0.5)),
+                                           (cnn.losses.LossFunctionWrapper(huber_ops, delta=2.0),
+                                            cnn.losses.Huber(delta=2.0))])
 def test_custom_loss_trains_to_the_builtin_history(mine, builtin):
     x, y = _regression()
     sw = np.linspace(0.5, 2.0, len(x)).astype(np.float32)   # Keras's reduction with sample weights

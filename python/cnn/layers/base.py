@@ -231,7 +231,8 @@ class Layer(Watched):
     def _infer_output_shape(self, input_shape):
         """A Python layer's output shape when it does not say (compute_output_shape): its call on zeros."""
         from cnn import _hooks
-        if not _hooks.is_python_layer(self) or type(self).compute_output_shape is not Layer.compute_output_shape:
+        if not _hooks.is_python_layer(self) or getattr(type(self), "call", None) is None \
+                or type(self).compute_output_shape is not Layer.compute_output_shape:
             return self.compute_output_shape(input_shape)
         y = np.asarray(_hooks.call_layer(self, np.zeros((1,) + tuple(input_shape[1:]), np.float32), False))
         return (input_shape[0],) + y.shape[1:]

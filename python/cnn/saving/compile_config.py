@@ -24,6 +24,16 @@ def optimizer_config(opt):
             "registered_name": None}
 
 
+def _is_function(m):
+    return callable(m) and not isinstance(m, type) and not hasattr(m, "get_config")
+
+
+def _function_config(fn):
+    """A metric function as Keras saves one (load it with custom_objects={name: fn})."""
+    name = getattr(fn, "__name__", repr(fn))
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": name}
+
+
 def _loss_config(loss):
     from cnn import losses
     if isinstance(loss, str) or loss is None:
@@ -34,7 +44,9 @@ def _loss_config(loss):
 
 
 def _metric_config(m):
-    return m if isinstance(m, str) or m is None else keras_config(m, "keras.metrics")
+    if isinstance(m, str) or m is None:
+        return m
+    return _function_config(m) if _is_function(m) else keras_config(m, "keras.metrics")
 
 
 def _per_output(value, fn):
@@ -137,7 +149,7 @@ def _deserialize_metric(spec, custom_objects):
         return _from_custom(spec, custom_objects)
     check_module(spec, "metric")
     if name == "function" and isinstance(spec.get("config"), str):
-        return spec["config"]
+        return custom_objects.get(spec["config"], spec["config"])
     cls = metrics._registry.lookup(name)
     if not isinstance(cls, type) or not name[:1].isupper():
         raise ValueError(f"Unknown metric class {name!r} in the file")

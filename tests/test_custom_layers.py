@@ -97,6 +97,18 @@ def test_custom_layer_first_and_alone_and_eager():
     assert model.output_shape == (None, 2)
 
 
+def test_call_without_training_argument():
+    class Square(layers.Layer):   # Keras's guide: call(self, inputs) is allowed
+        def call(self, inputs):
+            return ops.square(inputs)
+
+    x, y = _data()
+    model = cnn.Sequential([cnn.Input((5,)), Square(), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_allclose(Square()(x), x * x)
+
+
 def test_output_shape_is_inferred_and_weights_count():
     model = cnn.Sequential([cnn.Input((5,)), NumpyDense(3), OpsDense(4)])
     assert model.output_shape == (None, 4)
@@ -191,3 +203,35 @@ def test_saving_with_custom_objects(tmp_path):
     assert isinstance(loaded.layers[0], NumpyDense)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)   # and it trains after loading
+
+
+def test_a_kept_input_view_outlives_the_plan():
+    """call() keeps its input (a view of the step's buffers): it stays readable after the plan is gone."""
+    import gc
+    x, y = _data()
+    layer = NumpyDense(2)
+    model = cnn.Sequential([cnn.Input((5,)), layers.Dense(3), layer])
+    model.compile("sgd", "mse")
+    model.fit(x, y[:, :2], epochs=1, batch_size=32, verbose=0)
+    kept = layer.inputs
+    model.compile("adam", "mse")   # drops the old plan
+    model.fit(x, y[:, :2], epochs=1, batch_size=32, verbose=0)
+    del model
+    gc.collect()
+    assert kept.shape == (32, 3) and np.all(np.isfinite(kept))
+
+
+def test_check_gradients_grades_a_student_backward():
+    """cnn.testing.check_gradients runs the student's layer through the same step: right passes, a
+    bias gradient taken from one row instead of the batch sum fails."""
+    class MissingSum(NumpyDense):
+        def backward(self, grad_output):
+            super().backward(grad_output)
+            self.bias.grad = grad_output[0]
+            return grad_output @ self.kernel.T
+
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    assert cnn.testing.check_gradients(NumpyDense(2), x)["checks"] > 0
+    assert cnn.testing.check_gradients(OpsDense(2), x)["checks"] > 0
+    with pytest.raises(AssertionError, match="does not match the numerical"):
+        cnn.testing.check_gradients(MissingSum(2), x)

@@ -49,8 +49,17 @@ def _fit(loss, x, y, out=2, act=None, epochs=4, **fit):
     return model, model.fit(x, y, epochs=epochs, batch_size=16, verbose=0, **fit)
 
 
+class OpsHuber(cnn.losses.Loss):
+    """A Loss subclass whose call is written with cnn.ops: no gradient method needed."""
+
+    def call(self, y_true, y_pred):
+        return huber_ops(y_true, y_pred, delta=0.5)
+
+
 @pytest.mark.parametrize("mine, builtin", [(mse_ops, "mse"), (huber_ops, cnn.losses.Huber()),
-                                           (NumpyMSE(), "mse")])
+                                           (NumpyMSE(), "mse"), (OpsHuber(), cnn.losses.Huber(delta=0.5)),
+                                           (cnn.losses.LossFunctionWrapper(huber_ops, delta=2.0),
+                                            cnn.losses.Huber(delta=2.0))])
 def test_custom_loss_trains_to_the_builtin_history(mine, builtin):
     x, y = _regression()
     sw = np.linspace(0.5, 2.0, len(x)).astype(np.float32)   # Keras's reduction with sample weights
@@ -91,9 +100,12 @@ def test_a_numpy_function_as_a_loss_names_the_two_forms():
 
     x, y = _regression()
     model = cnn.Sequential([cnn.Input((4,)), layers.Dense(2)])
-    model.compile("sgd", numpy_mse)
     with pytest.raises(ValueError, match=r"numpy_mse.*cnn\.ops.*cnn\.losses\.Loss.*gradient"):
-        model.fit(x, y, epochs=1, verbose=0)
+        model.compile("sgd", numpy_mse)   # built: refused at compile
+    unbuilt = cnn.Sequential([layers.Dense(2)])
+    unbuilt.compile("sgd", numpy_mse)
+    with pytest.raises(ValueError, match=r"numpy_mse.*cnn\.ops.*cnn\.losses\.Loss.*gradient"):
+        unbuilt.fit(x, y, epochs=1, verbose=0)   # not built: refused when fit builds it
 
 
 def test_an_exception_in_a_loss_propagates_and_nothing_is_applied():
@@ -110,3 +122,21 @@ def test_an_exception_in_a_loss_propagates_and_nothing_is_applied():
     assert model.optimizer.iterations == 0
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_saving_a_model_compiled_with_custom_parts(tmp_path):
+    from test_custom_metrics import StatefulMAE, numpy_mae
+    from test_custom_optimizers import NumpyAdam
+
+    x, y = _regression()
+    custom = {"NumpyAdam": NumpyAdam, "huber_ops": huber_ops, "numpy_mae": numpy_mae, "StatefulMAE": StatefulMAE}
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(2)])
+    model.compile(NumpyAdam(0.01), huber_ops, metrics=[numpy_mae, StatefulMAE()])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = cnn.models.load_model(tmp_path / "m.keras", custom_objects=custom)
+    assert isinstance(loaded.optimizer, NumpyAdam) and loaded.loss is huber_ops
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "numpy_mae", "stateful_mae"}
+    assert logs["loss"] == pytest.approx(model.evaluate(x, y, verbose=0, return_dict=True)["loss"], rel=1e-6)

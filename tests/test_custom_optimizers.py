@@ -120,3 +120,30 @@ def test_weight_decay_is_refused_for_a_python_optimizer():
     model.compile(NumpySGD(0.1, weight_decay=0.01), "mse")
     with pytest.raises(ValueError, match="weight_decay"):
         model.fit(*_data(), epochs=1, verbose=0)
+
+
+def test_clipping_reaches_a_python_layer():
+    """global_clipnorm and clipvalue see a Python layer's gradients as the built-in layer's."""
+    for option in ({"global_clipnorm": 0.05}, {"clipvalue": 0.01}):
+        _, ref = _fit(cnn.optimizers.SGD(0.1, **option), layers.Dense(6))
+        _, got = _fit(cnn.optimizers.SGD(0.1, **option), NumpyDense(6))
+        np.testing.assert_allclose(got, ref, rtol=1e-5, err_msg=str(option))
+    model = cnn.Sequential([cnn.Input((4,)), NumpyDense(3)])
+    model.compile(cnn.optimizers.SGD(0.1, clipnorm=1.0), "mse")
+    with pytest.raises(ValueError, match="clipnorm"):
+        model.fit(*_data(), epochs=1, verbose=0)
+
+
+def test_build_without_super_and_slots_kept_across_fits():
+    class Momentum(NumpySGD):
+        def build(self, var_list):   # forgets super().build(var_list)
+            self.velocity = [self.add_variable_from_reference(v, "m") for v in var_list]
+
+    ref_model, ref = _fit(cnn.optimizers.SGD(0.05, momentum=0.9), epochs=2)
+    model, got = _fit(Momentum(0.05, momentum=0.9), epochs=2)
+    np.testing.assert_allclose(got, ref, rtol=1e-5)
+    x, y = _data()
+    ref_model.fit(x, y, epochs=1, batch_size=16, verbose=0)   # a second fit goes on with the same slots
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    for a, b in zip(model.get_weights(), ref_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

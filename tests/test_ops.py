@@ -42,6 +42,17 @@ CASES = {
     "tanh": (ops.tanh, np.tanh, [(3, 4)], _any),
     "relu": (ops.relu, lambda a: np.maximum(a, 0), [(3, 4)], _any),
     "softplus": (ops.softplus, lambda a: np.log1p(np.exp(a)), [(3, 4)], _any),
+    "leaky_relu": (ops.leaky_relu, lambda a: np.where(a > 0, a, 0.2 * a), [(3, 4)], _any),
+    "elu": (ops.elu, lambda a: np.where(a > 0, a, np.expm1(a)), [(3, 4)], _any),
+    "selu": (ops.selu, lambda a: 1.0507009873554805 * np.where(a > 0, a, 1.6732632423543772 * np.expm1(a)),
+             [(3, 4)], _any),
+    "gelu": (ops.gelu, lambda a: 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3))), [(3, 4)],
+             _any),
+    "silu": (ops.silu, lambda a: a / (1 + np.exp(-a)), [(3, 4)], _any),
+    "softsign": (ops.softsign, lambda a: a / (1 + np.abs(a)), [(3, 4)], _any),
+    "hard_sigmoid": (ops.hard_sigmoid, lambda a: np.clip(a / 6 + 0.5, 0, 1), [(3, 4)], _any),
+    "log_sigmoid": (ops.log_sigmoid, lambda a: -np.log1p(np.exp(-a)), [(3, 4)], _any),
+    "relu6": (lambda a: ops.relu6(a * 4), lambda a: np.clip(a * 4, 0, 6), [(3, 4)], _any),
     "maximum": (ops.maximum, np.maximum, [(3, 4), (4,)], _any),
     "minimum": (ops.minimum, np.minimum, [(3, 4), (3, 1)], _any),
     "clip": (lambda a: ops.clip(a, -1.0, 1.0), lambda a: np.clip(a, -1, 1), [(4, 5)], _any),
@@ -237,6 +248,30 @@ def test_array_on_the_left_of_an_operator_is_recorded():
     a = np.array([1.0, 2.0])
     _, (g,) = ops.value_and_grad(lambda t: a * t + a @ t - a / t, [np.array([1.0, 4.0])])
     np.testing.assert_allclose(g, a + 2 * a + a / np.array([1.0, 16.0]))   # a @ t is spread over 2 outputs
+
+
+def test_shape_questions_to_numpy_are_answered():
+    def fn(t):
+        assert np.shape(t) == (2, 3) and np.ndim(t) == 2 and np.size(t) == 6 and len(t) == 2
+        return ops.sum(t, axis=-1) / ops.shape(t)[-1]
+    value, (g,) = ops.value_and_grad(fn, [np.ones((2, 3))])
+    assert value.tolist() == [1.0, 1.0] and np.allclose(g, 1 / 3)
+
+
+def test_a_linear_model_trained_by_hand_with_value_and_grad_learns():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 1)).astype(np.float32)
+    y = 2 * x + 1
+    w, b = np.zeros((1, 1), np.float32), np.zeros(1, np.float32)
+
+    def mse(w, b):
+        return ops.mean(ops.square(ops.matmul(x, w) + b - y))
+    first, _ = ops.value_and_grad(mse, [w, b], wrt=(0, 1))
+    for _ in range(200):
+        loss, (gw, gb) = ops.value_and_grad(mse, [w, b], wrt=(0, 1))
+        w, b = w - 0.1 * gw, b - 0.1 * gb
+    assert first > 3 and loss < 1e-6 and w.dtype == np.float32
+    np.testing.assert_allclose([w[0, 0], b[0]], [2, 1], atol=1e-3)
 
 
 def test_import_cnn_does_not_load_ops():

@@ -50,6 +50,14 @@ def test_builtin_activation_on_a_recorded_tensor_matches_the_c_kernel_and_finite
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("name", ["relu6", "leaky_relu", "elu", "selu", "silu", "softsign", "hard_sigmoid"])
+def test_keras_ops_activation_functions_equal_the_c_kernels(name):
+    x = np.linspace(-8, 8, 33).astype(np.float32)
+    np.testing.assert_allclose(getattr(ops, name)(x), getattr(activations, name)(x), rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(ops.gelu(x), activations.gelu(x, approximate=True), rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(ops.gelu(x, approximate=False), activations.gelu(x), rtol=2e-6, atol=1e-7)
+
+
 def test_step_written_with_where_and_builtin_step_have_zero_gradient():
     def my_step(x):
         return ops.where(x >= 0, 1.0, 0.0)

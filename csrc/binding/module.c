@@ -103,15 +103,25 @@ static int interrupt_poll(void *vctx)
  * metric or optimizer (cnn/_hooks.py). Runs on the calling thread, which holds no GIL there. */
 typedef struct {
     PyObject *host;           /* callable, or NULL when the plan has none */
+    PyObject *owner;          /* the plan's _PlanMemory: views of its buffers keep it alive */
     PyThreadState **tstate;   /* where the entry point saved its thread state */
 } host_ctx;
 
-/* A zero-copy view of a core buffer, valid during the call only (None when absent). */
-static PyObject *host_array(const cnn_host_array *a)
+/* A zero-copy view of a core buffer (None when absent). Its base is the plan's memory, so a view the
+ * Python code keeps (a layer's saved input) never outlives the plan's buffers; the caller's own arrays
+ * (x and y in evaluate and predict) are only valid during the call, and cnn/_hooks.py copies x. */
+static PyObject *host_array(const cnn_host_array *a, PyObject *owner)
 {
     if (!a->data) Py_RETURN_NONE;
     npy_intp dims[2] = {a->rows, a->cols};
-    return PyArray_SimpleNewFromData(2, dims, a->f64 ? NPY_FLOAT64 : NPY_FLOAT32, a->data);
+    PyObject *arr = PyArray_SimpleNewFromData(2, dims, a->f64 ? NPY_FLOAT64 : NPY_FLOAT32, a->data);
+    if (!arr) return NULL;
+    Py_INCREF(owner);
+    if (PyArray_SetBaseObject((PyArrayObject *)arr, owner) < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
 }
 
 static int host_call(void *vctx, const cnn_host_call *call)
@@ -120,7 +130,7 @@ static int host_call(void *vctx, const cnn_host_call *call)
     PyEval_RestoreThread(*h->tstate);
     PyObject *r = NULL, *arrays = PyTuple_New(call->narrays);
     for (int i = 0; arrays && i < call->narrays; i++) {
-        PyObject *a = host_array(&call->a[i]);
+        PyObject *a = host_array(&call->a[i], h->owner);
         if (!a) {
             Py_CLEAR(arrays);
             break;
@@ -158,14 +168,40 @@ typedef struct {
     PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
     PyObject *ema;
     PyObject *host;                  /* runs the parts written in Python, or NULL */
+    PyObject *memory;                /* the _PlanMemory that owns `plan` */
     long in_size, out_size, y_size;
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
     long iteration; /* the counter after the last train call, even one that raised (-1: refused) */
 } PlanObject;
 
-static void Plan_dealloc(PlanObject *self)
+/* The plan's memory as a Python object: the Plan owns one, and so does every view of the plan's
+ * buffers handed to Python code (a layer's saved input), so a view never outlives the buffers, and no
+ * reference cycle (Plan -> host -> layer -> view) keeps the Plan itself alive. */
+typedef struct {
+    PyObject_HEAD
+    cnn_plan *plan;
+    PyObject *params, *slots;   /* the arrays the plan borrows (OPT_STEP hands views of params) */
+} PlanMemoryObject;
+
+static void PlanMemory_dealloc(PlanMemoryObject *self)
 {
     cnn_plan_free(self->plan);
+    Py_XDECREF(self->params);
+    Py_XDECREF(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject PlanMemoryType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "cnn._core._PlanMemory",
+    .tp_basicsize = sizeof(PlanMemoryObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The buffers of a Plan, kept while views of them live.",
+    .tp_dealloc = (destructor)PlanMemory_dealloc,
+};
+
+static void Plan_dealloc(PlanObject *self)
+{
+    Py_XDECREF(self->memory);
     Py_XDECREF(self->params);
     Py_XDECREF(self->slots);
     Py_XDECREF(self->ema);
@@ -271,7 +307,17 @@ done:
     Py_DECREF(ls);
     Py_DECREF(ms);
     if (!ok) return -1;
-    cnn_plan_free(self->plan);
+    PlanMemoryObject *memory = PyObject_New(PlanMemoryObject, &PlanMemoryType);
+    if (!memory) {
+        cnn_plan_free(plan);
+        return -1;
+    }
+    memory->plan = plan;
+    Py_INCREF(params);
+    memory->params = params;
+    Py_INCREF(slots);
+    memory->slots = slots;
+    Py_XSETREF(self->memory, (PyObject *)memory);
     Py_XDECREF(self->params);
     Py_XDECREF(self->slots);
     cnn_plan_set_clipping(plan, (float)clipnorm, (float)clipvalue, (float)global_clipnorm);
@@ -368,7 +414,7 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), nsteps, self->nstate, NULL};
     cnn_interrupt it;
     cnn_host host;
-    host_ctx hctx = {self->host, &ctx.tstate};
+    host_ctx hctx = {self->host, self->memory, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
@@ -403,7 +449,7 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
         = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, self->nstate, NULL};
     cnn_interrupt it;
     cnn_host host;
-    host_ctx hctx = {self->host, &ctx.tstate};
+    host_ctx hctx = {self->host, self->memory, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
@@ -436,7 +482,7 @@ static PyObject *Plan_predict(PlanObject *self, PyObject *args)
     progress_ctx ctx = {cb == Py_None ? NULL : cb, interval, now_seconds(), (n + batch - 1) / batch, 0, NULL};
     cnn_interrupt it;
     cnn_host host;
-    host_ctx hctx = {self->host, &ctx.tstate};
+    host_ctx hctx = {self->host, self->memory, &ctx.tstate};
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
@@ -508,7 +554,7 @@ static struct PyModuleDef core_module = {
 PyMODINIT_FUNC PyInit__core(void)
 {
     import_array();
-    if (PyType_Ready(&PlanType) < 0) return NULL;
+    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&PlanMemoryType) < 0) return NULL;
     PyObject *m = PyModule_Create(&core_module);
     if (!m) return NULL;
     Py_INCREF(&PlanType);

@@ -31,7 +31,7 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     const float *x = fdata((PyArrayObject *)X);
     /* Ctrl-C and the Python layers' host, as in train (a Python layer's error stops the pass) */
     progress_ctx ctx = {NULL, 0.0, now_seconds(), 1, 0, NULL};
-    host_ctx hctx = {self->host, &ctx.tstate};
+    host_ctx hctx = {self->host, self->memory, &ctx.tstate};
     cnn_interrupt it;
     cnn_host host;
     int stopped = 0;

@@ -65,6 +65,21 @@ class Host:
 
 # ---------------------------------------------------------------------------------------- layers
 
+def call_layer(layer, inputs, training):
+    """layer.call(inputs, training=...) when its call takes `training` (or **kwargs), as Keras passes
+    it; layer.call(inputs) otherwise."""
+    takes = type(layer).__dict__.get("_call_takes_training")   # cached per class, not inherited
+    if takes is None:
+        import inspect
+        try:
+            params = inspect.signature(type(layer).call).parameters.values()
+            takes = any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in params)
+        except (TypeError, ValueError):
+            takes = True
+        type(layer)._call_takes_training = takes
+    return layer.call(inputs, training=training) if takes else layer.call(inputs)
+
+
 def _as_output(value, layer, shape):
     """The array a layer's call or backward returned, checked against the shape the model expects."""
     a = np.asarray(value, dtype=np.float32)
@@ -77,16 +92,18 @@ def layer_forward(layer, out, x, training):
     """out[...] = layer.call(x): a NumPy layer's own call, or a cnn.ops call recorded for backward."""
     nb = out.shape[0]
     xs = x.reshape((nb,) + tuple(layer.input_shape[1:]))
+    if not training:
+        xs = xs.copy()   # predict's and evaluate's x may be the caller's array, gone after the call
     xs.flags.writeable = False   # the previous layer's output: the step reads it again
     layer._host_record = None
     if training and not layer._has_backward():
         from cnn import ops
-        rec = ops.record(lambda inputs: layer.call(inputs, training=True), [xs], wrt=(0,),
+        rec = ops.record(lambda inputs: call_layer(layer, inputs, True), [xs], wrt=(0,),
                          variables=layer.trainable_weights)
         layer._host_record = rec
         y = rec.value
     else:
-        y = layer.call(xs, training=training)
+        y = call_layer(layer, xs, training)
     out[...] = _as_output(y, layer, out.shape)
 
 
@@ -166,10 +183,12 @@ class _LossRunner:
         return v.reshape(rows), 1.0
 
     def values(self, per_row, y_pred, y_true):
+        y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
         per_row[:, 0] = self._per_row(self.fn(y_true, y_pred), rows, cols)[0]
 
     def gradient(self, grad, y_pred, y_true):
+        y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
         if self.numpy_gradient is not None:
             value = self.fn(y_true, y_pred)
@@ -222,6 +241,7 @@ def metric_update(metric, state, y_pred, y_true, weights):
     """Adds a batch to a Python metric: a function's mean in the C state, or the metric's own
     update_state (a stateful subclass)."""
     w = None if weights is None else weights[:, 0]
+    y_pred.flags.writeable = y_true.flags.writeable = False
     if getattr(metric, "_python_values", None) is not None:
         v = metric._python_values(y_true, y_pred)
         state[0, 0] += float(np.sum(v if w is None else w * v, dtype=np.float64))
@@ -246,14 +266,14 @@ class _OptimizerRunner:
         opt = self.optimizer
         opt._ensure_built(self.variables)
         saved = params.copy()
-        slots = [s.numpy() for s in opt._slot_variables]
+        slots = [s.numpy() for s in opt.__dict__.get("_slot_variables", ())]
         opt.iterations = int(iteration)
         try:
             for v, (off, size) in zip(self.variables, self.spans):
                 opt.update_step(grads[off:off + size].reshape(v.shape), v, np.float32(lr))
         except BaseException:
             params[...] = saved
-            for s, value in zip(opt._slot_variables, slots):
+            for s, value in zip(opt.__dict__.get("_slot_variables", ()), slots):
                 s.assign(value)
             raise
 
@@ -290,7 +310,8 @@ def training_host(model, opt_rec):
         if model.optimizer.weight_decay:
             raise ValueError(f"weight_decay={model.optimizer.weight_decay} is not applied to an optimizer written "
                              "in Python: apply it in its update_step")
-    if host.layers and (model.optimizer.clipnorm or getattr(model.optimizer, "global_clipnorm", None)):
-        raise ValueError("clipnorm and global_clipnorm do not reach the weights of a layer written in Python; "
-                         "use clipvalue, or clip in the layer's backward")
+    if host.layers and model.optimizer.clipnorm and any(
+            len(layer.trainable_weights) > 1 for layer in host.layers.values()):
+        raise ValueError("clipnorm (per weight tensor) cannot tell apart the weights of a layer written in "
+                         "Python; use global_clipnorm or clipvalue")
     return (host or None), loss_rec, recs

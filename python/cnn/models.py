@@ -316,7 +316,10 @@ class Sequential(Trainer):
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         if not isinstance(self.loss, losses.AutoCrossentropy):
-            self._check_loss(losses.resolve(loss))
+            resolved = self._check_loss(losses.resolve(loss))
+            if resolved.c_record() is None and self.built:   # a NumPy function: say so before fit
+                from cnn import _hooks
+                _hooks.check_loss(resolved, self.output_shape[-1])
         self._metric_specs = list(metrics or [])
         self._weighted_specs = list(weighted_metrics or [])
         for m in self._metric_specs + self._weighted_specs:  # fail early on unknown names

@@ -276,12 +276,14 @@ class Optimizer(Watched):
     def build(self, var_list):
         """Creates the optimizer's variables for `var_list` (override, calling super().build first)."""
         self._var_index = {id(v): i for i, v in enumerate(var_list)}
-        self._slot_variables = []
         self.built = True
 
     def _ensure_built(self, var_list):
+        """Builds for the model's trainable variables on the first step (and when they change)."""
         index = getattr(self, "_var_index", None)
         if index is None or len(index) != len(var_list) or any(index.get(id(v)) != i for i, v in enumerate(var_list)):
+            self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super()
+            self._slot_variables = []
             self.build(list(var_list))
 
     def _get_variable_index(self, variable):
@@ -292,8 +294,9 @@ class Optimizer(Watched):
         from cnn import initializers
         from cnn.variables import Variable
         value = initializers.get(initializer)(tuple(shape))
-        var = Variable(value, name or f"variable_{len(self._slot_variables)}")
-        self._slot_variables.append(var)
+        slots = self.__dict__.setdefault("_slot_variables", [])
+        var = Variable(value, name or f"variable_{len(slots)}")
+        slots.append(var)
         return var
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):

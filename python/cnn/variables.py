@@ -1,4 +1,6 @@
 """Variable: a named weight, seen from Python as a NumPy view into the model's flat buffer."""
+import sys
+
 import numpy as np
 
 from cnn._watched import Watched
@@ -68,15 +70,27 @@ class Variable(Watched):
     __matmul__, __rmatmul__ = _binary(_op.matmul), _binary(_op.matmul, True)
     del _binary, _op
 
+    def _recorded(self):
+        """The tensor standing for this variable while cnn.ops records a layer's call, else None (the
+        binary operators hand over `_value` itself, which the recording recognises)."""
+        ops = sys.modules.get("cnn.ops")
+        return ops.recorded(self) if ops is not None else None
+
     def __neg__(self):
-        return -self._value
+        t = self._recorded()
+        return -t if t is not None else -self._value
 
     @property
     def T(self):
+        t = self._recorded()
+        if t is not None:
+            from cnn import ops
+            return ops.transpose(t)
         return self._value.T
 
     def __getitem__(self, key):
-        return self._value[key]
+        t = self._recorded()
+        return t[key] if t is not None else self._value[key]
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self.shape}, dtype=float32, value={self._value!r}>"

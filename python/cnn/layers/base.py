@@ -36,7 +36,52 @@ def _shape_tuple(shape, what):
 
 
 class Layer(Watched):
-    """Base class. Subclasses define build(input_shape), compute_output_shape and _c_layer."""
+    """Base class of every layer; subclass it to write your own.
+
+    Built-in layers describe themselves to the C core (`_c_layer`). A layer written in Python runs
+    inside `fit` next to them: the training step runs the built-in layers in C and calls back into
+    Python only around yours. Write it in one of two forms:
+
+    - **NumPy, with its own backward**: `build(input_shape)` creates the weights with
+      `self.add_weight(shape=..., initializer=..., trainable=..., name=...)`; `call(inputs,
+      training=None)` returns the output (NumPy arrays, batch first); `backward(grad_output)` gets
+      dL/d(output) of the last `call`, sets `.grad` on each trainable weight (e.g.
+      `self.kernel.grad = self.inputs.T @ grad_output`) and returns dL/d(inputs).
+    - **Keras's subclassing guide**: the same `build`, and `call` written with `cnn.ops`
+      (`ops.matmul(inputs, self.kernel) + self.bias`), no `backward`: cnn records `call` and derives
+      every gradient itself.
+
+    The weights live in the model's parameter buffer like any other (the optimizer updates them in
+    C); the output shape comes from `compute_output_shape` or, if not given, from a call on zeros.
+    An exception raised in `call` or `backward` stops `fit` with that exception, nothing of the step
+    applied. Saving works with `custom_objects={"MyLayer": MyLayer}` (give `get_config` the
+    constructor's arguments). Regularizers and constraints do not reach the weights of a Python layer;
+    `clipvalue` and `global_clipnorm` do (`clipnorm` only when it has a single trainable weight).
+
+    Args:
+        trainable: whether the layer's weights are trained. Default `True`.
+        name: the layer's name. Default `None`: the snake-case class name, numbered.
+        dtype: accepted for Keras compatibility; layers compute in float32.
+        input_shape: tf.keras 2's way to give the model's input shape (honoured with a warning).
+        input_dim: tf.keras 2's `input_shape=(input_dim,)`.
+        batch_input_shape: tf.keras 2's input shape with the batch axis first.
+
+    Example:
+
+    >>> import numpy as np
+    >>> class Scale(cnn.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+    ...     def call(self, inputs, training=None):
+    ...         self.inputs = inputs
+    ...         return inputs * self.w
+    ...     def backward(self, grad_output):
+    ...         self.w.grad = (grad_output * self.inputs).sum(axis=0)
+    ...         return grad_output * self.w
+    >>> model = cnn.Sequential([cnn.Input((2,)), Scale(), cnn.layers.Dense(1)])
+    >>> model.compile("sgd", "mse")
+    >>> history = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0)
+    """
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, **kwargs):
@@ -186,9 +231,10 @@ class Layer(Watched):
     def _infer_output_shape(self, input_shape):
         """A Python layer's output shape when it does not say (compute_output_shape): its call on zeros."""
         from cnn import _hooks
-        if not _hooks.is_python_layer(self) or type(self).compute_output_shape is not Layer.compute_output_shape:
+        if not _hooks.is_python_layer(self) or getattr(type(self), "call", None) is None \
+                or type(self).compute_output_shape is not Layer.compute_output_shape:
             return self.compute_output_shape(input_shape)
-        y = np.asarray(self.call(np.zeros((1,) + tuple(input_shape[1:]), np.float32), training=False))
+        y = np.asarray(_hooks.call_layer(self, np.zeros((1,) + tuple(input_shape[1:]), np.float32), False))
         return (input_shape[0],) + y.shape[1:]
 
     # -- building
@@ -229,7 +275,7 @@ class Layer(Watched):
         if _hooks.is_python_layer(self) and getattr(type(self), "call", None) is not None:
             x = np.asarray(inputs, dtype=np.float32)
             self._build_for((None,) + x.shape[1:])
-            return np.asarray(self.call(x, training=_eager.check_training(training)), dtype=np.float32)
+            return np.asarray(_hooks.call_layer(self, x, _eager.check_training(training)), dtype=np.float32)
         return _eager.call_layer(self, inputs, training)
 
     # -- configuration

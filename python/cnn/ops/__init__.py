@@ -15,7 +15,7 @@ here is ~300 lines: a Tensor with its parents and one gradient function per pare
 in creation order, and NumPy calls for every value and gradient (vectorised over the batch).
 """
 from cnn.ops import _operators  # noqa: F401  gives Tensor its operators
-from cnn.ops._activations import erf
+from cnn.ops._activations import elu, erf, gelu, hard_sigmoid, leaky_relu, log_sigmoid, relu6, selu, silu, softsign
 from cnn.ops._losses import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from cnn.ops._math import (
     abs,
@@ -60,17 +60,22 @@ from cnn.ops._math import (
 )
 from cnn.ops._reduce import argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
 from cnn.ops._shape import (
+    all,
+    any,
+    arange,
     concatenate,
     dot,
     expand_dims,
     full_like,
     is_tensor,
     matmul,
+    ndim,
     one_hot,
     ones,
     ones_like,
     reshape,
     shape,
+    size,
     squeeze,
     stack,
     transpose,
@@ -80,14 +85,15 @@ from cnn.ops._shape import (
 from cnn.ops._tape import Recording, RecordingError, Tensor, is_recordable, record, recorded, value_and_grad
 
 __all__ = [
-    "abs", "absolute", "add", "argmax", "argmin", "binary_crossentropy", "cast", "categorical_crossentropy",
-    "ceil", "clip", "concatenate", "convert_to_tensor", "divide", "dot", "equal", "erf", "exp", "expand_dims", "expm1",
-    "floor", "full_like", "greater", "greater_equal", "is_tensor", "less", "less_equal", "log", "log1p", "log_softmax",
-    "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "multiply", "negative", "not_equal", "one_hot", "ones", "ones_like", "power", "relu", "reshape",
-    "round", "shape", "sigmoid", "sign", "softmax", "softplus", "sparse_categorical_crossentropy", "sqrt",
-    "square", "squeeze", "stack", "std", "stop_gradient", "subtract", "sum", "tanh", "transpose", "true_divide",
-    "var", "where", "zeros", "zeros_like",
+    "abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "binary_crossentropy", "cast",
+    "categorical_crossentropy", "ceil", "clip", "concatenate", "convert_to_tensor", "divide", "dot", "elu",
+    "equal", "erf", "exp", "expand_dims", "expm1", "floor", "full_like", "gelu", "greater", "greater_equal",
+    "hard_sigmoid", "is_tensor", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "multiply", "ndim", "negative", "not_equal", "one_hot", "ones", "ones_like", "power", "relu", "relu6",
+    "reshape", "round", "selu", "shape", "sigmoid", "sign", "silu", "size", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient", "subtract",
+    "sum", "tanh", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
     "Recording", "RecordingError", "Tensor", "is_recordable", "record", "recorded", "value_and_grad",
 ]
 

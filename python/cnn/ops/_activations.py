@@ -75,3 +75,43 @@ def apply_record(record, x):
     if formula is None:
         raise NotImplementedError(f"activation {record['kind']!r} has no cnn.ops formula")
     return formula(lift(x), record)
+
+
+# keras.ops' activation functions (the nn part of keras.ops), with keras.ops' defaults
+def relu6(x):
+    return _FORMULAS["relu6"](lift(x), None)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    x = lift(x)
+    return m.where(m.greater(x, 0), x, negative_slope * x)
+
+
+def elu(x, alpha=1.0):
+    return _elu(lift(x), alpha)
+
+
+def selu(x):
+    return _SELU_SCALE * _elu(lift(x), _SELU_ALPHA)
+
+
+def gelu(x, approximate=True):   # keras.ops.gelu defaults to the tanh form (the activation does not)
+    return _FORMULAS["gelu_tanh" if approximate else "gelu"](m._float(x), None)
+
+
+def silu(x):
+    x = lift(x)
+    return x * m.sigmoid(x)
+
+
+def softsign(x):
+    x = lift(x)
+    return x / (1.0 + m.abs(x))
+
+
+def hard_sigmoid(x):
+    return _hard_sigmoid(lift(x))
+
+
+def log_sigmoid(x):
+    return -m.softplus(-m._float(x))

@@ -196,7 +196,7 @@ def clip(x, x_min, x_max):
 
 
 def where(condition, x1, x2):
-    c = np.asarray(value_of(lift(condition))).astype(bool)
+    c = np.asarray(value_of(lift(condition)), dtype=bool)
     x1, x2, v1, v2 = _pair(x1, x2)
     return node(np.where(c, v1, v2), (x1, x2), (lambda g: np.where(c, g, 0), lambda g: np.where(c, 0, g)))
 

@@ -50,7 +50,12 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                          f"cannot pass gradients back; {_instead(name)}")
 
 
+_HARMLESS = {np.shape, np.ndim, np.size}   # questions about the shape, answered from the value
+
+
 def _array_function(self, func, types, args, kwargs):
+    if func in _HARMLESS:
+        return func(*(a.value if isinstance(a, Tensor) else a for a in args), **kwargs)
     name = func.__name__
     raise RecordingError(f"numpy.{name} called on a tensor that cnn.ops is recording: NumPy cannot pass "
                          f"gradients back; {_instead(name)}")

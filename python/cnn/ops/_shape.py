@@ -122,3 +122,23 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 
 def is_tensor(x):
     return isinstance(x, (Tensor, np.ndarray))
+
+
+def ndim(x):
+    return np.ndim(value_of(lift(x)))
+
+
+def size(x):
+    return np.size(value_of(lift(x)))
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def all(x, axis=None, keepdims=False):   # noqa: A001  the keras.ops name
+    return np.all(value_of(lift(x)), axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):   # noqa: A001  the keras.ops name
+    return np.any(value_of(lift(x)), axis=axis, keepdims=keepdims)

@@ -24,6 +24,16 @@ def optimizer_config(opt):
             "registered_name": None}
 
 
+def _is_function(m):
+    return callable(m) and not isinstance(m, type) and not hasattr(m, "get_config")
+
+
+def _function_config(fn):
+    """A metric function as Keras saves one (load it with custom_objects={name: fn})."""
+    name = getattr(fn, "__name__", repr(fn))
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": name}
+
+
 def compile_config(model):
     from cnn import losses
     args = model._compile_args
@@ -34,7 +44,8 @@ def compile_config(model):
     def metric_list(key, specs):
         if args.get(key) is None:
             return None
-        return [m if isinstance(m, str) else keras_config(m, "keras.metrics") for m in specs]
+        return [m if isinstance(m, str) else _function_config(m) if _is_function(m)
+                else keras_config(m, "keras.metrics") for m in specs]
 
     return {"optimizer": optimizer_config(model.optimizer), "loss": loss, "loss_weights": None,
             "metrics": metric_list("metrics", model._metric_specs),
@@ -106,7 +117,7 @@ def _deserialize_metric(spec, custom_objects):
         return _from_custom(spec, custom_objects)
     check_module(spec, "metric")
     if name == "function" and isinstance(spec.get("config"), str):
-        return spec["config"]
+        return custom_objects.get(spec["config"], spec["config"])
     cls = metrics._registry.lookup(name)
     if not isinstance(cls, type) or not name[:1].isupper():
         raise ValueError(f"Unknown metric class {name!r} in the file")

@@ -209,6 +209,13 @@ def test_unused_argument_and_constant_output_give_zero_gradients():
     assert value.tolist() == [1, 1] and g.tolist() == [0, 0]
 
 
+def test_hasattr_on_a_recorded_tensor_is_false_not_an_error():
+    def fn(t):
+        assert not hasattr(t, "numpy") and hasattr(t, "shape")
+        return t * 2
+    ops.value_and_grad(fn, [np.ones(2)])
+
+
 def test_a_plain_numpy_function_is_refused_naming_the_numpy_call():
     def numpy_mse(y_true, y_pred):
         return np.mean(np.square(y_pred - y_true), axis=-1)
@@ -225,6 +232,7 @@ def test_a_plain_numpy_function_is_refused_naming_the_numpy_call():
     (lambda t: np.sum(t), r"numpy.sum .* cnn.ops.sum"),
     (lambda t: np.sin(t), r"numpy.sin .* cnn.ops has no sin"),
     (lambda t: (t, t), r"must return one tensor"),
+    (lambda t: (t * t).mean(axis=-1), r"no attribute 'mean'; use cnn.ops.mean\(t, ...\)"),
 ])
 def test_leaving_cnn_ops_while_recording_gives_a_clear_error(misuse, message):
     with pytest.raises(ops.RecordingError, match=message):

@@ -58,6 +58,12 @@ def test_keras_ops_activation_functions_equal_the_c_kernels(name):
     np.testing.assert_allclose(ops.gelu(x, approximate=False), activations.gelu(x), rtol=2e-6, atol=1e-7)
 
 
+def test_every_activation_kind_of_the_c_core_has_a_cnn_ops_formula():
+    from cnn import _core
+    from cnn.ops._activations import _FORMULAS
+    assert set(_core.enums["act"]) <= set(_FORMULAS)
+
+
 def test_step_written_with_where_and_builtin_step_have_zero_gradient():
     def my_step(x):
         return ops.where(x >= 0, 1.0, 0.0)

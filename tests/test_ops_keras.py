@@ -16,6 +16,8 @@ COURSE_FILE = pathlib.Path(__file__).with_name("ops_course_losses.py")
 
 # Runs in the oracle venv: the course file with its import line pointed at keras, torch autograd for
 # the gradients, plus the tie cases written inline.
+ACTIVATIONS = ["relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softsign", "hard_sigmoid", "hard_silu",
+               "log_sigmoid", "sigmoid", "tanh", "softplus", "softmax", "log_softmax"]
 ORACLE_SCRIPT = r"""
 import json, sys
 import numpy as np, torch
@@ -26,6 +28,7 @@ exec(compile(open(path).read().replace("from cnn import ops", "from keras import
 ties = {"abs": ops.abs, "relu": ops.relu, "clip": lambda x: ops.clip(x, 0.0, 1.0),
         "maximum": lambda x: ops.maximum(x, 0.0), "minimum": lambda x: ops.minimum(x, 0.0),
         "where": lambda x: ops.where(x >= 0, x, 0.0), "max": lambda x: ops.max(x, axis=-1)}
+ties.update({name: getattr(ops, name) for name in OPS_ACTIVATIONS})
 fns = {**ns["LOSSES"], **ns["ACTIVATIONS"], **ties}
 out = {}
 for name, (args, w) in cases.items():
@@ -41,7 +44,8 @@ print(json.dumps(out))
 
 TIES = {"abs": ops.abs, "relu": ops.relu, "clip": lambda x: ops.clip(x, 0.0, 1.0),
         "maximum": lambda x: ops.maximum(x, 0.0), "minimum": lambda x: ops.minimum(x, 0.0),
-        "where": lambda x: ops.where(x >= 0, x, 0.0), "max": lambda x: ops.max(x, axis=-1)}
+        "where": lambda x: ops.where(x >= 0, x, 0.0), "max": lambda x: ops.max(x, axis=-1),
+        **{name: getattr(ops, name) for name in ACTIVATIONS}}
 
 
 def _cases():
@@ -53,7 +57,7 @@ def _cases():
     regression[1][0] = regression[0][0]              # an exact hit: the error's ties
     regression[1][1] = regression[0][1] + 1.0        # Huber's boundary (|error| == delta)
     probs = rng.uniform(0.05, 0.95, (n, c)).astype(np.float32)
-    x = np.array([[-1.0, 0.0, 1.0, 2.0, 0.0, 2.0]], np.float32)
+    x = np.array([[-1.0, 0.0, 1.0, 2.0, 0.0, 2.0, -3.0, 3.0, 6.0, -0.5, 6.0]], np.float32)   # ties and kinks
     cases = {"mse": regression, "huber": regression, "log_cosh": regression,
              "weighted_binary_crossentropy": [labels, probs],
              "weighted_categorical_crossentropy": [onehot, probs / probs.sum(-1, keepdims=True)],
@@ -73,7 +77,8 @@ def test_course_file_gives_keras_values_and_gradients():
     payload = {name: [[a.tolist() for a in args], w.tolist()] for name, (_, args, w) in cases.items()}
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
     env["KERAS_BACKEND"] = "torch"
-    proc = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT, str(COURSE_FILE)], input=json.dumps(payload),
+    script = ORACLE_SCRIPT.replace("OPS_ACTIVATIONS", repr(ACTIVATIONS))
+    proc = subprocess.run([str(ORACLE), "-c", script, str(COURSE_FILE)], input=json.dumps(payload),
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     keras = json.loads(proc.stdout.strip().splitlines()[-1])

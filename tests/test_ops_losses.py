@@ -105,6 +105,13 @@ def test_keras_ops_crossentropies():
                                -np.log(np.where([[1, 0, 1]], 1 / (1 + np.exp(-z)), 1 / (1 + np.exp(z)))))
 
 
+def test_every_builtin_loss_kind_has_a_cnn_ops_formula():
+    y = np.full((2, 3), 0.5)
+    for kind in losses.LossKind:
+        ids = np.array([0, 2]) if kind == losses.LossKind.SCCE else y
+        assert per_sample(kind, ids, y).shape == (2,), kind
+
+
 def test_every_public_name_exists():
     for name in ops.__all__:
         assert callable(getattr(ops, name)), name

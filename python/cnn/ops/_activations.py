@@ -25,7 +25,14 @@ def erf(x):
 
 
 def _elu(x, alpha):
-    return m.where(m.greater(x, 0), x, alpha * m.expm1(m.minimum(x, 0.0)))   # no inf in the unused branch
+    positive = m.greater(x, 0)
+    return m.where(positive, x, alpha * m.expm1(m.where(positive, 0.0, x)))   # no inf in the unused branch
+
+
+def _clip_open(x, lo, hi):
+    """clip(x, lo, hi) whose gradient is 0 at the bounds too (torch's hardtanh, relu6, hardsigmoid)."""
+    inside = m.logical_and(m.greater(x, lo), m.less(x, hi))
+    return m.where(inside, x, m.stop_gradient(m.clip(x, lo, hi)))
 
 
 def _relu(x, slope, max_value, threshold):
@@ -35,6 +42,8 @@ def _relu(x, slope, max_value, threshold):
     negative = m.relu(threshold - x) if slope != 0.0 else None
     if threshold != 0.0:
         y = x * m.cast(m.greater(x, threshold), x.dtype)
+    elif max_value == 6.0:   # Keras runs relu6 then: no gradient at 0 and 6
+        y, max_value = _clip_open(x, 0.0, 6.0), math.inf
     else:
         y = m.relu(x)
     if max_value != math.inf:
@@ -43,13 +52,17 @@ def _relu(x, slope, max_value, threshold):
 
 
 def _hard_sigmoid(x):
-    return m.clip(x / 6.0 + 0.5, 0.0, 1.0)
+    return _clip_open(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def _hard_silu(x):
+    return x * _hard_sigmoid(x)
 
 
 _FORMULAS = {
     "linear": lambda x, r: x,
     "relu": lambda x, r: _relu(x, r["alpha"], r["max_value"], r["threshold"]),
-    "relu6": lambda x, r: m.clip(x, 0.0, 6.0),
+    "relu6": lambda x, r: _clip_open(x, 0.0, 6.0),
     "leaky_relu": lambda x, r: m.where(m.greater(x, 0), x, r["alpha"] * x),
     "elu": lambda x, r: _elu(x, r["alpha"]),
     "selu": lambda x, r: _SELU_SCALE * _elu(x, _SELU_ALPHA),
@@ -64,7 +77,7 @@ _FORMULAS = {
     "silu": lambda x, r: x * m.sigmoid(x),
     "exponential": lambda x, r: m.exp(x),
     "step": lambda x, r: m.cast(m.greater(x, 0), x.dtype),
-    "hard_silu": lambda x, r: x * _hard_sigmoid(x),
+    "hard_silu": lambda x, r: _hard_silu(x),
     "mish": lambda x, r: x * m.tanh(m.softplus(x)),
 }
 
@@ -111,6 +124,10 @@ def softsign(x):
 
 def hard_sigmoid(x):
     return _hard_sigmoid(lift(x))
+
+
+def hard_silu(x):
+    return _hard_silu(lift(x))
 
 
 def log_sigmoid(x):

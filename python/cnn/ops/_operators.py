@@ -35,10 +35,13 @@ _UFUNCS = {np.add: _math.add, np.subtract: _math.subtract, np.multiply: _math.mu
            np.not_equal: _math.not_equal}
 
 
+def _known(name):
+    return any(hasattr(module, name) for module in (_math, _reduce, _shape))
+
+
 def _instead(name):
-    for module in (_math, _reduce, _shape):
-        if hasattr(module, name):
-            return f"use cnn.ops.{name} instead"
+    if _known(name):
+        return f"use cnn.ops.{name} instead"
     return f"cnn.ops has no {name}; build it from the cnn.ops functions"
 
 
@@ -61,5 +64,17 @@ def _array_function(self, func, types, args, kwargs):
                          f"gradients back; {_instead(name)}")
 
 
+class MissingAttributeError(RecordingError, AttributeError):
+    """`t.mean()` and the like: an AttributeError (hasattr works) that is also a RecordingError."""
+
+
+def _getattr(self, name):   # called only for names a Tensor does not have
+    if name.startswith("__"):
+        raise AttributeError(name)
+    hint = f"; use cnn.ops.{name}(t, ...) instead" if _known(name) else ""
+    raise MissingAttributeError(f"a tensor that cnn.ops is recording has no attribute {name!r}{hint}")
+
+
+Tensor.__getattr__ = _getattr
 Tensor.__array_ufunc__ = _array_ufunc
 Tensor.__array_function__ = _array_function

@@ -2,12 +2,14 @@
 with the classic mistakes, with messages that name them; cnn.testing.grade grades a folder of submissions into a
 CSV, whatever the submissions do (run as a teacher would: pytest and the grader in their own processes)."""
 import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 COURSE = Path(__file__).parent.parent / "examples" / "grading"
@@ -156,3 +158,31 @@ def test_the_grader_can_start_a_fresh_python_per_submission(tmp_path):
     rows, _ = grade(folder, tmp_path, "--mode", "spawn", "--workers", "1")
     assert rows["buena"]["nota"] == "10.0" and rows["buena"]["estado"] == "ok"
     assert rows["se_cae"]["nota"] == "1.25" and rows["se_cae"]["estado"] == "crashed: signal SIGSEGV"
+
+
+ORACLE = Path("/work/oracle-venv/bin/python")
+KERAS_SCRIPT = r"""
+import json, sys
+import numpy as np
+import keras
+path = sys.argv[1]
+ns = {}
+exec(compile(open(path).read().replace("from cnn import ops", "from keras import ops"), path, "exec"), ns)
+y_true, y_pred = (np.array(a, np.float32) for a in json.load(sys.stdin))
+mine = keras.ops.convert_to_numpy(ns["huber"](y_true, y_pred))
+builtin = keras.ops.convert_to_numpy(keras.losses.huber(y_true, y_pred))
+print(json.dumps([mine.tolist(), builtin.tolist()]))
+"""
+
+
+@pytest.mark.skipif(not ORACLE.exists(), reason="needs the Keras 3 venv at /work/oracle-venv")
+def test_the_huber_solution_runs_unchanged_under_keras():
+    rng = np.random.default_rng(2)
+    data = [rng.normal(size=(6, 4)).tolist(), (2 * rng.normal(size=(6, 4))).tolist()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    run = subprocess.run([str(ORACLE), "-c", KERAS_SCRIPT, str(COURSE / "solucion" / "huber.py")],
+                         input=json.dumps(data), env=dict(env, KERAS_BACKEND="torch"), capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    mine, builtin = json.loads(run.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(mine, builtin, rtol=1e-6)

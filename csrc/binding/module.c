@@ -116,6 +116,8 @@ typedef struct {
     PyArrayObject *params, *slots;   /* kept alive: the plan points into them */
     PyObject *ema;
     long in_size, out_size, y_size;
+    long y_classes;                  /* SCCE: the class count y's ids must be below; else 0 */
+    int64_t *identity;               /* 0..batch_max-1, made by the first Plan.rows step */
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
     long iteration; /* the counter after the last train call, even one that raised (-1: refused) */
 } PlanObject;
@@ -123,6 +125,7 @@ typedef struct {
 static void Plan_dealloc(PlanObject *self)
 {
     cnn_plan_free(self->plan);
+    PyMem_Free(self->identity);
     Py_XDECREF(self->params);
     Py_XDECREF(self->slots);
     Py_XDECREF(self->ema);
@@ -239,6 +242,9 @@ done:
     self->in_size = in_size;
     self->out_size = out_size;
     self->y_size = loss.kind == CNN_LOSS_SCCE ? out_size / out_cols : out_size;
+    self->y_classes = loss.kind == CNN_LOSS_SCCE ? out_cols : 0;
+    PyMem_Free(self->identity);
+    self->identity = NULL;
     self->nstate = cnn_plan_state_size(self->plan);
     return 0;
 }
@@ -392,6 +398,7 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
 { return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL; }
 
 #include "module_forward.h"
+#include "module_small.h"
 
 static PyObject *Plan_get_iteration(PlanObject *self, void *unused)
 { return PyLong_FromLong(self->iteration); }
@@ -414,6 +421,11 @@ static PyMethodDef Plan_methods[] = {
     {"forward", (PyCFunction)Plan_forward, METH_VARARGS,
      "forward(x, training, iteration) -> array: one batch through the layers"},
     {"batch_max", (PyCFunction)Plan_batch_max, METH_NOARGS, "the largest batch the buffers hold"},
+    {"rows", (PyCFunction)Plan_rows, METH_VARARGS,
+     "rows(mode, x, y=None, iteration=0, schedule=None) -> array, sums or None: one small batch"},
+    {"train_epochs", (PyCFunction)Plan_train_epochs, METH_VARARGS,
+     "train_epochs(x, y, sw, batch, nsteps, shuffle, seed, epoch0, nepochs, iteration, schedule, callback,"
+     " interval, out) -> (iteration, steps of the last epoch)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -41,3 +41,75 @@ def float_rows(x, tail):
         return None
     out = np.array(x.reshape(len(x), -1), order="C")
     return out if np.isfinite(out).all() else None
+
+
+# ---------------------------------------------------------------- one C call for a few rows
+class Memo:
+    """What a full predict, evaluate or train_on_batch call checked and built (its plan, the input's
+    shape after the batch axis, the targets' (ndim, last dim) the loss and metrics were resolved for),
+    so the next call with arrays of the same kind goes straight to `Plan.rows`. Valid while the plans'
+    stamp holds (cnn._plan); compile, a new layer, a new seed or a changed shape clears it."""
+    __slots__ = ("plan", "stamp", "tail", "out_shape", "y_key", "sparse")
+
+    def __init__(self, plan, tail, out_shape, y_key=None, sparse=False):
+        from cnn._plan import _stamp
+        self.plan, self.stamp, self.tail, self.out_shape = plan, _stamp(), tuple(tail), tuple(out_shape)
+        self.y_key, self.sparse = y_key, sparse
+
+
+def remember(model, kind, plan, y_key=None):
+    """After a full call succeeded (model lock held): the memo for the next one."""
+    sparse = y_key is not None and model._is_sparse()
+    model._plans.small[kind] = Memo(plan, model.input_shape[1:], model.output_shape[1:], y_key, sparse)
+
+
+def _memo(model, kind, x):
+    from cnn._plan import _stamp
+    memo = model._plans.small.get(kind)
+    if memo is None or type(x) is not np.ndarray or x.shape[1:] != memo.tail or memo.stamp != _stamp():
+        return None
+    entry = model._plans._entries.get(kind)   # a larger batch may have replaced the plan
+    return memo if entry is not None and entry.plan is memo.plan else None
+
+
+def predict_rows(model, x):
+    """The outputs for x as one batch in one C call, or None (then the full path runs)."""
+    memo = _memo(model, "predict", x)
+    out = memo.plan.rows(0, x) if memo is not None else None
+    if out is None or len(memo.out_shape) == 1:
+        return out
+    return out.reshape((len(x),) + memo.out_shape)
+
+
+def _target_rows(memo, y):
+    """y as the core takes it when that needs no check the core does not repeat, else None: class ids
+    of an integer dtype (the core checks their range), or numbers for the other losses (the core
+    checks they are finite after the float32 conversion)."""
+    if type(y) is not np.ndarray or (y.ndim, y.shape[-1] if y.ndim > 1 else 1) != memo.y_key:
+        return None
+    kind = y.dtype.kind
+    if kind not in ("iu" if memo.sparse else "fiu") and y.dtype != np.float32:
+        return None
+    return y if y.dtype == np.float32 else y.astype(np.float32)
+
+
+def loss_rows(model, x, y, train):
+    """evaluate (train False) or one training step (True) on x, y as one batch in one C call: the
+    core's sums, or None (then the full path runs). A step also moves optimizer.iterations."""
+    memo = _memo(model, "train", x)
+    if memo is None:
+        return None
+    ya = _target_rows(memo, y)
+    if ya is None:
+        return None
+    if not train:
+        return memo.plan.rows(1, x, ya)
+    schedule = model._schedule()
+    if schedule is None:   # a rate only Python computes: the full path evaluates it
+        return None
+    opt = model.optimizer
+    try:
+        return memo.plan.rows(2, x, ya, opt.iterations, schedule)
+    finally:
+        if memo.plan.iteration >= 0:
+            opt.iterations = memo.plan.iteration

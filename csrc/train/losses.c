@@ -409,9 +409,20 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
                   || (fused_act == CNN_ACT_SOFTMAX && (L->kind == CNN_LOSS_CCE || L->kind == CNN_LOSS_SCCE)));
         if (!ok) return CNN_ERR_ARG;
     }
+    int fused = fused_act != CNN_ACT_LINEAR;
+    if (L->kind == CNN_LOSS_SCCE && !L->from_logits) {   /* the common classifier: no switch per row */
+        for (long i = 0; i < rows; i++) {
+            double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
+            long k = class_id(y_true[i], cols);
+            float *g = grad + i * cols;
+            if (k < 0)
+                for (long j = 0; j < cols; j++) g[j] = 0.0f;
+            else scce_prob_row(g, y_pred + i * cols, k, cols, gr, fused);
+        }
+        return CNN_OK;
+    }
     labels t = label_setup(y_true, rows, cols, L);
     long ystride = L->kind == CNN_LOSS_SCCE ? 1 : cols;
-    int fused = fused_act != CNN_ACT_LINEAR;
     for (long i = 0; i < rows; i++) {
         double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
         row_backward(grad + i * cols, y_pred + i * cols, y_true + i * ystride, cols, gr, fused, L, &t);

@@ -10,6 +10,8 @@ Trainer._permutation, so the weights and the history are the same bits. A thread
 import math
 import warnings
 
+import numpy as np
+
 EPOCH_FLOPS = 5e6   # an epoch estimated above this runs alone: Python's cost per epoch is then small
 CALL_FLOPS = 5e7    # epochs per call: about this much work, so the model's lock is never held long
 
@@ -25,6 +27,13 @@ def eligible(model, cbs, val, budget, steps, steps_full, shuffle, batch_hooks, n
 def _epoch_flops(model, n):
     """Forward, backward and update of every sample: a rough 6 flops per sample and weight."""
     return 6.0 * n * max(model._n_trainable, 1)
+
+
+def _logs(model, sums):
+    """model._logs(sums), without its general machinery when only the loss is logged."""
+    if model._metric_objects:
+        return model._logs(sums)
+    return {"loss": float(np.float32(sums[0] / sums[1])) if sums[1] else 0.0}
 
 
 def run(model, plan, cbs, xa, ya, sw, batch_size, steps, shuffle, initial_epoch, epochs):
@@ -51,16 +60,17 @@ def run(model, plan, cbs, xa, ya, sw, batch_size, steps, shuffle, initial_epoch,
                     if plan.iteration >= 0:
                         opt.iterations = plan.iteration
         finally:   # also on Ctrl-C: the finished epochs go into the history
-            for s in sums:
-                logs = model._logs(s)
+            all_logs = [_logs(model, s) for s in sums]
+            for i, logs in enumerate(all_logs):
                 if not warned_nan and not math.isfinite(logs["loss"]):
                     warned_nan = True
-                    warnings.warn(f"The loss became NaN or infinite in epoch {epoch + 1}: the weights are no "
+                    warnings.warn(f"The loss became NaN or infinite in epoch {epoch + i + 1}: the weights are no "
                                   "longer usable. Try a smaller learning rate or scaled inputs. (Training goes on, "
                                   "as in Keras; add cnn.callbacks.TerminateOnNaN() to stop it.)", RuntimeWarning,
                                   stacklevel=3)
-                history.on_epoch_end(epoch, logs)   # fit's own History, the only callback
-                epoch += 1
+            history._on_epochs_end(epoch, all_logs)   # fit's own History, the only callback
+            epoch += len(all_logs)
+            logs = all_logs[-1] if all_logs else logs
         if model.stop_training:
             return logs, epoch == epochs and last_steps == steps
     return logs, True

@@ -3,6 +3,8 @@ valid case in a few NumPy calls and returns None for anything else, which then g
 (cnn._data), so conversions, warnings and messages stay the same."""
 import numpy as np
 
+from cnn._plan import _stamp
+
 
 class _NoCallbacks:
     """Stands for the empty CallbackList of a silent evaluate or predict without callbacks: every hook
@@ -52,7 +54,6 @@ class Memo:
     __slots__ = ("plan", "stamp", "tail", "out_shape", "y_key", "sparse")
 
     def __init__(self, plan, tail, out_shape, y_key=None, sparse=False):
-        from cnn._plan import _stamp
         self.plan, self.stamp, self.tail, self.out_shape = plan, _stamp(), tuple(tail), tuple(out_shape)
         self.y_key, self.sparse = y_key, sparse
 
@@ -64,7 +65,6 @@ def remember(model, kind, plan, y_key=None):
 
 
 def _memo(model, kind, x):
-    from cnn._plan import _stamp
     memo = model._plans.small.get(kind)
     if memo is None or type(x) is not np.ndarray or x.shape[1:] != memo.tail or memo.stamp != _stamp():
         return None

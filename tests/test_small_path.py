@@ -192,3 +192,36 @@ def test_train_epochs_refuses_what_does_not_fit():
     out = []
     assert plan.train_epochs(xa, ya, None, 30, 1, False, 0, 0, 3, 0, sched, None, 0.05, out) == (3, 1)
     assert len(out) == 3 and all(len(s) == 2 and s[1] == 30 for s in out)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.uint64, np.float32, np.float64])
+def test_label_dtypes_the_core_converts_match_the_full_path(dtype, taken):
+    x, y = _data()
+    fast, slow = _iris_like(["accuracy"]), _iris_like(["accuracy"])
+    labels = y[:5].astype(dtype)
+    got = [(fast.train_on_batch(x[:5], labels), fast.evaluate(x[:5], labels, verbose=0)) for _ in range(3)]
+    assert taken["rows"] == 5   # all but the first call
+    want = []
+    for _ in range(3):
+        _full(slow)
+        step = slow.train_on_batch(x[:5], labels)
+        _full(slow)
+        want.append((step, slow.evaluate(x[:5], labels, verbose=0)))
+    assert got == want
+    with pytest.raises(ValueError, match="holds class id 0.5"):
+        fast.evaluate(x[:2], np.array([0.5, 1.0], dtype=dtype), verbose=0) if dtype in (np.float32, np.float64) \
+            else fast.evaluate(x[:2], np.array([0, 1]) + 0.5, verbose=0)
+    with pytest.raises(ValueError, match="holds class id"):
+        fast.train_on_batch(x[:2], np.array([0, 100], dtype=dtype))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")   # NumPy's, on the full path
+def test_regression_targets_out_of_float32_range_get_the_full_message():
+    m = _iris_like(loss="mse", out=2, act=None)
+    x = np.ones((2, 4), np.float32)
+    m.train_on_batch(x, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        m.train_on_batch(x, np.array([[0.0, 1e300], [0.0, 0.0]]))
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        m.evaluate(x, np.array([[0.0, np.nan], [0.0, 0.0]], np.float32), verbose=0)
+    assert m.optimizer.iterations == 1

@@ -5,6 +5,7 @@
  * non-finite value, a class id out of range), and Python then takes the full path, whose checks
  * explain what is wrong. Plan.train_epochs runs whole epochs, each shuffled as fit shuffles it, in
  * one call: fit uses it when no callback needs to run between the epochs. */
+#include <float.h>
 
 /* True when every float of a[n] is finite (no early exit, so the loop vectorises). */
 static int all_finite(const float *a, long n)
@@ -43,6 +44,62 @@ static const float *small_array(PyObject *obj, long *n, long per)
     return f;
 }
 
+/* Targets as the core takes them, into out[count] (float32): from float32 or float64 (finite once
+ * converted) or any integer type; with classes > 0 every value must be a class id 0..classes-1.
+ * 0 for anything else (another type, a value the full path must explain). */
+#define CONVERT_TARGETS(T) \
+    { \
+        const T *v = (const T *)data; \
+        for (long i = 0; i < count; i++) { \
+            if (classes \
+                && !((double)v[i] >= 0.0 && (double)v[i] < (double)classes && v[i] == (T)(long)v[i])) \
+                return 0; \
+            out[i] = (float)v[i]; \
+        } \
+        return all_finite(out, count); \
+    }
+static int convert_targets(float *out, const void *data, int type, long count, long classes)
+{
+    if (type == NPY_FLOAT64) /* beyond float32's range (or NaN): the full path explains */
+        for (long i = 0; i < count; i++)
+            if (!(fabs(((const double *)data)[i]) <= FLT_MAX)) return 0;
+    switch (type) {
+    case NPY_FLOAT64: CONVERT_TARGETS(double)
+    case NPY_INT8: CONVERT_TARGETS(int8_t)
+    case NPY_UINT8: CONVERT_TARGETS(uint8_t)
+    case NPY_INT16: CONVERT_TARGETS(int16_t)
+    case NPY_UINT16: CONVERT_TARGETS(uint16_t)
+    case NPY_INT32: CONVERT_TARGETS(int32_t)
+    case NPY_UINT32: CONVERT_TARGETS(uint32_t)
+    case NPY_INT64: CONVERT_TARGETS(int64_t)
+    case NPY_UINT64: CONVERT_TARGETS(uint64_t)
+    default: return 0;
+    }
+}
+#undef CONVERT_TARGETS
+
+/* y (n rows of y_size) as float32 for the core: y's own data when it is float32, else converted
+ * into *scratch (allocated here, freed by the caller); NULL when it is not the common case. */
+static const float *small_targets(PlanObject *self, PyObject *obj, long n, float **scratch)
+{
+    if (!PyArray_CheckExact(obj)) return NULL;
+    PyArrayObject *a = (PyArrayObject *)obj;
+    long count = n * self->y_size;
+    if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || PyArray_NDIM(a) < 1 || PyArray_DIM(a, 0) != n
+        || (long)PyArray_SIZE(a) != count)
+        return NULL;
+    if (PyArray_TYPE(a) == NPY_FLOAT32) {
+        const float *y = fdata(a);
+        if (!all_finite(y, count) || (self->y_classes && !all_class_ids(y, count, self->y_classes)))
+            return NULL;
+        return y;
+    }
+    *scratch = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(float));
+    if (!*scratch) return NULL;
+    return convert_targets(*scratch, PyArray_DATA(a), PyArray_TYPE(a), count, self->y_classes) ? *scratch
+                                                                                               : NULL;
+}
+
 /* The plan's identity permutation for n <= batch_max rows (train_on_batch's order), made once. */
 static const int64_t *identity_rows(PlanObject *self, long n)
 {
@@ -74,23 +131,26 @@ static PyObject *Plan_rows(PlanObject *self, PyObject *args)
     if (mode == 2 && !conv_schedule(sched_obj, &sched)) return NULL;
     if (mode == 2) self->iteration = -1; /* until a step runs: Python then leaves its counter */
     long n = -1;
+    float *scratch = NULL;
     const float *x = small_array(X, &n, self->in_size), *y = NULL;
-    if (x && mode > 0) {
-        y = small_array(Y, &n, self->y_size);
-        if (y && self->y_classes && !all_class_ids(y, n * self->y_size, self->y_classes)) y = NULL;
+    if (x && mode > 0) y = small_targets(self, Y, n, &scratch);
+    const int64_t *idx = mode == 2 && y ? identity_rows(self, n) : NULL;
+    if (!x || (mode > 0 && !y) || n > cnn_plan_batch_max(self->plan) || (mode == 2 && !idx)) {
+        PyMem_Free(scratch);
+        Py_RETURN_NONE;
     }
-    if (!x || (mode > 0 && !y) || n > cnn_plan_batch_max(self->plan)) Py_RETURN_NONE;
-    const int64_t *idx = mode == 2 ? identity_rows(self, n) : NULL;
-    if (mode == 2 && !idx) return PyErr_NoMemory();
     PyArrayObject *out = NULL;
     cnn_sums sums = {0, 0, NULL};
     if (mode == 0) {
         npy_intp dims[2] = {n, self->out_size};
         out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
-        if (!out) return NULL;
     } else {
         sums.state = PyMem_Calloc((size_t)self->nstate + 1, sizeof(double));
-        if (!sums.state) return PyErr_NoMemory();
+        if (!sums.state) PyErr_NoMemory();
+    }
+    if (!out && !sums.state) {
+        PyMem_Free(scratch);
+        return NULL;
     }
     progress_ctx ctx = {NULL, 0.0, now_seconds(), 1, self->nstate, NULL};
     cnn_interrupt it;
@@ -110,6 +170,7 @@ static PyObject *Plan_rows(PlanObject *self, PyObject *args)
                                    : sums_list(&sums, self->nstate);
     if (mode == 0 && status != CNN_OK) Py_DECREF(out);
     PyMem_Free(sums.state);
+    PyMem_Free(scratch);
     return r;
 }
 

@@ -51,17 +51,16 @@ class Memo:
     shape after the batch axis, the targets' (ndim, last dim) the loss and metrics were resolved for),
     so the next call with arrays of the same kind goes straight to `Plan.rows`. Valid while the plans'
     stamp holds (cnn._plan); compile, a new layer, a new seed or a changed shape clears it."""
-    __slots__ = ("plan", "stamp", "tail", "out_shape", "y_key", "sparse")
+    __slots__ = ("plan", "stamp", "tail", "out_shape", "y_key")
 
-    def __init__(self, plan, tail, out_shape, y_key=None, sparse=False):
+    def __init__(self, plan, tail, out_shape, y_key=None):
         self.plan, self.stamp, self.tail, self.out_shape = plan, _stamp(), tuple(tail), tuple(out_shape)
-        self.y_key, self.sparse = y_key, sparse
+        self.y_key = y_key
 
 
 def remember(model, kind, plan, y_key=None):
     """After a full call succeeded (model lock held): the memo for the next one."""
-    sparse = y_key is not None and model._is_sparse()
-    model._plans.small[kind] = Memo(plan, model.input_shape[1:], model.output_shape[1:], y_key, sparse)
+    model._plans.small[kind] = Memo(plan, model.input_shape[1:], model.output_shape[1:], y_key)
 
 
 def _memo(model, kind, x):
@@ -82,15 +81,11 @@ def predict_rows(model, x):
 
 
 def _target_rows(memo, y):
-    """y as the core takes it when that needs no check the core does not repeat, else None: class ids
-    of an integer dtype (the core checks their range), or numbers for the other losses (the core
-    checks they are finite after the float32 conversion)."""
+    """y when the core may take it as it is (a NumPy array of the shape the loss and metrics were
+    resolved for; the core converts it and checks its values), else None."""
     if type(y) is not np.ndarray or (y.ndim, y.shape[-1] if y.ndim > 1 else 1) != memo.y_key:
         return None
-    kind = y.dtype.kind
-    if kind not in ("iu" if memo.sparse else "fiu") and y.dtype != np.float32:
-        return None
-    return y if y.dtype == np.float32 else y.astype(np.float32)
+    return y
 
 
 def loss_rows(model, x, y, train):

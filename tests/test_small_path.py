@@ -1,5 +1,8 @@
 """The one-call paths for a few rows (Plan.rows) and for many tiny epochs (Plan.train_epochs) give the
 same bits, histories, warnings and errors as the full paths."""
+import os
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -225,3 +228,29 @@ def test_regression_targets_out_of_float32_range_get_the_full_message():
     with pytest.raises(ValueError, match="y contains NaN or infinity"):
         m.evaluate(x, np.array([[0.0, np.nan], [0.0, 0.0]], np.float32), verbose=0)
     assert m.optimizer.iterations == 1
+
+
+def test_stop_training_from_another_thread_ends_a_tiny_epoch_fit(taken):
+    x, y = _data()
+    m = _iris_like()
+    timer = threading.Timer(0.3, lambda: setattr(m, "stop_training", True))
+    timer.start()
+    h = m.fit(x, y, epochs=10**7, batch_size=30, verbose=0)
+    timer.join()
+    assert taken["epochs"] == 1 and h.stop_reason == "stop_training"
+    assert 0 < len(h.history["loss"]) == len(h.epoch) < 10**7
+    assert h.epoch == list(range(len(h.epoch)))
+    assert m.optimizer.iterations == len(h.epoch)   # one step per epoch: every epoch begun has ended
+
+
+def test_ctrl_c_keeps_the_finished_tiny_epochs():
+    x, y = _data()
+    m = _iris_like()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, epochs=10**7, batch_size=30, verbose=0)
+    timer.join()
+    h = m.history
+    assert 0 < len(h.epoch) == len(h.history["loss"]) <= m.optimizer.iterations
+    assert np.isfinite(m.predict(x, verbose=0)).all()

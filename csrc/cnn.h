@@ -39,6 +39,7 @@ enum cnn_status {
 /* Deterministic float32 transcendentals: the same bits on every machine and build. */
 float cnn_expf(float x);
 float cnn_logf(float x);          /* x <= 0 gives -inf / nan like logf */
+void cnn_logf_n(float *y, const float *x, long n); /* y[i] = cnn_logf(x[i]), vectorised (y may be x) */
 float cnn_log1pf(float x);
 float cnn_tanhf(float x);
 float cnn_erff(float x);

@@ -211,6 +211,8 @@ typedef struct {
     PyObject *host;                  /* runs the parts written in Python, or NULL */
     PyObject *memory;                /* the _PlanMemory that owns `plan` */
     long in_size, out_size, y_size;
+    long y_classes;                  /* SCCE: the class count y's ids must be below; else 0 */
+    int64_t *identity;               /* 0..batch_max-1, made by the first Plan.rows step */
     long nstate;                     /* doubles of metric state (cnn_plan_state_size) */
     long iteration; /* the counter after the last train call, even one that raised (-1: refused) */
 } PlanObject;
@@ -242,6 +244,7 @@ static PyTypeObject PlanMemoryType = {
 
 static void Plan_dealloc(PlanObject *self)
 {
+    PyMem_Free(self->identity);
     Py_XDECREF(self->memory);
     Py_XDECREF(self->params);
     Py_XDECREF(self->slots);
@@ -351,13 +354,15 @@ static int Plan_init(PlanObject *self, PyObject *args, PyObject *kw)
     ok = 1;
 done:
     for (Py_ssize_t i = 0; L && i < parsed; i++) free_layer(&L[i]);
-    long in_size = 0, out_size = 0, y_size = 0;
+    long in_size = 0, out_size = 0, y_size = 0, y_classes = 0;
     for (int k = 0; ok && k < G.ninputs; k++) in_size += cnn_shape_size(&G.inputs[k]);
     for (int k = 0; ok && k < G.noutputs; k++) {
         const cnn_layer *O = &L[G.outputs[k].layer];
         long size = cnn_shape_size(&O->out);
         out_size += size;
         y_size += G.outputs[k].loss.kind == CNN_LOSS_SCCE ? size / O->out.dim[O->out.ndim - 1] : size;
+        if (G.noutputs == 1 && G.outputs[k].loss.kind == CNN_LOSS_SCCE)
+            y_classes = O->out.dim[O->out.ndim - 1];
     }
     PyMem_Free(L);
     Py_DECREF(ls);
@@ -393,6 +398,9 @@ done:
     self->in_size = in_size;
     self->out_size = out_size;
     self->y_size = y_size;
+    self->y_classes = y_classes;
+    PyMem_Free(self->identity);
+    self->identity = NULL;
     self->nstate = cnn_plan_state_size(self->plan);
     return 0;
 }
@@ -558,6 +566,7 @@ static PyObject *Plan_batch_max(PlanObject *self, PyObject *unused)
 { return check_plan(self) ? PyLong_FromLong(cnn_plan_batch_max(self->plan)) : NULL; }
 
 #include "module_forward.h"
+#include "module_small.h"
 
 static PyObject *Plan_get_iteration(PlanObject *self, void *unused)
 { return PyLong_FromLong(self->iteration); }
@@ -580,6 +589,11 @@ static PyMethodDef Plan_methods[] = {
     {"forward", (PyCFunction)Plan_forward, METH_VARARGS,
      "forward(x, training, iteration) -> array: one batch through the layers"},
     {"batch_max", (PyCFunction)Plan_batch_max, METH_NOARGS, "the largest batch the buffers hold"},
+    {"rows", (PyCFunction)Plan_rows, METH_VARARGS,
+     "rows(mode, x, y=None, iteration=0, schedule=None) -> array, sums or None: one small batch"},
+    {"train_epochs", (PyCFunction)Plan_train_epochs, METH_VARARGS,
+     "train_epochs(x, y, sw, batch, nsteps, shuffle, seed, epoch0, nepochs, iteration, schedule, callback,"
+     " interval, out) -> (iteration, steps of the last epoch)"},
     {NULL, NULL, 0, NULL},
 };
 

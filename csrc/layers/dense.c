@@ -6,6 +6,7 @@
 
 #define COLSUM_CHUNK 64   /* rows summed into one float partial */
 #define COLSUM_BLOCK 512  /* columns per stack block of partials */
+#define COLSUM_GROUP 4    /* chunks summed side by side */
 
 /* y[rows, out] = x[rows, in] . w[in, out] (+ b[out]) (then ReLU when asked). */
 void cnn_dense_forward(float *y, const float *x, const float *w, const float *b, long rows, long in, long out,
@@ -18,20 +19,29 @@ void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
 
 /* out[c] += sum over r of m[r, c]: each 64-row chunk is summed in row order into a float
  * partial, and the partials are added to out[c] in chunk order. Lanes are columns, so the
- * vectorised loop keeps that order for every column. */
+ * vectorised loop keeps that order for every column; COLSUM_GROUP chunks are summed side by side
+ * (their chains are independent), which hides the adds' latency when the columns are few. */
 void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
 {
     CNN_ASSERT(rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (out && m)));
-    float part[COLSUM_BLOCK];
+    float part[COLSUM_GROUP][COLSUM_BLOCK];
     for (long c0 = 0; c0 < cols; c0 += COLSUM_BLOCK) {
         long w = cols - c0 < COLSUM_BLOCK ? cols - c0 : COLSUM_BLOCK;
-        for (long r0 = 0; r0 < rows; r0 += COLSUM_CHUNK) {
-            long r1 = rows - r0 < COLSUM_CHUNK ? rows : r0 + COLSUM_CHUNK;
-            const float *row = m + r0 * cols + c0;
-            for (long c = 0; c < w; c++) part[c] = 0.0f;
-            for (long r = r0; r < r1; r++, row += cols)
-                for (long c = 0; c < w; c++) part[c] += row[c];
-            for (long c = 0; c < w; c++) out[c0 + c] += part[c];
+        for (long g0 = 0; g0 < rows; g0 += COLSUM_GROUP * COLSUM_CHUNK) {
+            long nq = (rows - g0 + COLSUM_CHUNK - 1) / COLSUM_CHUNK;
+            nq = nq < COLSUM_GROUP ? nq : COLSUM_GROUP;
+            long last = rows - (g0 + (nq - 1) * COLSUM_CHUNK); /* rows of the group's last chunk */
+            if (last > COLSUM_CHUNK) last = COLSUM_CHUNK;
+            for (long q = 0; q < nq; q++)
+                for (long c = 0; c < w; c++) part[q][c] = 0.0f;
+            for (long r = 0; r < COLSUM_CHUNK; r++)
+                for (long q = 0; q < nq; q++) {
+                    if (q == nq - 1 && r >= last) break;
+                    const float *row = m + (g0 + q * COLSUM_CHUNK + r) * cols + c0;
+                    for (long c = 0; c < w; c++) part[q][c] += row[c];
+                }
+            for (long q = 0; q < nq; q++)
+                for (long c = 0; c < w; c++) out[c0 + c] += part[q][c];
         }
     }
 }

@@ -59,7 +59,7 @@ static void softmax_rows(float *y, const float *x, long rows, long cols, int avx
         for (long r = 0; r < rows; r++) {
             const float *xr = x + r * cols;
             float *yr = y + r * cols, m = xr[0];
-            for (long j = 1; j < cols; j++) m = xr[j] > m ? xr[j] : m;
+            for (long j = 1; j < cols; j++) m = cnnm_sel(xr[j] > m, xr[j], m); /* no branch to mispredict */
             for (long j = 0; j < cols; j++) yr[j] = xr[j] - m;
         }
         cnn_act_forward(y, y, 1, rows * cols, &expo);  /* the same exp of the same x - m */
@@ -75,7 +75,7 @@ static void softmax_rows(float *y, const float *x, long rows, long cols, int avx
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
         float m = xr[0];
-        for (long j = 1; j < cols; j++) m = xr[j] > m ? xr[j] : m;
+        for (long j = 1; j < cols; j++) m = cnnm_sel(xr[j] > m, xr[j], m); /* no branch to mispredict */
         double s;
 #ifdef HAVE_AVX2_LOOPS
         if (avx2) s = softmax_exp_avx2(yr, xr, m, cols);

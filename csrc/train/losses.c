@@ -14,6 +14,7 @@
 #define EPS 1e-7f                      /* keras.backend.epsilon() as float32 */
 #define ONE_M_EPS ((float)(1.0 - 1e-7)) /* 1 - epsilon as float32 (0.99999988) */
 #define LOG2F 0.693147182f             /* float32(log 2), as ops.log(2.0) gives */
+#define LOG_BLOCK 256                   /* rows whose logs are taken in one vectorised call */
 
 static inline float clipf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 static inline int in_clip(float x, float lo, float hi) { return x >= lo && x <= hi; }
@@ -215,6 +216,24 @@ static void python_loss(int op, cnn_host_array out, const float *y_pred, const f
     cnn_host_run(&call);
 }
 
+/* SCCE on probabilities, as row_forward computes it, with the rows' logs taken in one vectorised
+ * call per block (the log dominates this loss on a few classes). */
+static void scce_prob_forward(double *per_sample, const float *p, const float *y, long rows, long cols)
+{
+    float q[LOG_BLOCK];
+    for (long r0 = 0; r0 < rows; r0 += LOG_BLOCK) {
+        long nb = rows - r0 < LOG_BLOCK ? rows - r0 : LOG_BLOCK;
+        for (long i = 0; i < nb; i++) {
+            const float *pr = p + (r0 + i) * cols;
+            long k = class_id(y[r0 + i], cols);
+            q[i] = k < 0 ? 1.0f : clipf(pr[k] / row_sumf(pr, cols), EPS, ONE_M_EPS);
+        }
+        cnn_logf_n(q, q, nb);
+        for (long i = 0; i < nb; i++)
+            per_sample[r0 + i] = class_id(y[r0 + i], cols) < 0 ? 0.0 : -(double)q[i];
+    }
+}
+
 void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true, long rows, long cols,
                       const cnn_loss *L)
 {
@@ -222,6 +241,10 @@ void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_tr
     CNN_ASSERT(per_sample && y_pred && y_true && L);
     if (L->kind == CNN_LOSS_PYTHON) {
         python_loss(CNN_HOST_LOSS, cnn_host_f64(per_sample, rows, 1), y_pred, y_true, rows, cols);
+        return;
+    }
+    if (L->kind == CNN_LOSS_SCCE && !L->from_logits) {
+        scce_prob_forward(per_sample, y_pred, y_true, rows, cols);
         return;
     }
     labels t = label_setup(y_true, rows, cols, L);
@@ -259,7 +282,7 @@ static void scce_prob_row(float *g, const float *p, long k, long cols, double gr
         return;
     }
     for (long j = 0; j < cols; j++) {
-        double a = j == k ? -1.0 : 0.0;   /* A = -1 */
+        double a = (double)-(j == k);   /* A = -1; -1.0 or +0.0 without a branch on the label */
         g[j] = fused ? (float)(gr * (a + (double)(p[j] / S))) : (float)(gr * (a / qk + 1.0) / S);
     }
 }
@@ -411,9 +434,20 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
         }
         return CNN_OK;
     }
+    int fused = fused_act != CNN_ACT_LINEAR;
+    if (L->kind == CNN_LOSS_SCCE && !L->from_logits) {   /* the common classifier: no switch per row */
+        for (long i = 0; i < rows; i++) {
+            double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
+            long k = class_id(y_true[i], cols);
+            float *g = grad + i * cols;
+            if (k < 0)
+                for (long j = 0; j < cols; j++) g[j] = 0.0f;
+            else scce_prob_row(g, y_pred + i * cols, k, cols, gr, fused);
+        }
+        return CNN_OK;
+    }
     labels t = label_setup(y_true, rows, cols, L);
     long ystride = L->kind == CNN_LOSS_SCCE ? 1 : cols;
-    int fused = fused_act != CNN_ACT_LINEAR;
     for (long i = 0; i < rows; i++) {
         double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
         row_backward(grad + i * cols, y_pred + i * cols, y_true + i * ystride, cols, gr, fused, L, &t);

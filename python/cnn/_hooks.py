@@ -286,6 +286,13 @@ def layers_host(layers):
     return host or None
 
 
+def has_python_parts(model):
+    """Whether the model's training plan calls the host (the core's multi-epoch shortcut cannot)."""
+    return (any(is_python_layer(layer) for layer in model._plan_layers()) or model._loss_obj.c_record() is None
+            or is_python_optimizer(model.optimizer)
+            or any(r.get("kind") == "python" for m in model._metric_objects for r in m.c_records()))
+
+
 def training_host(model, opt_rec):
     """(host or None, loss record, metric records) of a training plan: the Python parts get the
     "python" kinds, each metric its handle."""

@@ -46,10 +46,12 @@ class PlanCache:
     def __init__(self):
         self.lock = threading.RLock()
         self._entries = {}
+        self.small = {}   # cnn._shortcuts.Memo by kind: what the last full call checked
         _live.add(self)
 
     def invalidate(self):
         self._entries.clear()
+        self.small.clear()
 
     def get(self, kind, batch_max, describe, build):
         """The plan `kind` ("train" or "predict") for batches of up to `batch_max` rows.

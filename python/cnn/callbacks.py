@@ -238,6 +238,17 @@ class History(Callback):
         if self.model is not None:
             self.model.history = self
 
+    def _on_epochs_end(self, first, logs_list):
+        """on_epoch_end for epochs first, first + 1, ... at once, each logging the same keys (fit's
+        many-epochs-per-call path)."""
+        if not logs_list:
+            return
+        self.epoch.extend(range(first, first + len(logs_list)))
+        for k in logs_list[0]:
+            self.history.setdefault(k, []).extend(_to_float(logs[k]) for logs in logs_list)
+        if self.model is not None:
+            self.model.history = self
+
 
 class ProgbarLogger(Callback):
     """Prints Keras 3's progress bar for fit, evaluate and predict (`fit` adds one when `verbose` > 0).

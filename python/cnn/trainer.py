@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from cnn import _batches, _core, _data, schedules
+from cnn import _batches, _core, _data, _epochs, _shortcuts, schedules
 from cnn._shortcuts import call_callbacks, class_ids, float_rows
 
 _LEGACY_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
@@ -98,6 +98,8 @@ class Trainer:
         """Keras's logs from the core's sums: mean loss and each metric; keys sorted as Keras 3."""
         count = sums[1]
         logs = {prefix + "loss": _f32(sums[0] / count) if count else 0.0}
+        if not self._metric_objects:
+            return logs
         state, at, cols = np.asarray(sums[2:], np.float64), 0, self.output_shape[-1]
         for m, key in zip(self._metric_objects, self._metric_keys):
             size = m.state_size(cols)   # asked each time: a metric changed after compile rebuilt the plan
@@ -244,6 +246,11 @@ class Trainer:
         warned_nan = False
         position, perm = 0, None  # steps_per_epoch < batches: the data carries on across epochs
         finished = True
+        if _epochs.eligible(self, cbs, val, budget, steps, steps_full, shuffle, batch_hooks, n, initial_epoch,
+                            epochs):   # tiny data: many epochs per call into the core
+            logs, finished = _epochs.run(self, plan, cbs, xa, ya, sw, batch_size, steps, shuffle, initial_epoch,
+                                         epochs)
+            initial_epoch = epochs
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
             self._reset_python_metrics()
@@ -405,6 +412,11 @@ class Trainer:
         """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
+        if (batch_size is None and sample_weight is None and steps is None and callbacks is None
+                and type(verbose) is int and verbose == 0 and len(getattr(x, "shape", ())) and len(x) <= 32):
+            sums = _shortcuts.loss_rows(self, x, y, train=False)   # a few rows: one C call
+            if sums is not None:
+                return self._results(self._logs(sums), return_dict)
         verbose_level = _check_verbose(verbose)
         if _batches.is_batch_source(x):   # a generator or PyDataset: its batches, joined
             if y is not None or sample_weight is not None:
@@ -425,6 +437,8 @@ class Trainer:
         n_steps = math.ceil(len(xa) / batch)
         cbs = call_callbacks(self, callbacks, verbose_level, n_steps)
         plan = self._get_plan(batch)
+        if batch == len(xa):
+            _shortcuts.remember(self, "train", plan, self._metrics_key)
         cbs.on_test_begin()
 
         def progress(k, s):
@@ -468,6 +482,12 @@ class Trainer:
         >>> model.predict(np.ones((5, 2)), verbose=0).shape
         (5, 3)
         """
+        if (batch_size is None and steps is None and callbacks is None and len(getattr(x, "shape", ())) > 1
+                and len(x) <= 32 and (verbose == "auto" if type(verbose) is str else type(verbose) is int
+                                      and verbose == 0)):
+            out = _shortcuts.predict_rows(self, x)   # a few rows: one C call
+            if out is not None:
+                return out
         verbose_level = _check_verbose(verbose)
         if _batches.is_batch_source(x):   # a generator or PyDataset: its batches' inputs, joined
             x = _batches.collect(_batches.BatchSource(x, steps, "x generator"), need_y=False)[0]
@@ -488,7 +508,10 @@ class Trainer:
             cbs.on_predict_batch_end(k - 1, {})
 
         report = cbs._progbar is not None and verbose_level == 1
-        out = self._inference_plan(batch).predict(xa, batch, progress if report else None, _PROGRESS_INTERVAL)
+        plan = self._inference_plan(batch)
+        out = plan.predict(xa, batch, progress if report else None, _PROGRESS_INTERVAL)
+        if batch == len(xa):
+            _shortcuts.remember(self, "predict", plan)
         cbs.on_predict_end({})
         return self._shape_outputs(out, len(xa))
 
@@ -498,6 +521,8 @@ class Trainer:
         With `training=True` the layers run as in `fit` (dropout and noise drawn, batch statistics
         used and the moving statistics updated, as Keras does); no weight is trained.
         """
+        if training is False and type(x) is np.ndarray:   # the common call: no symbolic input to refuse
+            return self.predict_on_batch(x)
         from cnn import _eager
         return _eager.call_model(self, x, training)
 
@@ -531,17 +556,26 @@ class Trainer:
         1
         """
         _require_compiled(self)
+        sums = None
+        if sample_weight is None and class_weight is None:
+            sums = _shortcuts.loss_rows(self, x, y, train=True)   # one C call when nothing changed
+        if sums is None:
+            sums = self._train_on_batch(x, y, sample_weight, class_weight)
+        logs = self._logs(sums)
+        if not math.isfinite(logs["loss"]):
+            warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,
+                          stacklevel=2)
+        return self._results(logs, return_dict)
+
+    def _train_on_batch(self, x, y, sample_weight, class_weight):
         xa = self._features(x)
         ya = self._targets(xa, y)
         sw = self._weights(len(xa), ya, sample_weight, class_weight)
         plan = self._get_plan(len(xa))
         perm = np.arange(len(xa), dtype=np.int64)
         sums = self._train_steps(plan, xa, ya, sw, perm, len(xa), 0, 1, None)
-        logs = self._logs(sums)
-        if not math.isfinite(logs["loss"]):
-            warnings.warn("The loss is NaN or infinite: the weights are no longer usable.", RuntimeWarning,
-                          stacklevel=2)
-        return self._results(logs, return_dict)
+        _shortcuts.remember(self, "train", plan, self._metrics_key)
+        return sums
 
     @_locked
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -583,8 +617,13 @@ class Trainer:
         >>> model.predict_on_batch(np.array([[1.0, 2.0]]))
         array([[3.]], dtype=float32)
         """
+        out = _shortcuts.predict_rows(self, x)   # one C call when nothing changed
+        if out is not None:
+            return out
         xa = self._features(x)
-        out = self._inference_plan(len(xa)).predict(xa, len(xa), None, 0)
+        plan = self._inference_plan(len(xa))
+        out = plan.predict(xa, len(xa), None, 0)
+        _shortcuts.remember(self, "predict", plan)
         return self._shape_outputs(out, len(xa))
 
     def _shape_outputs(self, out, n):

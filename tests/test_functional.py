@@ -34,6 +34,38 @@ Model: "multi"
 """
 
 
+# Keras 3.15's summary(expand_nested=True) of the model test_summary_expand_nested builds.
+KERAS_NESTED_SUMMARY = """\
+Model: "outer"
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ a (InputLayer)      │ (None, 4)         │          0 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ b (InputLayer)      │ (None, 4)         │          0 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ inner (Functional)  │ (None, 5)         │         25 │ a[0][0], b[0][0]  │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ ii             │ (None, 4)         │          0 │ -                 │
+│ (InputLayer)        │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ idense (Dense) │ (None, 5)         │         25 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ cat (Concatenate)   │ (None, 10)        │          0 │ inner[0][0],      │
+│                     │                   │            │ inner[1][0]       │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ seq (Sequential)    │ (None, 2)         │         28 │ cat[0][0]         │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ s1 (Dense)     │ (None, 2)         │         22 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ s2 (Dense)     │ (None, 2)         │          6 │ -                 │
+└─────────────────────┴───────────────────┴────────────┴───────────────────┘
+ Total params: 53 (212.00 B)
+ Trainable params: 53 (212.00 B)
+ Non-trainable params: 0 (0.00 B)
+"""
+
+
 def _multi():
     a, b = cnn.Input((4,), name="a"), cnn.Input((4,), name="b")
     shared = layers.Dense(5, name="shared")
@@ -328,3 +360,18 @@ def test_a_sequential_graph_is_made_on_first_use_also_after_pickling():
     copy_ = pickle.loads(pickle.dumps(model))
     assert copy_.layers[1].output.shape == (None, 3) and copy_.layers[1].input.shape == (None, 8)
     assert cnn.Model(model.layers[0].input, model.layers[1].output).output_shape == (None, 3)
+
+
+def test_summary_expand_nested_matches_keras():
+    ii = cnn.Input((4,), name="ii")
+    inner = cnn.Model(ii, layers.Dense(5, name="idense")(ii), name="inner")
+    a, b = cnn.Input((4,), name="a"), cnn.Input((4,), name="b")
+    seq = cnn.Sequential([layers.Dense(2, name="s1"), layers.Dense(2, name="s2")], name="seq")
+    model = cnn.Model([a, b], seq(layers.Concatenate(name="cat")([inner(a), inner(b)])), name="outer")
+    out = []
+    model.summary(expand_nested=True, print_fn=out.append)
+    assert out[0] == KERAS_NESTED_SUMMARY
+    wrapped = []
+    cnn.Sequential([inner, layers.Softmax(name="sm")], name="wrapped").summary(expand_nested=True,
+                                                                                 print_fn=wrapped.append)
+    assert "│    └ idense (Dense) " in wrapped[0]

@@ -143,11 +143,11 @@ class Functional(GraphTraining, Model):
                 less on a narrow terminal, as Keras).
             positions: the columns' right edges as fractions of line_length.
             print_fn: called with the table's text instead of printing it.
-            expand_nested, show_trainable, layer_range: accepted for Keras compatibility; they change
-                nothing here.
+            expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
+            show_trainable, layer_range: accepted for Keras compatibility; they change nothing here.
         """
         from cnn._functional_summary import print_functional_summary
-        print_functional_summary(self, line_length, positions, print_fn)
+        print_functional_summary(self, line_length, positions, print_fn, expand_nested)
 
     def get_config(self):
         from cnn.saving.functional import functional_config

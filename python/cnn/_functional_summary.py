@@ -34,13 +34,27 @@ def _connections(layer, relevant):
     return ", ".join(links) or "-"
 
 
-def print_functional_summary(model, line_length, positions, print_fn):
+def nested_rows(layer, level, connected, relevant):
+    """expand_nested: the rows of a nested model's layers, named "   " * level + "└ " + name, as Keras."""
+    if not hasattr(layer, "_saving_layers"):
+        return []
+    rows = []
+    for inner in layer.layers:
+        row = ("   " * level + "└ " + inner.name, type(inner).__name__, _shape_text(inner), inner.count_params())
+        rows.append(row + ((_connections(inner, relevant),) if connected else ()))
+        rows += nested_rows(inner, level + 1, connected, relevant)
+    return rows
+
+
+def print_functional_summary(model, line_length, positions, print_fn, expand_nested=False):
     connected = not _sequential_like(model)
     relevant = {node for group in model._nodes_by_depth.values() for node in group}
     rows = []
     for layer in model.layers:
         row = (layer.name, type(layer).__name__, _shape_text(layer), layer.count_params())
         rows.append(row + ((_connections(layer, relevant),) if connected else ()))
+        if expand_nested:
+            rows += nested_rows(layer, 1, connected, relevant)
     trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
     frozen = int(sum(np.prod(v.shape) for v in model.non_trainable_weights))
     opt_count = None

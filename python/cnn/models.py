@@ -463,18 +463,22 @@ class Model(Trainer, Layer):
         Args:
             line_length: total width of the table (default 88, less on a narrow terminal, as Keras).
             print_fn: called with the table's text instead of printing it.
-            positions, expand_nested, show_trainable, layer_range: accepted for Keras
-                compatibility; they change nothing here.
+            expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
+            positions, show_trainable, layer_range: accepted for Keras compatibility; they change
+                nothing here.
 
         Returns:
             None.
         """
+        from cnn._functional_summary import nested_rows
         from cnn.summary import print_summary
         rows = []
         for layer in self._layers:
             built = layer.built and self.built
             rows.append((layer.name, type(layer).__name__, layer.output_shape if built else None,
                          layer.count_params() if built else None))
+            if expand_nested and built:
+                rows += nested_rows(layer, 1, False, set())
         if self.built:
             trainable = int(sum(np.prod(v.shape) for v in self.trainable_weights))
             frozen = int(sum(np.prod(v.shape) for v in self.non_trainable_weights))

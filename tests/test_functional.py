@@ -66,6 +66,32 @@ Model: "outer"
 """
 
 
+# Keras 3.15's summary(expand_nested=True, show_trainable=True) of test_summary_show_trainable's Sequential.
+KERAS_TRAINABLE_SUMMARY = """\
+Model: "wrapped"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━┓
+┃ Layer (type)                ┃ Output Shape          ┃    Param # ┃ Trai… ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━┩
+│ d1 (Dense)                  │ (None, 3)             │         15 │   N   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dd (Dropout)                │ (None, 3)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ d2 (Dense)                  │ (None, 4)             │         16 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ inner (Functional)          │ (None, 5)             │         25 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│    └ ii (InputLayer)        │ (None, 4)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│    └ idense (Dense)         │ (None, 5)             │         25 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ sm (Softmax)                │ (None, 5)             │          0 │   -   │
+└─────────────────────────────┴───────────────────────┴────────────┴───────┘
+ Total params: 56 (224.00 B)
+ Trainable params: 41 (164.00 B)
+ Non-trainable params: 15 (60.00 B)
+"""
+
+
 def _multi():
     a, b = cnn.Input((4,), name="a"), cnn.Input((4,), name="b")
     shared = layers.Dense(5, name="shared")
@@ -375,3 +401,14 @@ def test_summary_expand_nested_matches_keras():
     cnn.Sequential([inner, layers.Softmax(name="sm")], name="wrapped").summary(expand_nested=True,
                                                                                  print_fn=wrapped.append)
     assert "│    └ idense (Dense) " in wrapped[0]
+
+
+def test_summary_show_trainable_matches_keras():
+    ii = cnn.Input((4,), name="ii")
+    inner = cnn.Model(ii, layers.Dense(5, name="idense")(ii), name="inner")
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(3, name="d1"), layers.Dropout(0.2, name="dd"),
+                            layers.Dense(4, name="d2"), inner, layers.Softmax(name="sm")], name="wrapped")
+    model.layers[0].trainable = False
+    out = []
+    model.summary(expand_nested=True, show_trainable=True, print_fn=out.append)
+    assert out[0] == KERAS_TRAINABLE_SUMMARY

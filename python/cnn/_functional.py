@@ -144,10 +144,11 @@ class Functional(GraphTraining, Model):
             positions: the columns' right edges as fractions of line_length.
             print_fn: called with the table's text instead of printing it.
             expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
-            show_trainable, layer_range: accepted for Keras compatibility; they change nothing here.
+            show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
+            layer_range: accepted for Keras compatibility; it changes nothing here.
         """
         from cnn._functional_summary import print_functional_summary
-        print_functional_summary(self, line_length, positions, print_fn, expand_nested)
+        print_functional_summary(self, line_length, positions, print_fn, expand_nested, show_trainable)
 
     def get_config(self):
         from cnn.saving.functional import functional_config

@@ -463,22 +463,25 @@ class Model(Trainer, Layer):
         Args:
             line_length: total width of the table (default 88, less on a narrow terminal, as Keras).
             print_fn: called with the table's text instead of printing it.
+            positions: the columns' right edges as fractions of line_length (Keras's default
+                [0.45, 0.80, 1.0]).
             expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
-            positions, show_trainable, layer_range: accepted for Keras compatibility; they change
-                nothing here.
+            show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
+            layer_range: accepted for Keras compatibility; it changes nothing here.
 
         Returns:
             None.
         """
-        from cnn._functional_summary import nested_rows
+        from cnn._functional_summary import nested_rows, trainable_mark
         from cnn.summary import print_summary
         rows = []
         for layer in self._layers:
             built = layer.built and self.built
-            rows.append((layer.name, type(layer).__name__, layer.output_shape if built else None,
-                         layer.count_params() if built else None))
+            row = (layer.name, type(layer).__name__, layer.output_shape if built else None,
+                   layer.count_params() if built else None)
+            rows.append(row + ((trainable_mark(layer),) if show_trainable else ()))
             if expand_nested and built:
-                rows += nested_rows(layer, 1, False, set())
+                rows += nested_rows(layer, 1, False, set(), show_trainable)
         if self.built:
             trainable = int(sum(np.prod(v.shape) for v in self.trainable_weights))
             frozen = int(sum(np.prod(v.shape) for v in self.non_trainable_weights))
@@ -489,7 +492,7 @@ class Model(Trainer, Layer):
             opt_count = int(_core.opt_slot_count(self.optimizer._c_record())
                             * self._n_trainable) + 2
         print_summary(self.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
-                      print_fn=print_fn)
+                      print_fn=print_fn, positions=positions, show_trainable=show_trainable)
 
     def to_json(self, **kwargs):
         """Returns the model's configuration as a JSON string, in Keras 3's layout.

@@ -412,3 +412,12 @@ def test_summary_show_trainable_matches_keras():
     out = []
     model.summary(expand_nested=True, show_trainable=True, print_fn=out.append)
     assert out[0] == KERAS_TRAINABLE_SUMMARY
+
+
+def test_summary_layer_range_as_keras():
+    out = []
+    _multi().summary(layer_range=["trunk", "out2"], print_fn=out.append)
+    names = [line.split()[1] for line in out[0].splitlines() if line.startswith("│ ") and "(" in line.split()[2]]
+    assert names == ["trunk", "out1", "out2"]
+    with pytest.raises(ValueError, match="do not match the layer names"):
+        _multi().summary(layer_range=["nothing", "out2"])

@@ -145,10 +145,12 @@ class Functional(GraphTraining, Model):
             print_fn: called with the table's text instead of printing it.
             expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
             show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
-            layer_range: accepted for Keras compatibility; it changes nothing here.
+            layer_range: two name patterns (regular expressions): list only the layers from the first
+                match of one to the last match of the other, as Keras.
         """
         from cnn._functional_summary import print_functional_summary
-        print_functional_summary(self, line_length, positions, print_fn, expand_nested, show_trainable)
+        print_functional_summary(self, line_length, positions, print_fn, expand_nested, show_trainable,
+                                 layer_range)
 
     def get_config(self):
         from cnn.saving.functional import functional_config

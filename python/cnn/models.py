@@ -467,15 +467,17 @@ class Model(Trainer, Layer):
                 [0.45, 0.80, 1.0]).
             expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
             show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
-            layer_range: accepted for Keras compatibility; it changes nothing here.
+            layer_range: two name patterns (regular expressions): list only the layers from the first
+                match of one to the last match of the other, as Keras.
 
         Returns:
             None.
         """
-        from cnn._functional_summary import nested_rows, trainable_mark
+        from cnn._functional_summary import layer_bounds, nested_rows, trainable_mark
         from cnn.summary import print_summary
         rows = []
-        for layer in self._layers:
+        first, last = layer_bounds(self._layers, layer_range)
+        for layer in self._layers[first:last]:
             built = layer.built and self.built
             row = (layer.name, type(layer).__name__, layer.output_shape if built else None,
                    layer.count_params() if built else None)

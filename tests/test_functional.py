@@ -421,3 +421,17 @@ def test_summary_layer_range_as_keras():
     assert names == ["trunk", "out1", "out2"]
     with pytest.raises(ValueError, match="do not match the layer names"):
         _multi().summary(layer_range=["nothing", "out2"])
+
+
+def test_a_model_from_intermediate_tensors_gets_clone_inputs_as_keras():
+    x = cnn.Input((4,), name="x")
+    h = layers.Dense(8, name="h")(x)
+    full = cnn.Model(x, layers.Dense(2, name="o")(layers.Dense(3, name="m")(h)))
+    sub = cnn.Model(full.get_layer("h").output, full.output)
+    assert [type(layer).__name__ for layer in sub.layers] == ["InputLayer", "Dense", "Dense"]
+    assert sub.layers[0].name == h.name + "CLONE" and sub.input_shape == (None, 8)
+    hv = np.random.default_rng(8).normal(size=(5, 8)).astype(np.float32)
+    want = full.get_layer("o")(full.get_layer("m")(hv))
+    np.testing.assert_allclose(sub.predict(hv, verbose=0), want, rtol=1e-6, atol=1e-6)
+    assert sub.weights[0] is full.get_layer("m").kernel                 # the same layers: shared weights
+    assert cnn.models.model_from_json(sub.to_json()).output_shape == (None, 2)

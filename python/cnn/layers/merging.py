@@ -29,6 +29,9 @@ class _Merge(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 
+    def _count_params_for(self, input_shape):
+        return 0
+
     # -- shapes
     def _check_shapes(self, shapes):
         if len(shapes) < self._min_inputs:

@@ -34,6 +34,64 @@ Model: "multi"
 """
 
 
+# Keras 3.15's summary(expand_nested=True) of the model test_summary_expand_nested builds.
+KERAS_NESTED_SUMMARY = """\
+Model: "outer"
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ a (InputLayer)      │ (None, 4)         │          0 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ b (InputLayer)      │ (None, 4)         │          0 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ inner (Functional)  │ (None, 5)         │         25 │ a[0][0], b[0][0]  │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ ii             │ (None, 4)         │          0 │ -                 │
+│ (InputLayer)        │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ idense (Dense) │ (None, 5)         │         25 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ cat (Concatenate)   │ (None, 10)        │          0 │ inner[0][0],      │
+│                     │                   │            │ inner[1][0]       │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ seq (Sequential)    │ (None, 2)         │         28 │ cat[0][0]         │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ s1 (Dense)     │ (None, 2)         │         22 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│    └ s2 (Dense)     │ (None, 2)         │          6 │ -                 │
+└─────────────────────┴───────────────────┴────────────┴───────────────────┘
+ Total params: 53 (212.00 B)
+ Trainable params: 53 (212.00 B)
+ Non-trainable params: 0 (0.00 B)
+"""
+
+
+# Keras 3.15's summary(expand_nested=True, show_trainable=True) of test_summary_show_trainable's Sequential.
+KERAS_TRAINABLE_SUMMARY = """\
+Model: "wrapped"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━┓
+┃ Layer (type)                ┃ Output Shape          ┃    Param # ┃ Trai… ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━┩
+│ d1 (Dense)                  │ (None, 3)             │         15 │   N   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dd (Dropout)                │ (None, 3)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ d2 (Dense)                  │ (None, 4)             │         16 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ inner (Functional)          │ (None, 5)             │         25 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│    └ ii (InputLayer)        │ (None, 4)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│    └ idense (Dense)         │ (None, 5)             │         25 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ sm (Softmax)                │ (None, 5)             │          0 │   -   │
+└─────────────────────────────┴───────────────────────┴────────────┴───────┘
+ Total params: 56 (224.00 B)
+ Trainable params: 41 (164.00 B)
+ Non-trainable params: 15 (60.00 B)
+"""
+
+
 def _multi():
     a, b = cnn.Input((4,), name="a"), cnn.Input((4,), name="b")
     shared = layers.Dense(5, name="shared")
@@ -328,3 +386,52 @@ def test_a_sequential_graph_is_made_on_first_use_also_after_pickling():
     copy_ = pickle.loads(pickle.dumps(model))
     assert copy_.layers[1].output.shape == (None, 3) and copy_.layers[1].input.shape == (None, 8)
     assert cnn.Model(model.layers[0].input, model.layers[1].output).output_shape == (None, 3)
+
+
+def test_summary_expand_nested_matches_keras():
+    ii = cnn.Input((4,), name="ii")
+    inner = cnn.Model(ii, layers.Dense(5, name="idense")(ii), name="inner")
+    a, b = cnn.Input((4,), name="a"), cnn.Input((4,), name="b")
+    seq = cnn.Sequential([layers.Dense(2, name="s1"), layers.Dense(2, name="s2")], name="seq")
+    model = cnn.Model([a, b], seq(layers.Concatenate(name="cat")([inner(a), inner(b)])), name="outer")
+    out = []
+    model.summary(expand_nested=True, print_fn=out.append)
+    assert out[0] == KERAS_NESTED_SUMMARY
+    wrapped = []
+    cnn.Sequential([inner, layers.Softmax(name="sm")], name="wrapped").summary(expand_nested=True,
+                                                                                 print_fn=wrapped.append)
+    assert "│    └ idense (Dense) " in wrapped[0]
+
+
+def test_summary_show_trainable_matches_keras():
+    ii = cnn.Input((4,), name="ii")
+    inner = cnn.Model(ii, layers.Dense(5, name="idense")(ii), name="inner")
+    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(3, name="d1"), layers.Dropout(0.2, name="dd"),
+                            layers.Dense(4, name="d2"), inner, layers.Softmax(name="sm")], name="wrapped")
+    model.layers[0].trainable = False
+    out = []
+    model.summary(expand_nested=True, show_trainable=True, print_fn=out.append)
+    assert out[0] == KERAS_TRAINABLE_SUMMARY
+
+
+def test_summary_layer_range_as_keras():
+    out = []
+    _multi().summary(layer_range=["trunk", "out2"], print_fn=out.append)
+    names = [line.split()[1] for line in out[0].splitlines() if line.startswith("│ ") and "(" in line.split()[2]]
+    assert names == ["trunk", "out1", "out2"]
+    with pytest.raises(ValueError, match="do not match the layer names"):
+        _multi().summary(layer_range=["nothing", "out2"])
+
+
+def test_a_model_from_intermediate_tensors_gets_clone_inputs_as_keras():
+    x = cnn.Input((4,), name="x")
+    h = layers.Dense(8, name="h")(x)
+    full = cnn.Model(x, layers.Dense(2, name="o")(layers.Dense(3, name="m")(h)))
+    sub = cnn.Model(full.get_layer("h").output, full.output)
+    assert [type(layer).__name__ for layer in sub.layers] == ["InputLayer", "Dense", "Dense"]
+    assert sub.layers[0].name == h.name + "CLONE" and sub.input_shape == (None, 8)
+    hv = np.random.default_rng(8).normal(size=(5, 8)).astype(np.float32)
+    want = full.get_layer("o")(full.get_layer("m")(hv))
+    np.testing.assert_allclose(sub.predict(hv, verbose=0), want, rtol=1e-6, atol=1e-6)
+    assert sub.weights[0] is full.get_layer("m").kernel                 # the same layers: shared weights
+    assert cnn.models.model_from_json(sub.to_json()).output_shape == (None, 2)

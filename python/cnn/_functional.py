@@ -36,6 +36,9 @@ class Functional(GraphTraining, Model):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self._init_model(name or _unique_name("functional"), True if trainable is None else trainable)
+        _structure(inputs, "inputs")
+        _structure(outputs, "outputs")
+        inputs, outputs = _from_intermediate(inputs, outputs)
         self._inputs_struct, self._inputs = _structure(inputs, "inputs")
         self._outputs_struct, self._outputs = _structure(outputs, "outputs")
         nodes, operations, self._nodes_by_depth = _symbolic.map_graph(self._inputs, self._outputs)
@@ -143,11 +146,14 @@ class Functional(GraphTraining, Model):
                 less on a narrow terminal, as Keras).
             positions: the columns' right edges as fractions of line_length.
             print_fn: called with the table's text instead of printing it.
-            expand_nested, show_trainable, layer_range: accepted for Keras compatibility; they change
-                nothing here.
+            expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
+            show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
+            layer_range: two name patterns (regular expressions): list only the layers from the first
+                match of one to the last match of the other, as Keras.
         """
         from cnn._functional_summary import print_functional_summary
-        print_functional_summary(self, line_length, positions, print_fn)
+        print_functional_summary(self, line_length, positions, print_fn, expand_nested, show_trainable,
+                                 layer_range)
 
     def get_config(self):
         from cnn.saving.functional import functional_config
@@ -160,6 +166,34 @@ class Functional(GraphTraining, Model):
 
     def __repr__(self):
         return f"<Functional name={self.name}, built={self.built}>"
+
+
+def _is_input_tensor(t):
+    return _symbolic.inbound_nodes(t._history.operation)[t._history.node_index].is_input
+
+
+def _from_intermediate(inputs, outputs):
+    """Keras's clone_graph_nodes: a model whose inputs are intermediate tensors (a sub-model of another
+    graph) gets a new Input for each ("<tensor name>CLONE") and the calls between are recorded again
+    on it (the same layers, so the same weights)."""
+    leaves = _symbolic.flatten(inputs)
+    if all(_is_input_tensor(t) for t in leaves):
+        return inputs, outputs
+    from cnn.layers.core import Input
+    tensors = {id(t): t if _is_input_tensor(t) else Input(batch_shape=t.shape, dtype=t.dtype, name=f"{t.name}CLONE")
+               for t in leaves}
+    nodes, _ = _symbolic._build_map(leaves, _symbolic.flatten(outputs))
+    for node in nodes:
+        if node.is_input or all(id(t) in tensors for t in node.outputs):
+            continue
+        args = _symbolic._map_structure(lambda t: tensors[id(t)], node.arguments)
+        new = _symbolic.call(node.operation, args, node.call_kwargs)
+        for old, t in zip(node.outputs, _symbolic.flatten(new)):
+            tensors[id(old)] = t
+
+    def mapped(structure):
+        return _symbolic._map_structure(lambda t: tensors.get(id(t), t), structure)
+    return mapped(inputs), mapped(outputs)
 
 
 # ---------------------------------------------------------------------- the flat Graph

@@ -333,7 +333,7 @@ def map_graph(inputs, outputs):
     names = [op.name for op in operations]
     for name in names:
         if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer '
+            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
                              "names should be unique.")
     return nodes, operations, dict(nodes_by_depth)
 

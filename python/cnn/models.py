@@ -478,18 +478,27 @@ class Model(SubclassAPI, Trainer, Layer):
         Args:
             line_length: total width of the table (default 88, less on a narrow terminal, as Keras).
             print_fn: called with the table's text instead of printing it.
-            positions, expand_nested, show_trainable, layer_range: accepted for Keras
-                compatibility; they change nothing here.
+            positions: the columns' right edges as fractions of line_length (Keras's default
+                [0.45, 0.80, 1.0]).
+            expand_nested: also list the layers of nested models, indented ("└ "), as Keras.
+            show_trainable: add Keras's "Trainable" column (Y, N, or - for a layer without weights).
+            layer_range: two name patterns (regular expressions): list only the layers from the first
+                match of one to the last match of the other, as Keras.
 
         Returns:
             None.
         """
+        from cnn._functional_summary import layer_bounds, nested_rows, trainable_mark
         from cnn.summary import print_summary
         rows = []
-        for layer in self._layers:
+        first, last = layer_bounds(self._layers, layer_range)
+        for layer in self._layers[first:last]:
             built = layer.built and self.built
-            rows.append((layer.name, type(layer).__name__, layer.output_shape if built else None,
-                         layer.count_params() if built else None))
+            row = (layer.name, type(layer).__name__, layer.output_shape if built else None,
+                   layer.count_params() if built else None)
+            rows.append(row + ((trainable_mark(layer),) if show_trainable else ()))
+            if expand_nested and built:
+                rows += nested_rows(layer, 1, False, set(), show_trainable)
         if self.built:
             trainable = int(sum(np.prod(v.shape) for v in self.trainable_weights))
             frozen = int(sum(np.prod(v.shape) for v in self.non_trainable_weights))
@@ -500,7 +509,7 @@ class Model(SubclassAPI, Trainer, Layer):
             opt_count = int(_core.opt_slot_count(self.optimizer._c_record())
                             * self._n_trainable) + 2
         print_summary(self.name, rows, trainable, frozen, optimizer_count=opt_count, line_length=line_length,
-                      print_fn=print_fn)
+                      print_fn=print_fn, positions=positions, show_trainable=show_trainable)
 
     def to_json(self, **kwargs):
         """Returns the model's configuration as a JSON string, in Keras 3's layout.

@@ -84,8 +84,11 @@ def _wrap_cell(text, width, justify):
         piece = text[a:b].rstrip()
         if _cell_len(piece) > width:
             piece = _cut_cells(piece, width - 1) + "…"
-        pad = " " * (width - _cell_len(piece))
-        lines.append(pad + piece if justify == "right" else piece + pad)
+        excess = width - _cell_len(piece)
+        if justify == "center":
+            lines.append(" " * (excess // 2) + piece + " " * (excess - excess // 2))
+        else:
+            lines.append(" " * excess + piece if justify == "right" else piece + " " * excess)
     return lines
 
 
@@ -132,17 +135,22 @@ def _params_text(count):
 
 
 def format_summary(model_name, rows, trainable_count, non_trainable_count,
-                   optimizer_count=None, line_length=None, positions=None):
+                   optimizer_count=None, line_length=None, positions=None, show_trainable=False):
     """The summary text, ending with a newline (what Keras hands to `print_fn`).
 
     A row may have a fifth cell, what the layer is connected to: then the table has Keras's
-    "Connected to" column (functional models that are not a chain), 108 wide by default."""
-    connected = any(len(row) > 4 for row in rows)
+    "Connected to" column (functional models that are not a chain), 108 wide by default. With
+    show_trainable, each row's last cell is its "Trainable" mark (Y, N or -), a centred column."""
+    connected = any(len(row) > 4 + bool(show_trainable) for row in rows)
     if line_length is None:
-        line_length = min(108 if connected else 88, shutil.get_terminal_size().columns - 4)
-    default = (0.3, 0.56, 0.74, 1.0) if connected else (0.45, 0.80, 1.0)
-    widths = _column_widths(int(line_length), positions or default)
+        line_length = min((108 if connected else 88) + (12 if show_trainable else 0),
+                          shutil.get_terminal_size().columns - 4)
+    positions = positions or ((0.3, 0.56, 0.74, 1.0) if connected else (0.45, 0.80, 1.0))
     header, justify = (_HEADER + ("Connected to",), _JUSTIFY + ("left",)) if connected else (_HEADER, _JUSTIFY)
+    if show_trainable:   # Keras: the columns shrink to 90% and "Trainable" takes the rest
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header, justify = header + ("Trainable",), justify + ("center",)
+    widths = _column_widths(int(line_length), positions)
     lines = [f'Model: "{model_name}"', _rule(widths, "┏", "━", "┳", "┓")]
     lines += _row_lines(header, widths, "┃", header=True, justify=justify)
     lines.append(_rule(widths, "┡", "━", "╇", "┩"))
@@ -171,7 +179,7 @@ def format_summary(model_name, rows, trainable_count, non_trainable_count,
 
 
 def print_summary(model_name, rows, trainable_count, non_trainable_count, optimizer_count=None,
-                  line_length=None, print_fn=None, positions=None):
+                  line_length=None, print_fn=None, positions=None, show_trainable=False):
     """Print a Keras 3 style summary table.
 
     rows: (layer_name, class_name, output_shape or None, param_count or None) per layer, in order;
@@ -184,7 +192,7 @@ def print_summary(model_name, rows, trainable_count, non_trainable_count, optimi
         the text goes to sys.stdout.
     """
     text = format_summary(model_name, rows, trainable_count, non_trainable_count,
-                          optimizer_count, line_length, positions)
+                          optimizer_count, line_length, positions, show_trainable)
     if print_fn is None:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -178,6 +178,21 @@ def test_a_backward_that_forgets_a_weight_gradient_says_which():
         model.fit(x, y, epochs=1, verbose=0)
 
 
+def test_a_transposed_weight_gradient_is_refused_by_name():
+    class Transposed(NumpyDense):
+        def backward(self, grad_output):
+            gx = super().backward(grad_output)
+            self.kernel.grad = self.kernel.grad.T   # the (5, 3) kernel gets a (3, 5) gradient
+            self.bias.grad = self.bias.grad[None, :]   # keepdims is fine
+            return gx
+
+    x, y = _data()
+    model = cnn.Sequential([cnn.Input((5,)), Transposed(3)])
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"weight '\S*kernel' has shape \(3, 5\); the weight has shape \(5, 3\)"):
+        model.fit(x, y[:, :1].repeat(3, axis=1), epochs=1, verbose=0)
+
+
 def test_a_wrong_output_shape_is_named():
     class Wrong(NumpyDense):
         def call(self, inputs, training=None):

@@ -88,6 +88,16 @@ def _as_output(value, layer, shape):
     return a.reshape(shape)
 
 
+def _weight_grad(value, layer, v):
+    """A weight's gradient from backward: its shape, or that shape with axes of length 1 added or
+    dropped (a bias gradient summed with keepdims); a transposed kernel gradient is refused."""
+    a = np.asarray(value, dtype=np.float32)
+    if a.shape != tuple(v.shape) and [d for d in a.shape if d != 1] != [d for d in v.shape if d != 1]:
+        raise ValueError(f"layer '{layer.name}': the gradient of its weight '{v.name}' has shape {a.shape}; "
+                         f"the weight has shape {tuple(v.shape)} (is it transposed?)")
+    return a
+
+
 def layer_forward(layer, out, x, training):
     """out[...] = layer.call(x): a NumPy layer's own call, or a cnn.ops call recorded for backward."""
     nb = out.shape[0]
@@ -136,7 +146,7 @@ def layer_backward(layer, dx, dy, x, y, grads):
     flat = grads[0] if grads is not None else None
     for v, g in zip(weights, wgrads):
         start, size = layer._host_spans[id(v)]
-        flat[start:start + size] += _as_output(g, layer, v.shape).reshape(-1)
+        flat[start:start + size] += _weight_grad(g, layer, v).reshape(-1)
     for v in weights:
         v.grad = None
 

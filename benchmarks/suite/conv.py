@@ -1,4 +1,4 @@
-"""The convolutional issue's network, one epoch in each library, and cnn on 2 threads against 1:
+"""The convolutional issue's network, one epoch in each library (2 threads vs 1: the threads workload):
 
     Conv2D(32, 3, relu) -> MaxPooling2D -> Flatten -> Dense(10, softmax), Adam, sparse CE, batch 32,
     on the Fashion-MNIST training images (the shipped subset with --quick).
@@ -9,7 +9,6 @@ import statistics
 import numpy as np
 
 from .libs import TorchModel
-from .timing import wall_clock
 
 CASE = "conv epoch"
 # per sample: the convolution's products (26 x 26 x 32 outputs of 9 taps) forward and for its kernel
@@ -50,24 +49,4 @@ def conv(ctx, fmnist_data, row):
         times = lib.fit_epochs(build(), xin, y, 32, epochs)
         rows.append(row(ctx, CASE, name, statistics.median(times), "epoch", steps, len(x) * TRAIN_FLOPS, times,
                         note=source))
-    return rows + _threads(ctx, x, y, source, steps, row)
-
-
-def _threads(ctx, x, y, source, steps, row):
-    """cnn alone on 1 and 2 threads, wall time (CPU time would add the two threads up)."""
-    import os
-    cnn = ctx.libs["cnn"]
-    if (os.cpu_count() or 1) < 2:
-        return []
-    note = f"{source}; load average {os.getloadavg()[0]:.2f} at the start"
-    rows = []
-    for n in (1, 2):
-        ctx.log(f"{CASE}, 2 threads vs 1: cnn on {n} thread(s)")
-        cnn.set_threads(n)
-        cnn.fit_epochs(build_keras_api(cnn.lib), x[:2048], y[:2048], 32, 1)
-        with wall_clock():
-            times = cnn.fit_epochs(build_keras_api(cnn.lib), x, y, 32, ctx.reps(2, 1))
-        rows.append(row(ctx, f"{CASE}, 2 threads vs 1", "cnn", statistics.median(times), "epoch", steps,
-                        len(x) * TRAIN_FLOPS, times, threads=n, note=note))
-    cnn.set_threads(ctx.threads)
     return rows

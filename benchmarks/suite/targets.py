@@ -89,7 +89,6 @@ def targets(peak):
         ("wine epoch, 2 threads vs 1", ">= 1.7x", _speedup("wine epoch, 2 threads vs 1")),
         ("fmnist epoch, 2 threads vs 1", ">= 1.7x", _speedup("fmnist epoch, 2 threads vs 1")),
         ("conv epoch", ">= 2x PyTorch (issue 7)", lambda R: _ratio(R, "conv epoch", "torch", 2)),
-        ("conv epoch, 2 threads vs 1", ">= 1.7x (issue 7)", _speedup("conv epoch, 2 threads vs 1")),
         ("16-trial search, cluster vs in-process", ">= 1.6x (issue 12)",
          _speedup("16-trial search, cluster vs in-process", 1.6)),
         ("predict 1 row", "<= 10 us", lambda R: _at_most(R, "predict 1 row", 10e-6)),

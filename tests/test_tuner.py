@@ -224,6 +224,18 @@ def test_a_thread_pool_executor_gives_the_same_trials(tmp_path):
     assert runs[0] == runs[1] and len(runs[0]) == 4
 
 
+def test_an_executor_gets_the_largest_trials_first(tmp_path):
+    # one worker: trials start in the order they were handed over; the tail of a search on several
+    # workers is shortest when the longest trials go first
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        t = RandomSearch(tuner_models.red_wine, max_trials=6, seed=3, directory=tmp_path)
+        t.search(XT, YT, executor=executor, **FIT)
+    by_start = sorted(t.trials.values(), key=lambda trial: trial.record["worker"]["started"])
+    units = [trial.hyperparameters.values["units"] for trial in by_start]
+    assert units == sorted(units, reverse=True) and len(set(units)) > 2, units
+
+
 def test_a_missing_objective_fails_the_trials_then_the_search(tmp_path):
     t = RandomSearch(tuner_models.red_wine, objective="val_accuracy", max_trials=5, seed=0, directory=tmp_path)
     with pytest.raises(RuntimeError, match="3 consecutive trials failed.*'val_accuracy' is not in the fit results"):

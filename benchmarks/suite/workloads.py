@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import data
+from . import conv, data, search
 from .libs import MLP
 from .timing import import_time, median_time, per_call, wall_clock
 
@@ -230,4 +230,5 @@ def determinism(ctx):
 
 
 WORKLOADS = {"iris": iris, "wine": wine, "fmnist": fmnist, "predict": predict, "evaluate": evaluate,
-             "import": imports, "threads": threads, "determinism": determinism}
+             "import": imports, "threads": threads, "determinism": determinism,
+             "conv": lambda ctx: conv.conv(ctx, fmnist_data, row), "search": lambda ctx: search.search(ctx, row)}

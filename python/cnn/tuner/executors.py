@@ -44,15 +44,18 @@ def pack(hypermodel, args, fit_kwargs):
 
 
 def run_wave(executor, tasks, on_result):
-    """Runs the tasks; calls on_result(task, result_or_exception) as each finishes."""
+    """Runs the tasks (on an executor, in the order given: longest first keeps the last worker from
+    finishing alone); calls on_result(task, result_or_exception) as each finishes."""
     if executor is None:
         for task in tasks:
             on_result(task, _call(task))
         return
     if is_dask_client(executor):
         from distributed import as_completed
-        futures = {executor.submit(run_trial_safely, t, pure=False,
-                                   key=f"cnn-trial-{t['trial_id']}-{os.urandom(4).hex()}"): t for t in tasks}
+        # Dask runs higher priorities first, whatever order the submissions reach the scheduler in
+        futures = {executor.submit(run_trial_safely, t, pure=False, priority=len(tasks) - i,
+                                   key=f"cnn-trial-{t['trial_id']}-{os.urandom(4).hex()}"): t
+                   for i, t in enumerate(tasks)}
         for fut in as_completed(futures):
             on_result(futures[fut], _outcome(fut))
         return

@@ -87,7 +87,7 @@ def run_trial(task):
     payload = task["payload"]
     hypermodel, args, fit_kwargs = cloudpickle.loads(payload) if isinstance(payload, bytes) else payload
     objective, hp = task["objective"], task["hp"]
-    start, cpu = time.perf_counter(), time.thread_time()
+    started, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     with _LOCK:
         threads = task.get("threads") or _worker_threads()
         if threads:
@@ -115,7 +115,7 @@ def run_trial(task):
     score = mean.get(objective.name)
     return {"trial_id": task["trial_id"], "score": score, "values": dict(hp.values), "metrics": mean,
             "histories": histories, "weights": weights, "best_epoch": best_epoch,
-            "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads(),
+            "worker": {"pid": os.getpid(), "cnn_threads": utils.get_num_threads(), "started": started,
                        "seconds": time.perf_counter() - start, "cpu_seconds": time.thread_time() - cpu}}
 
 

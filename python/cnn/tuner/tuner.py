@@ -1,4 +1,5 @@
 """Tuner: runs an oracle's plan, trial by trial or on an executor, keeps the trials on disk and reports."""
+import copy
 import os
 import random
 import time
@@ -170,6 +171,8 @@ class Tuner:
                         raise RuntimeError(f"{failures} consecutive trials failed; the last: "
                                            f"{trial.record.get('error')}")
 
+                if executor is not None:
+                    tasks.sort(key=lambda t: -self._estimated_cost(t, fit_kwargs))
                 executors.run_wave(executor, tasks, finished)
                 tasks = retry
                 if not tasks:
@@ -181,6 +184,19 @@ class Tuner:
                 break
         if verbose:
             print(f"Search finished: {len(self.trials)} trials in {time.time() - start:.1f} s")
+
+    def _estimated_cost(self, task, fit_kwargs):
+        """A trial's relative cost, to hand the longest trials to the workers first: weights x epochs x
+        executions (a dense layer's work grows with its weights). Building a model here costs
+        milliseconds; a model that cannot be built here counts as 0 and keeps its place."""
+        if "cost" not in task:
+            try:
+                params = self.hypermodel.build(copy.deepcopy(task["hp"])).count_params()
+            except Exception:
+                params = 0
+            epochs = task.get("epochs", fit_kwargs.get("epochs", 1)) - task.get("initial_epoch", 0)
+            task["cost"] = params * epochs * len(task["seeds"])
+        return task["cost"]
 
     def _task(self, trial_id, number, proposal, payload, executor):
         task = {"trial_id": trial_id, "hp": self.hyperparameters.with_values(proposal["values"]),

@@ -62,6 +62,19 @@ def layer_classes():
     return found
 
 
+def checked_entries(config):
+    """(layer entries, name) of a model config, after the checks every model kind needs: the layer
+    count, no code inside, a string name."""
+    entries = config["layers"]
+    if len(entries) > MAX_LAYERS:
+        raise ValueError(f"The model config lists {len(entries)} layers; cnn loads at most {MAX_LAYERS}")
+    check_no_code(config)
+    name = config.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"The model name must be a string, got {name!r}")
+    return entries, name
+
+
 def check_no_code(obj, depth=0):
     """Refuses Python lambdas and Lambda layers anywhere in a config (cnn never runs stored code),
     and configs nested deeper than any real model's."""
@@ -166,13 +179,7 @@ def sequential_from_config(config, custom_objects=None, cls=None, max_params=Non
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A Sequential model configuration must be a dictionary containing the 'name' and "
                          "'layers' keys")
-    entries = config["layers"]
-    if len(entries) > MAX_LAYERS:
-        raise ValueError(f"The model config lists {len(entries)} layers; cnn loads at most {MAX_LAYERS}")
-    check_no_code(config)
-    name = config.get("name")
-    if name is not None and not isinstance(name, str):
-        raise ValueError(f"The model name must be a string, got {name!r}")
+    entries, name = checked_entries(config)
     from cnn.saving.functional import _make_layer
     allowed = layer_classes()
     layers = [_make_layer(e, custom_objects, allowed, max_params) for e in entries]

@@ -7,7 +7,6 @@ pick the model's inputs and outputs. A config comes from a file: every malformed
 ValueError saying what is wrong; classes come from the allow-list (config.py).
 """
 from cnn import _symbolic
-from cnn.saving._common import MAX_LAYERS
 
 FUNCTIONAL_MODULE = "keras.src.models.functional"
 
@@ -212,7 +211,7 @@ def _entry_name(entry):
 def functional_from_config(config, custom_objects=None, cls=None, max_params=None):
     """A Functional model from its get_config() dict (the 'config' part of config.json)."""
     from cnn._functional import Functional
-    from cnn.saving.config import check_no_code, layer_classes
+    from cnn.saving.config import checked_entries, layer_classes
     cls = cls or Functional
     custom_objects = dict(custom_objects or {})
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
@@ -220,13 +219,7 @@ def functional_from_config(config, custom_objects=None, cls=None, max_params=Non
     for key in ("input_layers", "output_layers"):
         if key not in config:
             raise _bad(f"it has no {key!r} (a list of layers alone describes a Sequential model)")
-    entries = config["layers"]
-    if len(entries) > MAX_LAYERS:
-        raise ValueError(f"The model config lists {len(entries)} layers; cnn loads at most {MAX_LAYERS}")
-    check_no_code(config)
-    name = config.get("name")
-    if name is not None and not isinstance(name, str):
-        raise ValueError(f"The model name must be a string, got {name!r}")
+    entries, name = checked_entries(config)
     allowed = layer_classes()
     created, pending, order = {}, {}, []
     budget = None if max_params is None else [max_params]

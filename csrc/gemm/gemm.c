@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "gemm_internal.h"
+#include "parallel.h"
 #include "thread_api.h"
 
 #define PAR_FLOPS 2e6       /* above this many flops the work is split over the pool */
@@ -422,7 +423,7 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, 
     }
     const isa_ops *ops = current_ops();
     double flops = 2.0 * (double)M * (double)N * (double)g.K;
-    int nthreads = flops > PAR_FLOPS ? cnn_get_num_threads() : 1;
+    int nthreads = flops > PAR_FLOPS ? cnn_parallel_width() : 1;  /* 1 inside a pool task */
     if (M == 1 || N == 1) {
         gemm_gemv(&g, ops, nthreads);
     } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS))  /* packing would dominate */

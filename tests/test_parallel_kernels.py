@@ -161,3 +161,34 @@ def test_bias_gradient_column_sums(rows, cols):
     m = cnn.Sequential([cnn.Input((2,)), layers.Dense(cols)])
     ref = (2 * (x.astype(np.float64) @ m.get_weights()[0].astype(np.float64) - y) / y.size).sum(0)
     np.testing.assert_allclose(g1, ref, rtol=1e-3, atol=1e-6 * np.abs(ref).max())
+
+
+# (M, N, K): B packed once for all threads and M split (the wine and Fashion-MNIST products), A packed
+# once and N split (few rows, many columns), neither (both large: C split into blocks)
+GEMM_SHAPES = [(256, 512, 512), (32, 128, 784), (784, 128, 32), (11, 3000, 256), (32, 5408, 10),
+               (1100, 2100, 60)]
+
+
+@pytest.mark.parametrize("M,N,K", GEMM_SHAPES)
+@pytest.mark.parametrize("ta,tb", [(0, 0), (1, 0), (0, 1)])
+def test_multithreaded_gemm_paths_give_one_thread_bits(M, N, K, ta, tb):
+    rng = np.random.default_rng(M + N + K)
+    A = rng.standard_normal((K, M) if ta else (M, K)).astype(np.float32)
+    B = rng.standard_normal((N, K) if tb else (K, N)).astype(np.float32)
+    C0 = rng.standard_normal((M, N)).astype(np.float32)
+    mask = rng.standard_normal((M, N)).astype(np.float32)
+
+    def product():
+        C = C0.copy()
+        _core.gemm(A, B, C, ta, tb, True, mask=mask)
+        return C
+
+    ref = _with(1, -1, product)
+    isas = [isa for isa in range(3) if _core.set_isa(isa) == isa]
+    _core.set_isa(-1)
+    for threads, isa in [(2, -1), (3, -1)] + [(2, isa) for isa in isas]:
+        assert np.array_equal(ref.view(np.uint32), _with(threads, isa, product).view(np.uint32)), (threads, isa)
+    a, b = (A.T if ta else A).astype(np.float64), (B.T if tb else B).astype(np.float64)
+    want = np.where(mask > 0, C0 + a @ b, 0.0)
+    scale = np.abs(C0) + np.abs(a) @ np.abs(b)
+    assert np.all(np.abs(ref - want) <= 1e-5 * scale)

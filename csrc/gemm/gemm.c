@@ -23,6 +23,7 @@
 #define TINY_FLOPS 65536    /* 2*M*N*K at or below: the unpacked direct path */
 #define TINY_BT 4096        /* the direct path with trans_b copies B^T (K*N floats) to the stack */
 #define GEMV_CHUNK 128      /* outputs per matrix-vector task */
+#define SHARED_PACK_MIN 32768  /* floats of a shared operand above which the threads pack it together */
 
 /* Epilogue for n raw sums t landing at C(i0 + s*di, j0 + s*dj), s < n (matrix-vector strips). */
 static void epi_strip(const float *t, long n, long i0, long j0, long di, long dj, const gemm_args *g)
@@ -220,6 +221,7 @@ typedef struct {
 
 typedef struct {
     pack_buf a, b;
+    pack_buf shared;   /* the operand a multithreaded call packs once for every thread (shared path) */
 } pack_bufs;
 
 static CNN_THREAD_LOCAL pack_bufs *tl_bufs;
@@ -232,6 +234,7 @@ static void bufs_free(void *p)
     pack_bufs *b = p;
     cnn_aligned_free(b->a.p);
     cnn_aligned_free(b->b.p);
+    cnn_aligned_free(b->shared.p);
     free(b);
 }
 
@@ -322,6 +325,97 @@ static void packed_task(void *ctx, long task)
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }
 static long cdiv(long a, long b) { return (a + b - 1) / b; }
 
+/* ---------------------------------------------------------------- shared path (several threads)
+ *
+ * Splitting C into blocks makes every thread pack the A rows and B columns of each block it takes,
+ * so on two threads A and B are packed two to four times. When one operand fits one block, it is
+ * packed once, by all threads, into the caller's buffer; then the threads split the other operand's
+ * dimension, each packing only its own rows (or columns). Every C element is the same chain. */
+typedef struct {
+    const gemm_args *g;
+    const isa_ops *ops;
+    int share_b;       /* B packed once, tasks split M; else A packed once, tasks split N */
+    float *shared;     /* the packed shared operand */
+    long step, n;      /* rows (or columns) per task, a multiple of MR (or NR); their total */
+    long per_pack;     /* panels per packing task */
+    cnn_interrupt *it;
+} shared_job;
+
+static void shared_pack_task(void *ctx, long t)
+{
+    const shared_job *j = ctx;
+    const gemm_args *g = j->g;
+    long width = j->share_b ? j->ops->nr : j->ops->mr, total = j->share_b ? g->N : g->M;
+    long first = t * j->per_pack * width,
+         count = total - first < j->per_pack * width ? total - first : j->per_pack * width;
+    float *dst = j->shared + first * g->K;   /* panel p starts at p * width * K */
+    if (j->share_b) j->ops->pack_b(g, first, count, dst);
+    else j->ops->pack_a(g, first, count, dst);
+}
+
+static void shared_task(void *ctx, long t)
+{
+    const shared_job *j = ctx;
+    if (cnn_interrupt_poll(j->it)) return;
+    const gemm_args *g = j->g;
+    const isa_ops *ops = j->ops;
+    long K = g->K, MR = ops->mr, NR = ops->nr;
+    long lo = t * j->step, count = j->n - lo < j->step ? j->n - lo : j->step;
+    long rows = j->share_b ? count : g->M, cols = j->share_b ? g->N : count;
+    long i0 = j->share_b ? lo : 0, j0 = j->share_b ? 0 : lo;
+    long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    pack_bufs *bufs = thread_bufs();
+    float *own = bufs ? buf_reserve(&bufs->a, (size_t)((j->share_b ? pm * MR : pn * NR) * K)) : NULL;
+    if (!own) {
+        fallback_block(g, i0, i0 + rows, j0, j0 + cols);
+        return;
+    }
+    bufs->a.serial = -1;   /* holds no block of the packed path now */
+    const float *pa = own, *pb = j->shared + j0 * K;
+    if (j->share_b) ops->pack_a(g, i0, rows, own);
+    else {
+        ops->pack_b(g, j0, cols, own);
+        pa = j->shared, pb = own;
+    }
+    for (long q = 0; q < pn; q++) {
+        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
+        for (long p = 0; p < pm; p++) {
+            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
+            ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i0 + p * MR, j0 + q * NR);
+        }
+    }
+}
+
+/* Runs the shared path when it fits (returns 1), else returns 0. */
+static int gemm_shared(const gemm_args *g, const isa_ops *ops, int nthreads, long mc_max, long nc_max)
+{
+    long M = g->M, N = g->N, K = g->K, MR = ops->mr, NR = ops->nr;
+    shared_job j = {g, ops, 0, NULL, 0, 0, 0, cnn_interrupt_current()};
+    long tasks = 0;
+    if (N <= nc_max && cdiv(M, MR) >= 2L * nthreads) {
+        j.share_b = 1, j.n = M;
+        tasks = cdiv(M, MR) < 4L * nthreads ? cdiv(M, MR) : 4L * nthreads;
+        j.step = round_up(cdiv(M, tasks), MR);
+    } else if (M <= mc_max && cdiv(N, NR) >= 2L * nthreads) {
+        j.share_b = 0, j.n = N;
+        tasks = cdiv(N, NR) < 4L * nthreads ? cdiv(N, NR) : 4L * nthreads;
+        j.step = round_up(cdiv(N, tasks), NR);
+    } else {
+        return 0;
+    }
+    long width = j.share_b ? NR : MR, panels = cdiv(j.share_b ? N : M, width);
+    pack_bufs *bufs = thread_bufs();
+    j.shared = bufs ? buf_reserve(&bufs->shared, (size_t)(panels * width * K)) : NULL;
+    if (!j.shared) return 0;
+    /* pack the shared operand: on the pool when it is large (each task a run of whole panels) */
+    long floats = panels * width * K, ptasks = floats >= SHARED_PACK_MIN ? 2L * nthreads : 1;
+    if (ptasks > panels) ptasks = panels;
+    j.per_pack = cdiv(panels, ptasks);
+    cnn_parallel_for(cdiv(panels, j.per_pack), shared_pack_task, &j);
+    cnn_parallel_for(cdiv(j.n, j.step), shared_task, &j);
+    return 1;
+}
+
 static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
 {
     long M = g->M, N = g->N, K = g->K, MR = ops->mr, NR = ops->nr;
@@ -332,6 +426,7 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
      * task short, so an interrupt poll between blocks comes every few ms (same bits: K is whole). */
     if (mc_max > 512) mc_max = round_up(512, MR);
     if (nc_max > 1024) nc_max = round_up(1024, NR);
+    if (nthreads > 1 && gemm_shared(g, ops, nthreads, mc_max, nc_max)) return;
     long nbm = cdiv(M, mc_max), nbn = cdiv(N, nc_max);
     if (nthreads > 1) {
         /* A few blocks per thread, a multiple of the thread count. Splitting M is cheap (each

@@ -286,6 +286,23 @@ static void fallback_block(const gemm_args *g, long i0, long i1, long j0, long j
         }
 }
 
+/* Every micro-tile of the rows x cols block at (i0, j0) from packed B panels pb and packed A
+ * panels pa, or A in place when pa is NULL. */
+static void run_tiles(const gemm_args *g, const isa_ops *ops, const float *pa, const float *pb, long rows,
+                      long cols, long i0, long j0)
+{
+    long K = g->K, MR = ops->mr, NR = ops->nr, pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    for (long q = 0; q < pn; q++) {
+        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
+        for (long p = 0; p < pm; p++) {
+            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
+            long i = i0 + p * MR, j = j0 + q * NR;
+            if (pa) ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i, j);
+            else ops->kernel_ua(K, g->A + i * g->lda, g->lda, pb + q * NR * K, mr, nr, g, i, j);
+        }
+    }
+}
+
 static void packed_task(void *ctx, long task)
 {
     packed_job *job = ctx;
@@ -298,14 +315,15 @@ static void packed_task(void *ctx, long task)
     long cols = g->N - j0 < job->nc ? g->N - j0 : job->nc;
     long K = g->K, MR = ops->mr, NR = ops->nr;
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    int in_place = !g->ta && ops->kernel_ua;  /* A read where it is */
     pack_bufs *bufs = thread_bufs();
-    float *pa = bufs ? buf_reserve(&bufs->a, (size_t)(pm * MR * K)) : NULL;
-    float *pb = pa ? buf_reserve(&bufs->b, (size_t)(pn * NR * K)) : NULL;
+    float *pa = bufs && !in_place ? buf_reserve(&bufs->a, (size_t)(pm * MR * K)) : NULL;
+    float *pb = pa || (bufs && in_place) ? buf_reserve(&bufs->b, (size_t)(pn * NR * K)) : NULL;
     if (!pb) {  /* out of memory: slow but the same bits */
         fallback_block(g, i0, i0 + rows, j0, j0 + cols);
         return;
     }
-    if (bufs->a.serial != job->serial || bufs->a.block != bi) {
+    if (!in_place && (bufs->a.serial != job->serial || bufs->a.block != bi)) {
         ops->pack_a(g, i0, rows, pa);
         bufs->a.serial = job->serial, bufs->a.block = bi;
     }
@@ -313,13 +331,7 @@ static void packed_task(void *ctx, long task)
         ops->pack_b(g, j0, cols, pb);
         bufs->b.serial = job->serial, bufs->b.block = bj;
     }
-    for (long q = 0; q < pn; q++) {
-        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
-        for (long p = 0; p < pm; p++) {
-            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
-            ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i0 + p * MR, j0 + q * NR);
-        }
-    }
+    run_tiles(g, ops, in_place ? NULL : pa, pb, rows, cols, i0, j0);
 }
 
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }
@@ -364,6 +376,10 @@ static void shared_task(void *ctx, long t)
     long rows = j->share_b ? count : g->M, cols = j->share_b ? g->N : count;
     long i0 = j->share_b ? lo : 0, j0 = j->share_b ? 0 : lo;
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    if (j->share_b && !g->ta && ops->kernel_ua) {   /* A read in place: nothing of its own to pack */
+        run_tiles(g, ops, NULL, j->shared, rows, cols, i0, j0);
+        return;
+    }
     pack_bufs *bufs = thread_bufs();
     float *own = bufs ? buf_reserve(&bufs->a, (size_t)((j->share_b ? pm * MR : pn * NR) * K)) : NULL;
     if (!own) {
@@ -371,18 +387,12 @@ static void shared_task(void *ctx, long t)
         return;
     }
     bufs->a.serial = -1;   /* holds no block of the packed path now */
-    const float *pa = own, *pb = j->shared + j0 * K;
-    if (j->share_b) ops->pack_a(g, i0, rows, own);
-    else {
+    if (j->share_b) {
+        ops->pack_a(g, i0, rows, own);
+        run_tiles(g, ops, own, j->shared, rows, cols, i0, j0);
+    } else {
         ops->pack_b(g, j0, cols, own);
-        pa = j->shared, pb = own;
-    }
-    for (long q = 0; q < pn; q++) {
-        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
-        for (long p = 0; p < pm; p++) {
-            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
-            ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i0 + p * MR, j0 + q * NR);
-        }
+        run_tiles(g, ops, j->shared, own, rows, cols, i0, j0);
     }
 }
 

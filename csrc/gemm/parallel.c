@@ -4,7 +4,7 @@
 #include "parallel.h"
 
 #define TASKS_PER_THREAD 4    /* chunks per thread when there is enough work: evens out late starts */
-#define ZERO_GRAIN 65536L     /* floats zeroed per chunk */
+#define ZERO_GRAIN 16384L     /* floats zeroed per chunk (64 KiB) */
 
 typedef struct {
     cnn_range_fn fn;

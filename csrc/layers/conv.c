@@ -91,12 +91,22 @@ static void im2col_task(void *ctx, long n)
     const cnn_geom *g = j->g;
     long cg = g->c / j->groups, kg = group_k(g, j->groups), rows = j->nb * g->oh * g->ow;
     const float *xs = j->x + n * g->h * g->w * g->c;
+    /* one group, no dilation along x: a window row's taps are kw * c consecutive floats of x */
+    long run = j->groups == 1 && g->dw == 1 ? g->kw * g->c : 0;
     for (int gr = 0; gr < j->groups; gr++) {
         float *dst = j->col + gr * rows * kg + n * g->oh * g->ow * kg;
         for (long oy = 0; oy < g->oh; oy++)
             for (long ox = 0; ox < g->ow; ox++)
                 for (int ky = 0; ky < g->kh; ky++) {
-                    long iy = oy * g->sh - g->pt + (long)ky * g->dh;
+                    long iy = oy * g->sh - g->pt + (long)ky * g->dh, ix0 = ox * g->sw - g->pl;
+                    if (run && iy >= 0 && iy < g->h && ix0 >= 0 && ix0 + g->kw <= g->w) {
+                        const float *src = xs + (iy * g->w + ix0) * g->c;   /* kw taps x c: one run */
+                        if (run >= 16) memcpy(dst, src, sizeof(float) * run);
+                        else
+                            for (long i = 0; i < run; i++) dst[i] = src[i];
+                        dst += run;
+                        continue;
+                    }
                     for (int kx = 0; kx < g->kw; kx++, dst += cg) {
                         long ix = ox * g->sw - g->pl + (long)kx * g->dw;
                         if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {

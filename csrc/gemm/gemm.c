@@ -346,10 +346,10 @@ static long cdiv(long a, long b) { return (a + b - 1) / b; }
 typedef struct {
     const gemm_args *g;
     const isa_ops *ops;
-    int share_b;       /* B packed once, tasks split M; else A packed once, tasks split N */
-    float *shared;     /* the packed shared operand */
-    long step, n;      /* rows (or columns) per task, a multiple of MR (or NR); their total */
-    long per_pack;     /* panels per packing task */
+    int share_b; /* B packed once, tasks split M; else A packed once (or read in place), tasks split N */
+    float *shared; /* the packed shared operand (NULL: A read in place) */
+    long step, n; /* rows (or columns) per task, a multiple of MR (or NR); their total */
+    long per_pack; /* panels per packing task */
     cnn_interrupt *it;
 } shared_job;
 
@@ -360,7 +360,7 @@ static void shared_pack_task(void *ctx, long t)
     long width = j->share_b ? j->ops->nr : j->ops->mr, total = j->share_b ? g->N : g->M;
     long first = t * j->per_pack * width,
          count = total - first < j->per_pack * width ? total - first : j->per_pack * width;
-    float *dst = j->shared + first * g->K;   /* panel p starts at p * width * K */
+    float *dst = j->shared + first * g->K; /* panel p starts at p * width * K */
     if (j->share_b) j->ops->pack_b(g, first, count, dst);
     else j->ops->pack_a(g, first, count, dst);
 }
@@ -376,7 +376,7 @@ static void shared_task(void *ctx, long t)
     long rows = j->share_b ? count : g->M, cols = j->share_b ? g->N : count;
     long i0 = j->share_b ? lo : 0, j0 = j->share_b ? 0 : lo;
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
-    if (j->share_b && !g->ta && ops->kernel_ua) {   /* A read in place: nothing of its own to pack */
+    if (j->share_b && !g->ta && ops->kernel_ua) { /* A read in place: nothing of its own to pack */
         run_tiles(g, ops, NULL, j->shared, rows, cols, i0, j0);
         return;
     }
@@ -386,13 +386,13 @@ static void shared_task(void *ctx, long t)
         fallback_block(g, i0, i0 + rows, j0, j0 + cols);
         return;
     }
-    bufs->a.serial = -1;   /* holds no block of the packed path now */
+    bufs->a.serial = -1; /* holds no block of the packed path now */
     if (j->share_b) {
         ops->pack_a(g, i0, rows, own);
         run_tiles(g, ops, own, j->shared, rows, cols, i0, j0);
     } else {
         ops->pack_b(g, j0, cols, own);
-        run_tiles(g, ops, j->shared, own, rows, cols, i0, j0);
+        run_tiles(g, ops, j->shared, own, rows, cols, i0, j0); /* shared NULL: A in place */
     }
 }
 
@@ -402,6 +402,13 @@ static int gemm_shared(const gemm_args *g, const isa_ops *ops, int nthreads, lon
     long M = g->M, N = g->N, K = g->K, MR = ops->mr, NR = ops->nr;
     shared_job j = {g, ops, 0, NULL, 0, 0, 0, cnn_interrupt_current()};
     long tasks = 0;
+    if (!g->ta && ops->kernel_ua && M <= mc_max && cdiv(N, NR) >= 2L * nthreads) {
+        /* few rows read in place by every thread: nothing shared to pack, the threads split N */
+        tasks = cdiv(N, NR) < 4L * nthreads ? cdiv(N, NR) : 4L * nthreads;
+        j.n = N, j.step = round_up(cdiv(N, tasks), NR);
+        cnn_parallel_for(cdiv(j.n, j.step), shared_task, &j);
+        return 1;
+    }
     if (N <= nc_max && cdiv(M, MR) >= 2L * nthreads) {
         j.share_b = 1, j.n = M;
         tasks = cdiv(M, MR) < 4L * nthreads ? cdiv(M, MR) : 4L * nthreads;
@@ -464,11 +471,11 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
 typedef struct {
     const gemm_args *g;
     const isa_ops *ops;
-    int dot;              /* gemv_n (X rows contiguous in k) or gemv_t */
+    int dot; /* gemv_n (X rows contiguous in k) or gemv_t */
     const float *X, *v;
     long ldx, incv, n;
-    long i_step, j_step;  /* output s is C(s*i_step, s*j_step) */
-    cnn_interrupt *it;    /* as in packed_job */
+    long i_step, j_step; /* output s is C(s*i_step, s*j_step) */
+    cnn_interrupt *it; /* as in packed_job */
 } gemv_job;
 
 static void gemv_task(void *ctx, long task)
@@ -485,10 +492,10 @@ static void gemv_task(void *ctx, long task)
 static void gemm_gemv(const gemm_args *g, const isa_ops *ops, int nthreads)
 {
     gemv_job job = {g, ops, 0, NULL, NULL, 0, 0, 0, 0, 0, cnn_interrupt_current()};
-    if (g->N == 1) {  /* C[i] = sum_k op(A)[i,k] b[k] */
+    if (g->N == 1) { /* C[i] = sum_k op(A)[i,k] b[k] */
         job.X = g->A, job.ldx = g->lda, job.dot = !g->ta, job.n = g->M, job.i_step = 1;
         job.v = g->B, job.incv = g->tb ? 1 : g->ldb;
-    } else {          /* M == 1: C[j] = sum_k a[k] op(B)[k,j] */
+    } else { /* M == 1: C[j] = sum_k a[k] op(B)[k,j] */
         job.X = g->B, job.ldx = g->ldb, job.dot = g->tb, job.n = g->N, job.j_step = 1;
         job.v = g->A, job.incv = g->ta ? g->lda : 1;
     }
@@ -520,7 +527,7 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, 
                    ldc,
                    {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL, ep ? ep->mask : NULL,
                     ep ? ep->ldm : 0}};
-    if (g.K == 0) {  /* empty product: only the epilogue */
+    if (g.K == 0) { /* empty product: only the epilogue */
         float zero = 0.0f;
         for (long i = 0; i < M; i++)
             for (long j = 0; j < N; j++) epi_tile(&zero, 0, 1, 1, &g, i, j);
@@ -528,12 +535,12 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, 
     }
     const isa_ops *ops = current_ops();
     double flops = 2.0 * (double)M * (double)N * (double)g.K;
-    int nthreads = flops > PAR_FLOPS ? cnn_parallel_width() : 1;  /* 1 inside a pool task */
+    int nthreads = flops > PAR_FLOPS ? cnn_parallel_width() : 1; /* 1 inside a pool task */
     if (M == 1 || N == 1) {
         gemm_gemv(&g, ops, nthreads);
-    } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS))  /* packing would dominate */
+    } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS)) /* packing would dominate */
                && (!g.tb || g.K * N <= TINY_BT)) {
-        if (g.tb) {  /* B^T is tiny: copy it to K x N on the stack */
+        if (g.tb) { /* B^T is tiny: copy it to K x N on the stack */
             float bk[TINY_BT];
             for (long k = 0; k < g.K; k++)
                 for (long j = 0; j < N; j++) bk[k * N + j] = B[j * ldb + k];

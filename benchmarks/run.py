@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # everything; peers too when installed
     python benchmarks/run.py --quick         # fewer repeats and epochs, the shipped Fashion-MNIST subset
     python benchmarks/run.py --only iris,predict --threads 1
+    python benchmarks/run.py --only threads  # cnn on 2 threads vs 1: wine, Fashion-MNIST MLP, conv network
 
 The peers' environment: tools/setup_peers.sh [VENV], then VENV/bin/python benchmarks/run.py.
 All libraries run in this one process on the same data, batch size and thread count. Times are
@@ -20,7 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # NumPy's BLAS stays out of 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from suite import libs, peak, report, targets, timing, workloads
+from suite import libs, peak, report, speedup, targets, timing, workloads
 
 
 def parse(argv):
@@ -43,6 +44,8 @@ def parse(argv):
         ap.error(f"--only: unknown workload(s) {bad}; choose from {list(workloads.WORKLOADS)}")
     if args.threads < 1:
         ap.error(f"--threads must be >= 1, got {args.threads}")
+    if args.threads > 1 and "threads" not in names:
+        names.append("threads")   # more than one thread: show what the second one brings
     peers = [p for p in args.peers.split(",") if p and p != "none"]
     if any(p not in ("torch", "keras") for p in peers):
         ap.error(f"--peers: choose from torch, keras, none; got {args.peers!r}")
@@ -79,6 +82,8 @@ def main(argv=None):
           f"repeats (epochs: of the epochs), {args.clock} clock; "
           f"peers: {', '.join(peers) or 'none'}\n")
     print(report.table(rows, checked, machine["peak"]))
+    for line in speedup.summary(rows):
+        print(("\n" if line.startswith("2 threads") else "") + line)
     print(f"\n{report.footer(machine)}")
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
     path = args.json or report.default_json_path(machine, stamp)

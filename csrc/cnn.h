@@ -212,6 +212,8 @@ void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_a
  * need it (cnn_act_needs_input/output say which). */
 void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y, long rows, long cols,
                       const cnn_act *a);
+/* g[i] = y[i] > 0 ? g[i] : 0 (ReLU backward from its output), split over the pool when large. */
+void cnn_relu_mask(float *g, const float *y, long n);
 int cnn_act_needs_input(const cnn_act *a);   /* backward reads x */
 int cnn_act_needs_output(const cnn_act *a);  /* backward reads y */
 

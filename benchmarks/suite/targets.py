@@ -57,7 +57,7 @@ def _speedup(case, minimum=1.7):
         one, two = _get(rows, case, threads=1), _get(rows, case, threads=2)
         if not one or not two:
             return "", None
-        s = sum(one["times"]) / sum(two["times"])
+        s = min(one["times"]) / min(two["times"])   # alternated epochs: the least disturbed of each
         return f"{s:.2f}x", s >= minimum
     return check
 
@@ -88,6 +88,7 @@ def targets(peak):
         ("wine GEMMs", ">= 85% of the FMA peak", _gemm_peak(peak)),
         ("wine epoch, 2 threads vs 1", ">= 1.7x", _speedup("wine epoch, 2 threads vs 1")),
         ("fmnist epoch, 2 threads vs 1", ">= 1.7x", _speedup("fmnist epoch, 2 threads vs 1")),
+        ("conv epoch, 2 threads vs 1", ">= 1.7x (convolutional issue)", _speedup("conv epoch, 2 threads vs 1")),
         ("conv epoch", ">= 2x PyTorch (issue 7)", lambda R: _ratio(R, "conv epoch", "torch", 2)),
         ("16-trial search, cluster vs in-process", ">= 1.6x (issue 12)",
          _speedup("16-trial search, cluster vs in-process", 1.6)),

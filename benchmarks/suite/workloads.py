@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conv, data, search
+from . import conv, data, search, speedup
 from .libs import MLP
-from .timing import import_time, median_time, per_call, wall_clock
+from .timing import import_time, median_time, per_call
 
 IRIS = MLP((4,), [(8, "relu"), (9, "relu"), (3, "softmax")], "sce")
 WINE = MLP((11,), [(512, "relu")] * 3 + [(1, None)], "mae")
@@ -179,27 +179,28 @@ def imports(ctx):
 
 
 def threads(ctx):
-    """cnn alone on 1 and 2 threads, same seed, so both runs do the same arithmetic epoch by epoch;
-    always wall time (CPU time would add the two threads up)."""
+    """cnn alone on 1 and 2 threads (suite/speedup.py: the same seed, epochs alternated, wall time):
+    wine, the Fashion-MNIST MLP and the classic convolutional network."""
     if (os.cpu_count() or 1) < 2:
         return []
-    load = os.getloadavg()[0]
-    note = f"load average {load:.2f} at the start" + (" (the second core was busy: not a fair test)"
-                                                      if load > 0.5 else "")
+    _, note = speedup.load_note()
     cnn = ctx.libs["cnn"]
     (xf, yf), _, _ = fmnist_data(ctx)
     xw, yw = data.wine()
+    n_conv = 2048 if ctx.quick else 12000
+    cases = [("wine epoch, 2 threads vs 1", lambda: cnn.build(WINE), xw, yw, 256, ctx.reps(8, 3), WINE.train_flops()),
+             ("fmnist epoch, 2 threads vs 1", lambda: cnn.build(FMNIST), xf, yf, 32, ctx.reps(3, 1),
+              FMNIST.train_flops()),
+             ("conv epoch, 2 threads vs 1", lambda: conv.build_keras_api(cnn.lib), xf[:n_conv, ..., None],
+              yf[:n_conv], 32, ctx.reps(3, 1), None)]
     rows = []
-    for case, spec, x, y, batch, epochs in (("wine epoch, 2 threads vs 1", WINE, xw, yw, 256, ctx.reps(8, 3)),
-                                            ("fmnist epoch, 2 threads vs 1", FMNIST, xf, yf, 32, ctx.reps(2, 1))):
+    for case, build, x, y, batch, repeats, flops in cases:
+        ctx.log(f"{case}: cnn on 1 and 2 threads, alternated")
+        times = speedup.alternate(cnn, build, x, y, batch, repeats)
+        what = f"Conv2D(32, 3) -> MaxPooling2D -> Dense(10) on {len(x)} images; " if case.startswith("conv") else ""
         for n in (1, 2):
-            ctx.log(f"{case}: cnn on {n} thread(s)")
-            cnn.set_threads(n)
-            cnn.fit_epochs(cnn.build(spec), x[:2048], y[:2048], batch, 1)
-            with wall_clock():
-                times = cnn.fit_epochs(cnn.build(spec), x, y, batch, epochs)
-            rows.append(row(ctx, case, "cnn", statistics.median(times), "epoch", math.ceil(len(x) / batch),
-                            len(x) * spec.train_flops(), times, threads=n, note=note))
+            rows.append(row(ctx, case, "cnn", min(times[n]), "epoch", math.ceil(len(x) / batch),
+                            len(x) * flops if flops else None, times[n], threads=n, note=what + note))
     cnn.set_threads(ctx.threads)
     return rows
 

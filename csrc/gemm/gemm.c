@@ -16,12 +16,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "gemm_internal.h"
+#include "parallel.h"
 #include "thread_api.h"
 
 #define PAR_FLOPS 2e6       /* above this many flops the work is split over the pool */
 #define TINY_FLOPS 65536    /* 2*M*N*K at or below: the unpacked direct path */
 #define TINY_BT 4096        /* the direct path with trans_b copies B^T (K*N floats) to the stack */
 #define GEMV_CHUNK 128      /* outputs per matrix-vector task */
+#define SHARED_PACK_MIN 32768  /* floats of a shared operand above which the threads pack it together */
 
 /* Epilogue for n raw sums t landing at C(i0 + s*di, j0 + s*dj), s < n (matrix-vector strips). */
 static void epi_strip(const float *t, long n, long i0, long j0, long di, long dj, const gemm_args *g)
@@ -219,6 +221,7 @@ typedef struct {
 
 typedef struct {
     pack_buf a, b;
+    pack_buf shared;   /* the operand a multithreaded call packs once for every thread (shared path) */
 } pack_bufs;
 
 static CNN_THREAD_LOCAL pack_bufs *tl_bufs;
@@ -231,6 +234,7 @@ static void bufs_free(void *p)
     pack_bufs *b = p;
     cnn_aligned_free(b->a.p);
     cnn_aligned_free(b->b.p);
+    cnn_aligned_free(b->shared.p);
     free(b);
 }
 
@@ -282,6 +286,23 @@ static void fallback_block(const gemm_args *g, long i0, long i1, long j0, long j
         }
 }
 
+/* Every micro-tile of the rows x cols block at (i0, j0) from packed B panels pb and packed A
+ * panels pa, or A in place when pa is NULL. */
+static void run_tiles(const gemm_args *g, const isa_ops *ops, const float *pa, const float *pb, long rows,
+                      long cols, long i0, long j0)
+{
+    long K = g->K, MR = ops->mr, NR = ops->nr, pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    for (long q = 0; q < pn; q++) {
+        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
+        for (long p = 0; p < pm; p++) {
+            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
+            long i = i0 + p * MR, j = j0 + q * NR;
+            if (pa) ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i, j);
+            else ops->kernel_ua(K, g->A + i * g->lda, g->lda, pb + q * NR * K, mr, nr, g, i, j);
+        }
+    }
+}
+
 static void packed_task(void *ctx, long task)
 {
     packed_job *job = ctx;
@@ -294,14 +315,15 @@ static void packed_task(void *ctx, long task)
     long cols = g->N - j0 < job->nc ? g->N - j0 : job->nc;
     long K = g->K, MR = ops->mr, NR = ops->nr;
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    int in_place = !g->ta && ops->kernel_ua;  /* A read where it is */
     pack_bufs *bufs = thread_bufs();
-    float *pa = bufs ? buf_reserve(&bufs->a, (size_t)(pm * MR * K)) : NULL;
-    float *pb = pa ? buf_reserve(&bufs->b, (size_t)(pn * NR * K)) : NULL;
+    float *pa = bufs && !in_place ? buf_reserve(&bufs->a, (size_t)(pm * MR * K)) : NULL;
+    float *pb = pa || (bufs && in_place) ? buf_reserve(&bufs->b, (size_t)(pn * NR * K)) : NULL;
     if (!pb) {  /* out of memory: slow but the same bits */
         fallback_block(g, i0, i0 + rows, j0, j0 + cols);
         return;
     }
-    if (bufs->a.serial != job->serial || bufs->a.block != bi) {
+    if (!in_place && (bufs->a.serial != job->serial || bufs->a.block != bi)) {
         ops->pack_a(g, i0, rows, pa);
         bufs->a.serial = job->serial, bufs->a.block = bi;
     }
@@ -309,17 +331,107 @@ static void packed_task(void *ctx, long task)
         ops->pack_b(g, j0, cols, pb);
         bufs->b.serial = job->serial, bufs->b.block = bj;
     }
-    for (long q = 0; q < pn; q++) {
-        int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
-        for (long p = 0; p < pm; p++) {
-            int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
-            ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i0 + p * MR, j0 + q * NR);
-        }
-    }
+    run_tiles(g, ops, in_place ? NULL : pa, pb, rows, cols, i0, j0);
 }
 
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }
 static long cdiv(long a, long b) { return (a + b - 1) / b; }
+
+/* ---------------------------------------------------------------- shared path (several threads)
+ *
+ * Splitting C into blocks makes every thread pack the A rows and B columns of each block it takes,
+ * so on two threads A and B are packed two to four times. When one operand fits one block, it is
+ * packed once, by all threads, into the caller's buffer; then the threads split the other operand's
+ * dimension, each packing only its own rows (or columns). Every C element is the same chain. */
+typedef struct {
+    const gemm_args *g;
+    const isa_ops *ops;
+    int share_b; /* B packed once, tasks split M; else A packed once (or read in place), tasks split N */
+    float *shared; /* the packed shared operand (NULL: A read in place) */
+    long step, n; /* rows (or columns) per task, a multiple of MR (or NR); their total */
+    long per_pack; /* panels per packing task */
+    cnn_interrupt *it;
+} shared_job;
+
+static void shared_pack_task(void *ctx, long t)
+{
+    const shared_job *j = ctx;
+    const gemm_args *g = j->g;
+    long width = j->share_b ? j->ops->nr : j->ops->mr, total = j->share_b ? g->N : g->M;
+    long first = t * j->per_pack * width,
+         count = total - first < j->per_pack * width ? total - first : j->per_pack * width;
+    float *dst = j->shared + first * g->K; /* panel p starts at p * width * K */
+    if (j->share_b) j->ops->pack_b(g, first, count, dst);
+    else j->ops->pack_a(g, first, count, dst);
+}
+
+static void shared_task(void *ctx, long t)
+{
+    const shared_job *j = ctx;
+    if (cnn_interrupt_poll(j->it)) return;
+    const gemm_args *g = j->g;
+    const isa_ops *ops = j->ops;
+    long K = g->K, MR = ops->mr, NR = ops->nr;
+    long lo = t * j->step, count = j->n - lo < j->step ? j->n - lo : j->step;
+    long rows = j->share_b ? count : g->M, cols = j->share_b ? g->N : count;
+    long i0 = j->share_b ? lo : 0, j0 = j->share_b ? 0 : lo;
+    long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
+    if (j->share_b && !g->ta && ops->kernel_ua) { /* A read in place: nothing of its own to pack */
+        run_tiles(g, ops, NULL, j->shared, rows, cols, i0, j0);
+        return;
+    }
+    pack_bufs *bufs = thread_bufs();
+    float *own = bufs ? buf_reserve(&bufs->a, (size_t)((j->share_b ? pm * MR : pn * NR) * K)) : NULL;
+    if (!own) {
+        fallback_block(g, i0, i0 + rows, j0, j0 + cols);
+        return;
+    }
+    bufs->a.serial = -1; /* holds no block of the packed path now */
+    if (j->share_b) {
+        ops->pack_a(g, i0, rows, own);
+        run_tiles(g, ops, own, j->shared, rows, cols, i0, j0);
+    } else {
+        ops->pack_b(g, j0, cols, own);
+        run_tiles(g, ops, j->shared, own, rows, cols, i0, j0); /* shared NULL: A in place */
+    }
+}
+
+/* Runs the shared path when it fits (returns 1), else returns 0. */
+static int gemm_shared(const gemm_args *g, const isa_ops *ops, int nthreads, long mc_max, long nc_max)
+{
+    long M = g->M, N = g->N, K = g->K, MR = ops->mr, NR = ops->nr;
+    shared_job j = {g, ops, 0, NULL, 0, 0, 0, cnn_interrupt_current()};
+    long tasks = 0;
+    if (!g->ta && ops->kernel_ua && M <= mc_max && cdiv(N, NR) >= 2L * nthreads) {
+        /* few rows read in place by every thread: nothing shared to pack, the threads split N */
+        tasks = cdiv(N, NR) < 4L * nthreads ? cdiv(N, NR) : 4L * nthreads;
+        j.n = N, j.step = round_up(cdiv(N, tasks), NR);
+        cnn_parallel_for(cdiv(j.n, j.step), shared_task, &j);
+        return 1;
+    }
+    if (N <= nc_max && cdiv(M, MR) >= 2L * nthreads) {
+        j.share_b = 1, j.n = M;
+        tasks = cdiv(M, MR) < 4L * nthreads ? cdiv(M, MR) : 4L * nthreads;
+        j.step = round_up(cdiv(M, tasks), MR);
+    } else if (M <= mc_max && cdiv(N, NR) >= 2L * nthreads) {
+        j.share_b = 0, j.n = N;
+        tasks = cdiv(N, NR) < 4L * nthreads ? cdiv(N, NR) : 4L * nthreads;
+        j.step = round_up(cdiv(N, tasks), NR);
+    } else {
+        return 0;
+    }
+    long width = j.share_b ? NR : MR, panels = cdiv(j.share_b ? N : M, width);
+    pack_bufs *bufs = thread_bufs();
+    j.shared = bufs ? buf_reserve(&bufs->shared, (size_t)(panels * width * K)) : NULL;
+    if (!j.shared) return 0;
+    /* pack the shared operand: on the pool when it is large (each task a run of whole panels) */
+    long floats = panels * width * K, ptasks = floats >= SHARED_PACK_MIN ? 2L * nthreads : 1;
+    if (ptasks > panels) ptasks = panels;
+    j.per_pack = cdiv(panels, ptasks);
+    cnn_parallel_for(cdiv(panels, j.per_pack), shared_pack_task, &j);
+    cnn_parallel_for(cdiv(j.n, j.step), shared_task, &j);
+    return 1;
+}
 
 static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
 {
@@ -331,6 +443,7 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
      * task short, so an interrupt poll between blocks comes every few ms (same bits: K is whole). */
     if (mc_max > 512) mc_max = round_up(512, MR);
     if (nc_max > 1024) nc_max = round_up(1024, NR);
+    if (nthreads > 1 && gemm_shared(g, ops, nthreads, mc_max, nc_max)) return;
     long nbm = cdiv(M, mc_max), nbn = cdiv(N, nc_max);
     if (nthreads > 1) {
         /* A few blocks per thread, a multiple of the thread count. Splitting M is cheap (each
@@ -358,11 +471,11 @@ static void gemm_packed(const gemm_args *g, const isa_ops *ops, int nthreads)
 typedef struct {
     const gemm_args *g;
     const isa_ops *ops;
-    int dot;              /* gemv_n (X rows contiguous in k) or gemv_t */
+    int dot; /* gemv_n (X rows contiguous in k) or gemv_t */
     const float *X, *v;
     long ldx, incv, n;
-    long i_step, j_step;  /* output s is C(s*i_step, s*j_step) */
-    cnn_interrupt *it;    /* as in packed_job */
+    long i_step, j_step; /* output s is C(s*i_step, s*j_step) */
+    cnn_interrupt *it; /* as in packed_job */
 } gemv_job;
 
 static void gemv_task(void *ctx, long task)
@@ -379,10 +492,10 @@ static void gemv_task(void *ctx, long task)
 static void gemm_gemv(const gemm_args *g, const isa_ops *ops, int nthreads)
 {
     gemv_job job = {g, ops, 0, NULL, NULL, 0, 0, 0, 0, 0, cnn_interrupt_current()};
-    if (g->N == 1) {  /* C[i] = sum_k op(A)[i,k] b[k] */
+    if (g->N == 1) { /* C[i] = sum_k op(A)[i,k] b[k] */
         job.X = g->A, job.ldx = g->lda, job.dot = !g->ta, job.n = g->M, job.i_step = 1;
         job.v = g->B, job.incv = g->tb ? 1 : g->ldb;
-    } else {          /* M == 1: C[j] = sum_k a[k] op(B)[k,j] */
+    } else { /* M == 1: C[j] = sum_k a[k] op(B)[k,j] */
         job.X = g->B, job.ldx = g->ldb, job.dot = g->tb, job.n = g->N, job.j_step = 1;
         job.v = g->A, job.incv = g->ta ? g->lda : 1;
     }
@@ -414,7 +527,7 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, 
                    ldc,
                    {accumulate != 0, ep ? ep->relu != 0 : 0, ep ? ep->bias : NULL, ep ? ep->mask : NULL,
                     ep ? ep->ldm : 0}};
-    if (g.K == 0) {  /* empty product: only the epilogue */
+    if (g.K == 0) { /* empty product: only the epilogue */
         float zero = 0.0f;
         for (long i = 0; i < M; i++)
             for (long j = 0; j < N; j++) epi_tile(&zero, 0, 1, 1, &g, i, j);
@@ -422,12 +535,12 @@ void cnn_gemm(int trans_a, int trans_b, long M, long N, long K, const float *A, 
     }
     const isa_ops *ops = current_ops();
     double flops = 2.0 * (double)M * (double)N * (double)g.K;
-    int nthreads = flops > PAR_FLOPS ? cnn_get_num_threads() : 1;
+    int nthreads = flops > PAR_FLOPS ? cnn_parallel_width() : 1; /* 1 inside a pool task */
     if (M == 1 || N == 1) {
         gemm_gemv(&g, ops, nthreads);
-    } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS))  /* packing would dominate */
+    } else if ((flops <= TINY_FLOPS || (N <= 16 && flops <= 4 * TINY_FLOPS)) /* packing would dominate */
                && (!g.tb || g.K * N <= TINY_BT)) {
-        if (g.tb) {  /* B^T is tiny: copy it to K x N on the stack */
+        if (g.tb) { /* B^T is tiny: copy it to K x N on the stack */
             float bk[TINY_BT];
             for (long k = 0; k < g.K; k++)
                 for (long j = 0; j < N; j++) bk[k * N + j] = B[j * ldb + k];

@@ -194,6 +194,79 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
     }
 }
 
+/* The same tiles with A read in place (no trans_a: rows contiguous in k, lda apart) instead of
+ * packed: the same chains, one copy of A fewer. Rows past mr repeat row 0 (computed, not stored). */
+#define FMA_ROW_U(r) \
+    do { \
+        a = _mm512_set1_ps(a##r[k]); \
+        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); \
+        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1); \
+    } while (0)
+
+#define FMA_ROW16_U(r) \
+    do { \
+        c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k]), b0, c##r##0); \
+    } while (0)
+
+#define ROWS_U(A, lda, mr) \
+    const float *a0 = A, *a1 = A + (mr > 1 ? lda : 0), *a2 = A + (mr > 2 ? 2 * lda : 0); \
+    const float *a3 = A + (mr > 3 ? 3 * lda : 0), *a4 = A + (mr > 4 ? 4 * lda : 0); \
+    const float *a5 = A + (mr > 5 ? 5 * lda : 0), *a6 = A + (mr > 6 ? 6 * lda : 0); \
+    const float *a7 = A + (mr > 7 ? 7 * lda : 0)
+
+T_AVX512 static void kernel_ua_avx512_n16(long K, const float *A, long lda, const float *pb, int mr, int nr,
+                                          const gemm_args *g, long i0, long j0)
+{
+    ROWS_U(A, lda, mr);
+    __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00;
+    __m512 c40 = c00, c50 = c00, c60 = c00, c70 = c00;
+    for (long k = 0; k < K; k++, pb += V5_NR) {
+        __m512 b0 = _mm512_load_ps(pb);
+        FMA_ROW16_U(0);
+        FMA_ROW16_U(1);
+        FMA_ROW16_U(2);
+        FMA_ROW16_U(3);
+        FMA_ROW16_U(4);
+        FMA_ROW16_U(5);
+        FMA_ROW16_U(6);
+        FMA_ROW16_U(7);
+    }
+    __m512 acc[V5_MR] = {c00, c10, c20, c30, c40, c50, c60, c70};
+    __mmask16 m0 = kmask(nr);
+    for (int r = 0; r < mr; r++) epi_store512(acc[r], i0 + r, j0, m0, g);
+}
+
+T_AVX512 static void kernel_ua_avx512(long K, const float *A, long lda, const float *pb, int mr, int nr,
+                                      const gemm_args *g, long i0, long j0)
+{
+    if (nr <= 16) {
+        kernel_ua_avx512_n16(K, A, lda, pb, mr, nr, g, i0, j0);
+        return;
+    }
+    ROWS_U(A, lda, mr);
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    for (long k = 0; k < K; k++, pb += V5_NR) {
+        __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), a;
+        FMA_ROW_U(0);
+        FMA_ROW_U(1);
+        FMA_ROW_U(2);
+        FMA_ROW_U(3);
+        FMA_ROW_U(4);
+        FMA_ROW_U(5);
+        FMA_ROW_U(6);
+        FMA_ROW_U(7);
+    }
+    __m512 acc[V5_MR][2]
+        = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
+    for (int r = 0; r < mr; r++) {
+        epi_store512(acc[r][0], i0 + r, j0, m0, g);
+        if (m1) epi_store512(acc[r][1], i0 + r, j0 + 16, m1, g);
+    }
+}
+
 /* RR rows x (16*NV) columns of C straight from A and bk; rows past i1 repeat the last row (their
  * sums are computed, not stored) so every loop has a constant trip count and stays in registers. */
 T_AVX512 static CNN_ALWAYS_INLINE void direct_block512(const gemm_args *g, const float *bk, long ldbk, long i,
@@ -328,8 +401,9 @@ T_AVX512 static void gemv_n_avx512(long n, long K, const float *X, long ldx, con
     }
 }
 
-const isa_ops cnn_gemm_ops_avx512 = {
-    V5_MR, V5_NR, kernel_avx512, pack_a_avx512, pack_b_avx512, direct_avx512, gemv_t_avx512, gemv_n_avx512};
+const isa_ops cnn_gemm_ops_avx512
+    = {V5_MR,         V5_NR,         kernel_avx512, pack_a_avx512,   pack_b_avx512,
+       direct_avx512, gemv_t_avx512, gemv_n_avx512, kernel_ua_avx512};
 
 #else
 typedef int cnn_gemm_no_x86;  /* ISO C forbids an empty file */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include "cnn.h"
 #include "portable.h"
+#include "parallel.h"
 #include "thread_api.h"
 
 #if defined(_WIN32)
@@ -243,6 +244,8 @@ void cnn_set_num_threads(int n)
 }
 
 int cnn_get_num_threads(void) { return resolve_wanted(); }
+
+int cnn_parallel_width(void) { return tl_in_pool ? 1 : resolve_wanted(); }
 
 static void run_inline(long ntasks, cnn_task_fn fn, void *ctx)
 {

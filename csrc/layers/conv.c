@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "spatial.h"
+
+#define KSPLIT_ROWS 2048L          /* rows of the kernel gradient's K per block, about */
+#define KSPLIT_MAX_OUTPUTS 4096L   /* kernel gradients larger than this split over their outputs */
 
 typedef struct {
     cnn_act act;
@@ -52,6 +56,26 @@ static int keep_columns(const cnn_geom *g) { return (long)g->kh * g->kw * g->c <
 /* columns per group and group count */
 static long group_k(const cnn_geom *g, int groups) { return (long)g->kh * g->kw * (g->c / groups); }
 
+/* The kernel gradient is a GEMM with few outputs (kg x filters) and a long K (every output pixel
+ * of the batch). When its outputs are too few to split over the pool, K is cut into blocks of
+ * whole samples, about KSPLIT_ROWS rows each, fixed by the shape alone, and the blocks' partial
+ * sums are added in block order (cnn_gemm_ksplit). Returns the samples per block, 0 for one GEMM
+ * over all of K. */
+static long ksplit_samples(const cnn_geom *g, int groups)
+{
+    if (group_k(g, groups) * (g->oc / groups) > KSPLIT_MAX_OUTPUTS) return 0;
+    long samples = KSPLIT_ROWS / (g->oh * g->ow);
+    return samples > 1 ? samples : 1;
+}
+
+/* Workspace floats per sample for the partial sums: ceil(nb / S) blocks <= 2 nb / S when there
+ * are two or more. */
+static long ksplit_workspace(const cnn_geom *g, int groups)
+{
+    long s = ksplit_samples(g, groups), outputs = group_k(g, groups) * (g->oc / groups);
+    return s ? 2 * ((outputs + s - 1) / s) : 0;
+}
+
 /* ------------------------------------------------------------------ im2col / col2im, one sample a task */
 typedef struct {
     const cnn_geom *g;
@@ -67,12 +91,22 @@ static void im2col_task(void *ctx, long n)
     const cnn_geom *g = j->g;
     long cg = g->c / j->groups, kg = group_k(g, j->groups), rows = j->nb * g->oh * g->ow;
     const float *xs = j->x + n * g->h * g->w * g->c;
+    /* one group, no dilation along x: a window row's taps are kw * c consecutive floats of x */
+    long run = j->groups == 1 && g->dw == 1 ? g->kw * g->c : 0;
     for (int gr = 0; gr < j->groups; gr++) {
         float *dst = j->col + gr * rows * kg + n * g->oh * g->ow * kg;
         for (long oy = 0; oy < g->oh; oy++)
             for (long ox = 0; ox < g->ow; ox++)
                 for (int ky = 0; ky < g->kh; ky++) {
-                    long iy = oy * g->sh - g->pt + (long)ky * g->dh;
+                    long iy = oy * g->sh - g->pt + (long)ky * g->dh, ix0 = ox * g->sw - g->pl;
+                    if (run && iy >= 0 && iy < g->h && ix0 >= 0 && ix0 + g->kw <= g->w) {
+                        const float *src = xs + (iy * g->w + ix0) * g->c;   /* kw taps x c: one run */
+                        if (run >= 16) memcpy(dst, src, sizeof(float) * run);
+                        else
+                            for (long i = 0; i < run; i++) dst[i] = src[i];
+                        dst += run;
+                        continue;
+                    }
                     for (int kx = 0; kx < g->kw; kx++, dst += cg) {
                         long ix = ox * g->sw - g->pl + (long)kx * g->dw;
                         if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
@@ -143,7 +177,7 @@ static void conv_sizes(const cnn_layer *L, cnn_layer_sizes *s)
     long cols = is_pointwise(&g, p->groups) ? 0 : g.oh * g.ow * group_k(&g, 1);
     s->out = cnn_layer_out_size(L);
     s->scratch = (keep_columns(&g) ? cols : 0) + (plain(&p->act) ? 0 : s->out);
-    s->workspace = keep_columns(&g) ? 0 : cols;
+    s->workspace = (keep_columns(&g) ? 0 : cols) + ksplit_workspace(&g, p->groups);
 }
 
 /* where the columns of nb samples go, and where the pre-activation goes after them (in scratch) */
@@ -176,20 +210,6 @@ static const float *conv_forward(const cnn_layer_ctx *c, const float *x, int tra
     return c->B->out;
 }
 
-/* ReLU backward, one sample a task: keep dL/dy where y > 0 */
-typedef struct {
-    float *g;
-    const float *y;
-    long size;
-} relu_job;
-static void relu_mask_task(void *ctx, long n)
-{
-    const relu_job *j = ctx;
-    float *g = j->g + n * j->size;
-    const float *y = j->y + n * j->size;
-    for (long i = 0; i < j->size; i++) g[i] = y[i] > 0 ? g[i] : 0.0f;
-}
-
 static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const float *x, const float *y,
                             int g_is_dz, int need_dx, const float *dx_mask, int *masked)
 {
@@ -204,17 +224,18 @@ static float *conv_backward(const cnn_layer_ctx *c, float *gy, float *gx, const 
         cnn_parallel_for(c->nb, im2col_task, &j);
     }
     if (!g_is_dz) {
-        if (cnn_act_is_plain_relu(&p->act)) {
-            relu_job j = {gy, y, g.oh * g.ow * g.oc};
-            cnn_parallel_for(c->nb, relu_mask_task, &j);
-        } else if (p->act.kind != CNN_ACT_LINEAR)
+        if (cnn_act_is_plain_relu(&p->act)) cnn_relu_mask(gy, y, rows * g.oc);
+        else if (p->act.kind != CNN_ACT_LINEAR)
             cnn_act_backward(gy, gy, pre_activation(c, &g, pointwise), y, rows, g.oc, &p->act);
     }
     float *dw = cnn_layer_weight(c->grads, L, CNN_W_KERNEL), *db = cnn_layer_weight(c->grads, L, CNN_W_BIAS);
     const float *w = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
+    long kb = ksplit_samples(&g, p->groups) * g.oh * g.ow;
+    float *part
+        = c->B->work + (pointwise || keep_columns(&g) ? 0 : p->groups * rows * kg);   /* past the columns */
     for (int gr = 0; gr < p->groups; gr++)
-        cnn_gemm(1, 0, kg, fg, rows, col + gr * rows * kg, kg, gy + gr * fg, g.oc, dw + gr * fg, g.oc, 1,
-                 NULL);
+        cnn_gemm_ksplit(1, 0, kg, fg, rows, col + gr * rows * kg, kg, gy + gr * fg, g.oc, dw + gr * fg, g.oc,
+                        1, kb, part);
     if (db) cnn_colsum_accumulate(db, gy, rows, g.oc);
     *masked = 0;
     if (!need_dx) return gx;

@@ -3,10 +3,14 @@
 #include <stddef.h>
 
 #include "layer.h"
+#include "parallel.h"
 
 #define COLSUM_CHUNK 64   /* rows summed into one float partial */
 #define COLSUM_BLOCK 512  /* columns per stack block of partials */
 #define COLSUM_GROUP 4    /* chunks summed side by side */
+#define COLSUM_PAR_MIN 32768L  /* elements below which the sum stays on one thread */
+#define COLSUM_ROUND 4096      /* floats of chunk partials computed at once on the pool */
+#define COLSUM_COLS 128        /* columns per task when the columns are split */
 
 /* y[rows, out] = x[rows, in] . w[in, out] (+ b[out]) (then ReLU when asked). */
 void cnn_dense_forward(float *y, const float *x, const float *w, const float *b, long rows, long in, long out,
@@ -17,32 +21,92 @@ void cnn_dense_forward(float *y, const float *x, const float *w, const float *b,
     cnn_gemm(0, 0, rows, out, in, x, in, w, out, y, out, 0, &ep);
 }
 
-/* out[c] += sum over r of m[r, c]: each 64-row chunk is summed in row order into a float
- * partial, and the partials are added to out[c] in chunk order. Lanes are columns, so the
- * vectorised loop keeps that order for every column; COLSUM_GROUP chunks are summed side by side
- * (their chains are independent), which hides the adds' latency when the columns are few. */
-void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
+/* The 64-row chunks [k0, k1) of m summed over columns [c0, c0 + w): chunk k's partial (rows in
+ * order, in float) to part + (k - k0) * ldp. */
+static void chunk_sums(float *part, long ldp, const float *m, long rows, long cols, long k0, long k1, long c0,
+                       long w)
 {
-    CNN_ASSERT(rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (out && m)));
+    for (long k = k0; k < k1; k++, part += ldp) {
+        long r0 = k * COLSUM_CHUNK, r1 = rows - r0 < COLSUM_CHUNK ? rows : r0 + COLSUM_CHUNK;
+        const float *row = m + r0 * cols + c0;
+        for (long c = 0; c < w; c++) part[c] = 0.0f;
+        for (long r = r0; r < r1; r++, row += cols)
+            for (long c = 0; c < w; c++) part[c] += row[c];
+    }
+}
+
+/* out[c0, c0 + w) += column sums, serially: COLSUM_GROUP chunks are summed side by side (their chains
+ * are independent, which hides the adds' latency when the columns are few), then their partials are
+ * added in chunk order. */
+static void colsum_columns(float *out, const float *m, long rows, long cols, long c0, long w)
+{
     float part[COLSUM_GROUP][COLSUM_BLOCK];
-    for (long c0 = 0; c0 < cols; c0 += COLSUM_BLOCK) {
-        long w = cols - c0 < COLSUM_BLOCK ? cols - c0 : COLSUM_BLOCK;
+    for (long c1 = c0 + w; c0 < c1; c0 += COLSUM_BLOCK) {
+        long b = c1 - c0 < COLSUM_BLOCK ? c1 - c0 : COLSUM_BLOCK;
         for (long g0 = 0; g0 < rows; g0 += COLSUM_GROUP * COLSUM_CHUNK) {
             long nq = (rows - g0 + COLSUM_CHUNK - 1) / COLSUM_CHUNK;
             nq = nq < COLSUM_GROUP ? nq : COLSUM_GROUP;
             long last = rows - (g0 + (nq - 1) * COLSUM_CHUNK); /* rows of the group's last chunk */
             if (last > COLSUM_CHUNK) last = COLSUM_CHUNK;
             for (long q = 0; q < nq; q++)
-                for (long c = 0; c < w; c++) part[q][c] = 0.0f;
+                for (long c = 0; c < b; c++) part[q][c] = 0.0f;
             for (long r = 0; r < COLSUM_CHUNK; r++)
                 for (long q = 0; q < nq; q++) {
                     if (q == nq - 1 && r >= last) break;
                     const float *row = m + (g0 + q * COLSUM_CHUNK + r) * cols + c0;
-                    for (long c = 0; c < w; c++) part[q][c] += row[c];
+                    for (long c = 0; c < b; c++) part[q][c] += row[c];
                 }
             for (long q = 0; q < nq; q++)
-                for (long c = 0; c < w; c++) out[c0 + c] += part[q][c];
+                for (long c = 0; c < b; c++) out[c0 + c] += part[q][c];
         }
+    }
+}
+
+typedef struct {
+    float *out, *part;
+    const float *m;
+    long rows, cols, k0;
+} colsum_job;
+
+static void columns_task(void *ctx, long lo, long hi)
+{
+    const colsum_job *j = ctx;
+    colsum_columns(j->out, j->m, j->rows, j->cols, lo, hi - lo);
+}
+
+static void chunks_task(void *ctx, long lo, long hi)
+{
+    const colsum_job *j = ctx;
+    chunk_sums(j->part + lo * j->cols, j->cols, j->m, j->rows, j->cols, j->k0 + lo, j->k0 + hi, 0, j->cols);
+}
+
+/* out[c] += sum over r of m[r, c]: each 64-row chunk is summed in row order into a float
+ * partial, and the partials are added to out[c] in chunk order. Lanes are columns, so the
+ * vectorised loop keeps that order for every column. On the pool, large sums split the columns
+ * (wide m) or compute a round of chunk partials at once, then add them in chunk order: the same
+ * bits as on one thread. */
+void cnn_colsum_accumulate(float *out, const float *m, long rows, long cols)
+{
+    CNN_ASSERT(rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (out && m)));
+    if (rows <= 0 || cols <= 0) return;
+    if (rows * cols < COLSUM_PAR_MIN || cnn_parallel_width() <= 1) {
+        colsum_columns(out, m, rows, cols, 0, cols);
+        return;
+    }
+    colsum_job j = {out, NULL, m, rows, cols, 0};
+    long per_round = COLSUM_ROUND / cols, chunks = (rows + COLSUM_CHUNK - 1) / COLSUM_CHUNK;
+    if (cols >= 2 * COLSUM_COLS || per_round < 2) {   /* wide: whole columns per task */
+        cnn_parallel_range(cols, COLSUM_COLS, 16, columns_task, &j);
+        return;
+    }
+    float part[COLSUM_ROUND];
+    j.part = part;
+    long grain = COLSUM_PAR_MIN / 4 / (COLSUM_CHUNK * cols) + 1;   /* chunks per task */
+    for (j.k0 = 0; j.k0 < chunks; j.k0 += per_round) {
+        long n = chunks - j.k0 < per_round ? chunks - j.k0 : per_round;
+        cnn_parallel_range(n, grain, 1, chunks_task, &j);
+        for (long k = 0; k < n; k++)
+            for (long c = 0; c < cols; c++) out[c] += part[k * cols + c];
     }
 }
 
@@ -119,8 +183,7 @@ static float *dense_layer_backward(const cnn_layer_ctx *c, float *g, float *gx, 
     const cnn_act *a = &CNN_LAYER_PARAMS(L, const dense_params)->act;
     long rows = cnn_layer_rows(L, c->nb), in = cnn_layer_in_cols(L), out = cnn_layer_out_cols(L);
     if (!g_is_dz) {
-        if (cnn_act_is_plain_relu(a))
-            for (long i = 0; i < rows * out; i++) g[i] = y[i] > 0 ? g[i] : 0.0f;
+        if (cnn_act_is_plain_relu(a)) cnn_relu_mask(g, y, rows * out);
         else if (a->kind != CNN_ACT_LINEAR) cnn_act_backward(g, g, c->B->scratch, y, rows, out, a);
     }
     cnn_dense_backward(need_dx ? gx : NULL, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),

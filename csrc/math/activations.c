@@ -13,6 +13,7 @@
  */
 #include "cnn.h"
 #include "mathf_inline.h"
+#include "parallel.h"
 
 #define SELU_ALPHA 1.67326324235437728481f
 #define SELU_SCALE 1.05070098735548049342f
@@ -20,6 +21,7 @@
 #define INV_SQRT_2PI 0.39894228040143267794f
 #define SQRT_2_OVER_PI 0.79788456080286535588f
 #define GELU_C 0.044715f
+#define ACT_GRAIN 32768L   /* cheap elements per chunk on the pool (about 10 us) */
 
 /* How a RELU record computes, following keras.activations.relu:
  *   x = (threshold != 0) ? (x > t ? x : 0) : (max_value == 6 ? relu6(x) : relu(x));
@@ -86,22 +88,84 @@ static void softmax_rows(float *y, const float *x, long rows, long cols, int avx
     }
 }
 
+/* Work per element in units of a cheap one (a compare, a multiply): kinds built on exp, log or
+ * tanh cost about ten. */
+static long element_cost(int kind)
+{
+    switch (kind) {
+    case CNN_ACT_LINEAR:
+    case CNN_ACT_RELU:
+    case CNN_ACT_RELU6:
+    case CNN_ACT_LEAKY_RELU:
+    case CNN_ACT_HARD_SIGMOID:
+    case CNN_ACT_SOFTSIGN:
+    case CNN_ACT_STEP:
+    case CNN_ACT_HARD_SILU: return 1;
+    default: return 10;
+    }
+}
+
+/* One job for both directions; chunks are ranges of elements, or of rows for softmax. */
+typedef struct {
+    float *out;
+    const float *in, *x, *y;
+    long cols;
+    const cnn_act *a;
+    int mode, avx2;
+} act_job;
+
+static void forward_chunk(void *ctx, long lo, long hi)
+{
+    const act_job *j = ctx;
+    if (j->a->kind == CNN_ACT_SOFTMAX) {
+        softmax_rows(j->out + lo * j->cols, j->in + lo * j->cols, hi - lo, j->cols, j->avx2);
+        return;
+    }
+#ifdef HAVE_AVX2_LOOPS
+    if (j->avx2) {
+        forward_avx2(j->out + lo, j->in + lo, hi - lo, j->a, j->mode);
+        return;
+    }
+#endif
+    forward_port(j->out + lo, j->in + lo, hi - lo, j->a, j->mode);
+}
+
+static void backward_chunk(void *ctx, long lo, long hi)
+{
+    const act_job *j = ctx;
+    if (j->a->kind == CNN_ACT_SOFTMAX) {   /* dx = y * (dy - sum(dy * y)) per row */
+        for (long r = lo; r < hi; r++) {
+            const float *dyr = j->in + r * j->cols, *yr = j->y + r * j->cols;
+            float *dxr = j->out + r * j->cols;
+            double s = 0.0;
+            for (long c = 0; c < j->cols; c++) s += (double)dyr[c] * yr[c];
+            for (long c = 0; c < j->cols; c++) dxr[c] = (float)(yr[c] * ((double)dyr[c] - s));
+        }
+        return;
+    }
+    const float *x = j->x ? j->x + lo : NULL, *y = j->y ? j->y + lo : NULL;
+#ifdef HAVE_AVX2_LOOPS
+    if (j->avx2) {
+        backward_avx2(j->out + lo, j->in + lo, x, y, hi - lo, j->a, j->mode);
+        return;
+    }
+#endif
+    backward_port(j->out + lo, j->in + lo, x, y, hi - lo, j->a, j->mode);
+}
+
+/* Every element (softmax: every row) is computed alone, so any split gives the same bits. */
+static void run(cnn_range_fn fn, act_job *j, long rows)
+{
+    if (j->a->kind == CNN_ACT_SOFTMAX) cnn_parallel_range(rows, ACT_GRAIN / (10 * j->cols) + 1, 1, fn, j);
+    else cnn_parallel_range(rows * j->cols, ACT_GRAIN / element_cost(j->a->kind), 16, fn, j);
+}
+
 void cnn_act_forward(float *y, const float *x, long rows, long cols, const cnn_act *a)
 {
     CNN_ASSERT(a && rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (y && x)));
     if (rows <= 0 || cols <= 0) return;   /* nothing to do (softmax would read a row's first element) */
-    int avx2 = cnn_get_isa() >= 1;
-    if (a->kind == CNN_ACT_SOFTMAX) {
-        softmax_rows(y, x, rows, cols, avx2);
-        return;
-    }
-#ifdef HAVE_AVX2_LOOPS
-    if (avx2) {
-        forward_avx2(y, x, rows * cols, a, relu_mode(a));
-        return;
-    }
-#endif
-    forward_port(y, x, rows * cols, a, relu_mode(a));
+    act_job j = {y, x, NULL, NULL, cols, a, relu_mode(a), cnn_get_isa() >= 1};
+    run(forward_chunk, &j, rows);
 }
 
 void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y, long rows, long cols,
@@ -110,23 +174,22 @@ void cnn_act_backward(float *dx, const float *dy, const float *x, const float *y
     CNN_ASSERT(a && rows >= 0 && cols >= 0 && (rows == 0 || cols == 0 || (dx && dy)));
     CNN_ASSERT(rows == 0 || cols == 0 || ((x || !cnn_act_needs_input(a)) && (y || !cnn_act_needs_output(a))));
     if (rows <= 0 || cols <= 0) return;
-    if (a->kind == CNN_ACT_SOFTMAX) {   /* dx = y * (dy - sum(dy * y)) per row */
-        for (long r = 0; r < rows; r++) {
-            const float *dyr = dy + r * cols, *yr = y + r * cols;
-            float *dxr = dx + r * cols;
-            double s = 0.0;
-            for (long j = 0; j < cols; j++) s += (double)dyr[j] * yr[j];
-            for (long j = 0; j < cols; j++) dxr[j] = (float)(yr[j] * ((double)dyr[j] - s));
-        }
-        return;
-    }
-#ifdef HAVE_AVX2_LOOPS
-    if (cnn_get_isa() >= 1) {
-        backward_avx2(dx, dy, x, y, rows * cols, a, relu_mode(a));
-        return;
-    }
-#endif
-    backward_port(dx, dy, x, y, rows * cols, a, relu_mode(a));
+    act_job j = {dx, dy, x, y, cols, a, relu_mode(a), cnn_get_isa() >= 1};
+    run(backward_chunk, &j, rows);
+}
+
+static void relu_mask_chunk(void *ctx, long lo, long hi)
+{
+    const act_job *j = ctx;
+    float *g = j->out;
+    for (long i = lo; i < hi; i++) g[i] = j->y[i] > 0 ? g[i] : 0.0f;
+}
+
+void cnn_relu_mask(float *g, const float *y, long n)
+{
+    CNN_ASSERT(n <= 0 || (g && y));
+    act_job j = {g, NULL, NULL, y, 0, NULL, 0, 0};
+    cnn_parallel_range(n, ACT_GRAIN, 16, relu_mask_chunk, &j);
 }
 
 int cnn_act_needs_input(const cnn_act *a)

@@ -10,11 +10,13 @@
 #include <math.h>
 
 #include "cnn.h"
+#include "parallel.h"
 
 #define EPS 1e-7f                      /* keras.backend.epsilon() as float32 */
 #define ONE_M_EPS ((float)(1.0 - 1e-7)) /* 1 - epsilon as float32 (0.99999988) */
 #define LOG2F 0.693147182f             /* float32(log 2), as ops.log(2.0) gives */
 #define LOG_BLOCK 256                   /* rows whose logs are taken in one vectorised call */
+#define LOSS_GRAIN 1024L               /* element operations per chunk on the pool (~2 us) */
 
 static inline float clipf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 static inline int in_clip(float x, float lo, float hi) { return x >= lo && x <= hi; }
@@ -234,6 +236,36 @@ static void scce_prob_forward(double *per_sample, const float *p, const float *y
     }
 }
 
+/* Rows are independent (each row's value and gradient is its own chain), so they split over the
+ * pool in any chunks: one job for both directions. */
+typedef struct {
+    double *per_sample;
+    float *grad;
+    const float *y_pred, *y_true, *weights;
+    long cols, ystride;
+    double scale;
+    int fused;
+    const cnn_loss *L;
+    labels t;
+} loss_job;
+
+/* Rows per chunk: about LOSS_GRAIN element operations, an exp or log counting ten. */
+static long row_grain(const cnn_loss *L, long cols)
+{
+    int costly = L->kind != CNN_LOSS_MSE && L->kind != CNN_LOSS_MAE && L->kind != CNN_LOSS_HUBER
+                 && L->kind != CNN_LOSS_HINGE && L->kind != CNN_LOSS_SQUARED_HINGE
+                 && L->kind != CNN_LOSS_CATEGORICAL_HINGE;
+    return LOSS_GRAIN / (cols * (costly ? 10 : 1)) + 1;
+}
+
+static void forward_rows(void *ctx, long lo, long hi)
+{
+    const loss_job *j = ctx;
+    for (long i = lo; i < hi; i++)
+        j->per_sample[i]
+            = row_forward(j->y_pred + i * j->cols, j->y_true + i * j->ystride, j->cols, j->L, &j->t);
+}
+
 void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_true, long rows, long cols,
                       const cnn_loss *L)
 {
@@ -247,10 +279,18 @@ void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_tr
         scce_prob_forward(per_sample, y_pred, y_true, rows, cols);
         return;
     }
-    labels t = label_setup(y_true, rows, cols, L);
-    long ystride = L->kind == CNN_LOSS_SCCE ? 1 : cols;
-    for (long i = 0; i < rows; i++)
-        per_sample[i] = row_forward(y_pred + i * cols, y_true + i * ystride, cols, L, &t);
+    loss_job j = {per_sample,
+                  NULL,
+                  y_pred,
+                  y_true,
+                  NULL,
+                  cols,
+                  L->kind == CNN_LOSS_SCCE ? 1 : cols,
+                  0.0,
+                  0,
+                  L,
+                  label_setup(y_true, rows, cols, L)};
+    cnn_parallel_range(rows, row_grain(L, cols), 1, forward_rows, &j);
 }
 
 /* ------------------------------------------------------------------------------ backward */
@@ -412,6 +452,16 @@ static void row_backward(float *g, const float *p, const float *y, long cols, do
     }
 }
 
+static void backward_rows(void *ctx, long lo, long hi)
+{
+    const loss_job *j = ctx;
+    for (long i = lo; i < hi; i++) {
+        double gr = j->scale * (j->weights ? (double)j->weights[i] : 1.0);
+        row_backward(j->grad + i * j->cols, j->y_pred + i * j->cols, j->y_true + i * j->ystride, j->cols, gr,
+                     j->fused, j->L, &j->t);
+    }
+}
+
 int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, const float *weights, long rows,
                       long cols, float scale, int fused_act, const cnn_loss *L)
 {
@@ -446,11 +496,17 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
         }
         return CNN_OK;
     }
-    labels t = label_setup(y_true, rows, cols, L);
-    long ystride = L->kind == CNN_LOSS_SCCE ? 1 : cols;
-    for (long i = 0; i < rows; i++) {
-        double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
-        row_backward(grad + i * cols, y_pred + i * cols, y_true + i * ystride, cols, gr, fused, L, &t);
-    }
+    loss_job j = {NULL,
+                  grad,
+                  y_pred,
+                  y_true,
+                  weights,
+                  cols,
+                  L->kind == CNN_LOSS_SCCE ? 1 : cols,
+                  (double)scale,
+                  fused_act != CNN_ACT_LINEAR,
+                  L,
+                  label_setup(y_true, rows, cols, L)};
+    cnn_parallel_range(rows, row_grain(L, cols), 1, backward_rows, &j);
     return CNN_OK;
 }

@@ -17,8 +17,9 @@
  */
 #include <math.h>   /* sqrtf only: an IEEE correctly rounded instruction with -fno-math-errno */
 #include "cnn.h"
+#include "parallel.h"
 
-#define PAR_CHUNK 32768L   /* elements per task when the step is split over the pool */
+#define PAR_GRAIN 8192L   /* elements per chunk when the step is split over the pool */
 
 /* b^t for integer t >= 0 (relative error < 2^-47 before the final rounding). */
 static float powi(float b, long t)
@@ -308,10 +309,9 @@ typedef struct {
     long n;
 } par_ctx;
 
-static void par_task(void *ctx, long task)
+static void par_task(void *ctx, long lo, long hi)
 {
     const par_ctx *c = ctx;
-    long lo = task * PAR_CHUNK, hi = lo + PAR_CHUNK < c->n ? lo + PAR_CHUNK : c->n;
     c->fn(c->k, lo, hi);
 }
 
@@ -379,10 +379,6 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n, const
     default: break;
     }
     kernel_fn fn = kernels[o->kind];
-    if (n < 2 * PAR_CHUNK || cnn_get_num_threads() <= 1) {
-        fn(&k, 0, n);
-    } else {
-        par_ctx c = {&k, fn, n};
-        cnn_parallel_for((n + PAR_CHUNK - 1) / PAR_CHUNK, par_task, &c);
-    }
+    par_ctx c = {&k, fn, n};
+    cnn_parallel_range(n, PAR_GRAIN, 16, par_task, &c);   /* every element alone: any split, same bits */
 }

@@ -3,7 +3,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "plan_internal.h"
+
+#define GATHER_GRAIN 8192L   /* floats copied per chunk on the pool */
 
 static long rows_of(long n, long size, long cols) { return n * (size / cols); }
 
@@ -220,25 +223,41 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
     return stop;
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers. */
+typedef struct {
+    cnn_plan *p;
+    const float *X, *Y, *SW;
+    long n;
+    const int64_t *idx;
+} gather_job;
+
+static void gather_rows(void *ctx, long lo, long hi)
+{
+    const gather_job *j = ctx;
+    cnn_plan *p = j->p;
+    for (long i = lo; i < hi; i++) {
+        int64_t r = j->idx[i];
+        CNN_ASSERT(r >= 0 && r < j->n);   /* the binding checks every index */
+        if (p->graph) {   /* each model input into its own buffer */
+            const cnn_graph *g = p->graph;
+            for (int k = 0; k < g->ninputs; k++)
+                memcpy(g->xin[k] + i * g->in_size[k], j->X + r * p->in_size + g->in_off[k],
+                       sizeof(float) * g->in_size[k]);
+        } else {
+            memcpy(p->xbatch + i * p->in_size, j->X + r * p->in_size, sizeof(float) * p->in_size);
+        }
+        memcpy(p->ybatch + i * p->y_size, j->Y + r * p->y_size, sizeof(float) * p->y_size);
+        if (j->SW) p->wbatch[i] = j->SW[r];
+    }
+}
+
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers; large batches of
+ * rows scattered over memory copy faster on two cores. */
 static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
                    long nb)
 {
     CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
-    for (long i = 0; i < nb; i++) {
-        int64_t r = idx[i];
-        CNN_ASSERT(r >= 0 && r < n);   /* the binding checks every index */
-        if (p->graph) {   /* each model input into its own buffer */
-            const cnn_graph *g = p->graph;
-            for (int k = 0; k < g->ninputs; k++)
-                memcpy(g->xin[k] + i * g->in_size[k], X + r * p->in_size + g->in_off[k],
-                       sizeof(float) * g->in_size[k]);
-        } else {
-            memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
-        }
-        memcpy(p->ybatch + i * p->y_size, Y + r * p->y_size, sizeof(float) * p->y_size);
-        if (SW) p->wbatch[i] = SW[r];
-    }
+    gather_job j = {p, X, Y, SW, n, idx};
+    cnn_parallel_range(nb, GATHER_GRAIN / (p->in_size + p->y_size) + 1, 1, gather_rows, &j);
     for (int k = 0; p->graph && k < p->graph->ninputs; k++) p->graph->xcur[k] = p->graph->xin[k];
 }
 
@@ -249,7 +268,7 @@ static int graph_pass(cnn_plan *p, const float *Y, const float *SW, long nb, int
     if (cnn_graph_forward(p, nb, training, iteration)) return 1;
     *loss = cnn_graph_loss(p, Y, SW, nb, sums) + regularization(p, nb, 1);
     if (!training) return 0;
-    memset(p->grads, 0, sizeof(float) * p->n_params);
+    cnn_parallel_zero(p->grads, p->n_params);
     return cnn_graph_backward(p, SW, nb);
 }
 
@@ -276,7 +295,7 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
 
-        memset(p->grads, 0, sizeof(float) * p->n_params);
+        cnn_parallel_zero(p->grads, p->n_params);
         if (backward(p, p->xbatch, p->ybatch, wrows, nb)) goto abandon;
     }
     regularization_grads(p);

@@ -117,11 +117,15 @@ int cnn_graph_forward(cnn_plan *p, long nb, int training, long iteration)
 {
     const float *xs[CNN_MAX_INPUTS];
     const cnn_shape *shapes[CNN_MAX_INPUTS];
+    /* a layer called with training=True runs so in inference passes too (Monte Carlo dropout): each such
+     * pass draws new streams, keyed by a count of the plan's inference passes below zero (steps are >= 0) */
+    long it = training ? iteration : -1 - p->graph->inference_passes++;
     for (int l = 0; l < p->nlayers; l++) {
         cnn_layer_ctx c = ctx_of(p, l, nb);
         int n = sources(p, l, xs, shapes);
-        p->out[l] = p->ops[l]->forward_n ? p->ops[l]->forward_n(&c, xs, shapes, n)
-                                         : p->ops[l]->forward(&c, xs[0], training, iteration);
+        p->out[l] = p->ops[l]->forward_n
+                        ? p->ops[l]->forward_n(&c, xs, shapes, n)
+                        : p->ops[l]->forward(&c, xs[0], cnn_layer_training(c.L, training), it);
         if (cnn_interrupted()) return 1;
     }
     return 0;

@@ -66,7 +66,8 @@ static const char *sources_invalid(const cnn_layer *layers, int l, const cnn_sha
     return ops->check_n(L, shapes, n);
 }
 
-/* A chain: one input, each layer fed by the one before, one output (the last layer, weight 1). */
+/* A chain: one input, each layer fed by the one before, one output (the last layer, weight 1), no layer in
+ * a fixed mode (graph.c keys those layers' streams in inference passes). */
 static int is_chain(const cnn_layer *layers, int nlayers, int ninputs, const cnn_output *outputs,
                     int noutputs)
 {
@@ -74,7 +75,7 @@ static int is_chain(const cnn_layer *layers, int nlayers, int ninputs, const cnn
         return 0;
     for (int l = 0; l < nlayers; l++)
         if (layers[l].ninputs > 1 || (layers[l].ninputs == 1 && layers[l].inputs[0] != l - 1)
-            || cnn_layer_kind(layers[l].kind)->forward_n)
+            || cnn_layer_kind(layers[l].kind)->forward_n || layers[l].mode != CNN_MODE_CALL)
             return 0;
     return 1;
 }

@@ -20,7 +20,7 @@ static int forward(cnn_plan *p, const float *x, long nb, int training, long iter
     const float *in = x;
     for (int l = 0; l < p->nlayers; l++) {
         cnn_layer_ctx c = layer_ctx(p, l, nb);
-        in = p->out[l] = p->ops[l]->forward(&c, in, training, iteration);
+        in = p->out[l] = p->ops[l]->forward(&c, in, cnn_layer_training(c.L, training), iteration);
         if (cnn_interrupted()) return 1;
     }
     return 0;

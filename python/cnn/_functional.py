@@ -198,8 +198,10 @@ def _from_intermediate(inputs, outputs):
 
 # ---------------------------------------------------------------------- the flat Graph
 
-def _emit(operation, sources, nodes):
-    """Appends one call to the flat node list; a model is inlined. Returns the refs of its outputs."""
+def _emit(operation, sources, nodes, training=None):
+    """Appends one call to the flat node list; a model is inlined, its calls taking the mode of the call
+    on the model (training=True/False) unless they fix their own, as Keras propagates `training`.
+    Returns the refs of its outputs."""
     from cnn._graph import Node
     if isinstance(operation, Model):
         inner = operation._graph()
@@ -208,10 +210,17 @@ def _emit(operation, sources, nodes):
         def ref(s):
             return sources[-1 - s] if s < 0 else base + s
         for node in inner.nodes:
-            nodes.append(Node(node.layer, [ref(s) for s in node.sources]))
+            mode = training if node.training is None else node.training
+            nodes.append(Node(node.layer, [ref(s) for s in node.sources], mode))
         return [base + o for o in inner.outputs]
-    nodes.append(Node(operation, list(sources)))
+    nodes.append(Node(operation, list(sources), training))
     return [len(nodes) - 1]
+
+
+def _call_mode(node):
+    """The `training` a call fixed (True/False), or None (the mode of the pass)."""
+    training = node.call_kwargs.get("training")
+    return training if isinstance(training, bool) else None
 
 
 def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
@@ -223,7 +232,7 @@ def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
         if node.is_input or all(id(t) in refs for t in node.outputs):
             continue
         sources = [refs[id(t)] for t in node.input_tensors]
-        for t, r in zip(node.outputs, _emit(node.operation, sources, nodes)):
+        for t, r in zip(node.outputs, _emit(node.operation, sources, nodes, _call_mode(node))):
             refs[id(t)] = r
     out = []
     for t in outputs:

@@ -171,7 +171,11 @@ class GraphTraining:
         descs = []
         for node in g.nodes:
             record = node.layer._c_layer(self._offsets)
-            descs.append(record if chain else dict(record, inputs=list(node.sources)))
+            if not chain:
+                record = dict(record, inputs=list(node.sources))
+                if node.training is not None:
+                    record["call_mode"] = "training" if node.training else "inference"
+            descs.append(record)
         return g, descs, [_c_shape((None,) + tuple(s)) for s in g.inputs], chain
 
     def _describe_training(self):

@@ -555,6 +555,8 @@ void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float g
  * steps (0: never) params = ema. ema[n_trainable] is owned by the caller; NULL turns it off. */
 void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency);
 long cnn_plan_batch_max(const cnn_plan *p);
+/* Sample weights per sample (SW is [n, cols]): one per model output, 1 for a chain or one output. */
+int cnn_plan_weight_cols(const cnn_plan *p);
 /* Graph models: several inputs (X rows are their flattened concatenation, in order), any layer
  * sources (cnn_layer.inputs) and several outputs, each with its loss, weight, metrics (nmetrics
  * consecutive records of `metrics`, in output order) and targets (consecutive columns of a Y row, in

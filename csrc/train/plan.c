@@ -334,7 +334,7 @@ cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_
     p->grad_b = zalloc((size_t)grad, sizeof(float), &failed);
     p->xbatch = zalloc((size_t)xb, sizeof(float), &failed);
     p->ybatch = zalloc((size_t)yb, sizeof(float), &failed);
-    p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
+    p->wbatch = zalloc((size_t)batch_max * (size_t)cnn_plan_weight_cols(p), sizeof(float), &failed);
     p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
     if (work) p->work = zalloc((size_t)work, sizeof(float), &failed);
@@ -386,6 +386,7 @@ void cnn_plan_free(cnn_plan *p)
 }
 
 long cnn_plan_batch_max(const cnn_plan *p) { return p->batch_max; }
+int cnn_plan_weight_cols(const cnn_plan *p) { return p->graph ? p->graph->nheads : 1; }
 
 void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float global_clipnorm)
 {

@@ -220,11 +220,12 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
     return stop;
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers. */
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows of cnn_plan_weight_cols) into the batch buffers. */
 static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
                    long nb)
 {
     CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
+    long wcols = cnn_plan_weight_cols(p);
     for (long i = 0; i < nb; i++) {
         int64_t r = idx[i];
         CNN_ASSERT(r >= 0 && r < n);   /* the binding checks every index */
@@ -237,7 +238,7 @@ static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW,
             memcpy(p->xbatch + i * p->in_size, X + r * p->in_size, sizeof(float) * p->in_size);
         }
         memcpy(p->ybatch + i * p->y_size, Y + r * p->y_size, sizeof(float) * p->y_size);
-        if (SW) p->wbatch[i] = SW[r];
+        for (long c = 0; SW && c < wcols; c++) p->wbatch[i * wcols + c] = SW[r * wcols + c];
     }
     for (int k = 0; p->graph && k < p->graph->ninputs; k++) p->graph->xcur[k] = p->graph->xin[k];
 }
@@ -325,7 +326,8 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         if (p->graph) {
             double loss;
             cnn_graph_load_inputs(p, X + start * p->in_size, nb);
-            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start : NULL, nb, 0, 0, sums, &loss)
+            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start * cnn_plan_weight_cols(p) : NULL, nb, 0,
+                           0, sums, &loss)
                 || cnn_host_stopped())
                 return CNN_ERR_INTERRUPT;
             sums->loss_sum += (double)nb * loss;

@@ -106,21 +106,27 @@ class GraphTraining:
         return _inputs.as_targets(y, len(xa), outs, g.output_names, name)
 
     def _weights(self, n, y, sample_weight, class_weight):
-        several = len(self._graph().outputs) > 1
-        if several and class_weight is not None:
+        """Per-sample weights: (n,) for one output, else (n, outputs) (the C plan's layout), from one array
+        (every output), a list in output order or a dict by output name (None: weight 1), as Keras."""
+        names = self._graph().output_names
+        per = _outputs.per_output_sample_weights(sample_weight, names)
+        if len(names) == 1:
+            return super()._weights(n, y, per[0], class_weight)
+        if class_weight is not None:
             raise ValueError("`class_weight` is only supported for Models with a single output.")
-        if isinstance(sample_weight, (dict, list, tuple)) and several:
-            raise ValueError("sample_weight must be one array (one weight per sample, for every output); "
-                             f"per-output sample weights are not supported, got a {type(sample_weight).__name__}")
-        return super()._weights(n, y, sample_weight, class_weight)
+        if all(w is None for w in per):
+            return None
+        from cnn import _data
+        arrays = [np.ones(n, np.float32) if w is None else _data.as_sample_weight(w, n, f"sample_weight[{name!r}]")
+                  for w, name in zip(per, names)]
+        return np.ascontiguousarray(np.stack(arrays, axis=1))
 
     def _validation_arrays(self, validation_data):
-        from cnn import _data
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val)")
         xv = self._features(validation_data[0], "validation_data x")
         yv = self._targets(xv, validation_data[1], "validation_data y")
-        swv = _data.as_sample_weight(validation_data[2], len(xv)) if len(validation_data) == 3 else None
+        swv = self._weights(len(xv), yv, validation_data[2], None) if len(validation_data) == 3 else None
         return xv, yv, swv
 
     def _shape_outputs(self, out, n):

@@ -100,3 +100,26 @@ def log_keys(specs):
     loss_keys = [f"{s.name}_loss" for s in specs] if several else []
     metric_keys = [f"{s.name}_{k}" if several else k for s in specs for k in s.keys]
     return loss_keys, metric_keys
+
+
+def per_output_sample_weights(sample_weight, names):
+    """Keras's forms of sample_weight for outputs `names`: one array (for every output), a list/tuple of
+    arrays in output order, or a dict by output name; a None entry is no weighting. Returns a list."""
+    if isinstance(sample_weight, dict):
+        unknown = sorted(set(sample_weight) - set(names), key=str)
+        if unknown:
+            raise ValueError(f"sample_weight has keys {unknown} that are not model outputs {list(names)}")
+        return [sample_weight.get(name) for name in names]
+    if isinstance(sample_weight, (list, tuple)) and sample_weight and \
+            all(w is None or not _is_scalar(w) for w in sample_weight) and \
+            (len(names) > 1 or len(sample_weight) == 1):
+        if len(sample_weight) != len(names):
+            raise ValueError(f"sample_weight is a list of {len(sample_weight)} arrays for {len(names)} model "
+                             f"outputs {list(names)}")
+        return list(sample_weight)
+    return [sample_weight] * len(names)
+
+
+def _is_scalar(value):
+    import numpy as np
+    return np.ndim(value) == 0

@@ -223,9 +223,18 @@ def _call_mode(node):
     return training if isinstance(training, bool) else None
 
 
+def _passthrough(tensor):
+    """A built no-op layer (C kind reshape: its output is its input) for a model input that is also an
+    output; it has no weights and is not one of the model's layers."""
+    from cnn.layers.reshaping import Reshape
+    layer = Reshape(tuple(tensor.shape[1:]), name=tensor.name)
+    _symbolic.build_for(layer, tuple(tensor.shape))
+    return layer
+
+
 def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
     """The Graph of a functional model: its nodes in topological order, nested models inlined."""
-    from cnn._graph import Graph
+    from cnn._graph import Graph, Node
     refs = {id(t): -1 - k for k, t in enumerate(inputs)}
     nodes = []
     for node in model_nodes:
@@ -237,9 +246,9 @@ def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
     out = []
     for t in outputs:
         r = refs[id(t)]
-        if r < 0:
-            raise NotImplementedError(f"Model output {t.name} is a model input: cnn needs at least one layer "
-                                      "between them (e.g. layers.Identity is not available yet)")
+        if r < 0:   # an output that is a model input: the engine reads outputs from nodes, so a no-op one
+            nodes.append(Node(_passthrough(t), [r]))
+            r = len(nodes) - 1
         out.append(r)
     return Graph([tuple(t.shape[1:]) for t in inputs], list(input_names), nodes, out, list(output_names))
 

@@ -42,3 +42,16 @@ def test_a_model_that_returns_its_input_and_saves(tmp_path):
     again = cnn.models.load_model(tmp_path / "m.keras")
     for p, q in zip(again.predict(data, verbose=0), two.predict(data, verbose=0)):
         np.testing.assert_array_equal(p, q)
+
+
+def test_an_output_with_the_loss_none_has_no_loss_but_its_metrics():
+    """Keras 3.15's numbers: loss [None, "mse"] logs no per-output losses, the metrics of both outputs."""
+    x = cnn.Input((3,), name="x")
+    h = layers.Dense(2, name="h", kernel_initializer="ones")(x)
+    model = cnn.Model(x, [h, layers.Dense(1, name="a", kernel_initializer="ones")(h)])
+    model.compile("sgd", [None, "mse"], metrics=[["mae"], ["mae"]])
+    data = np.arange(12.0, dtype=np.float32).reshape(4, 3)
+    logs = model.train_on_batch(data, [np.zeros((4, 2)), np.zeros((4, 1))], return_dict=True)
+    assert logs == pytest.approx({"a_mae": 33.0, "h_mae": 16.5, "loss": 1494.0}, rel=1e-6)
+    with pytest.raises(ValueError, match="at least one output needs a loss"):
+        model.compile("sgd", [None, None])

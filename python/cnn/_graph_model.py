@@ -34,9 +34,9 @@ class GraphTraining:
         from cnn import metrics as metrics_module
         g = self._graph()
         specs = _outputs.resolve_compile(g.output_names, loss, loss_weights, metrics, weighted_metrics)
-        super().compile(optimizer=optimizer, loss=specs[0].loss, **kwargs)
+        super().compile(optimizer=optimizer, loss=next(s.loss for s in specs if not s.no_loss), **kwargs)
         for spec in specs:
-            if not isinstance(losses.get(spec.loss), losses.AutoCrossentropy):
+            if not spec.no_loss and not isinstance(losses.get(spec.loss), losses.AutoCrossentropy):
                 self._check_loss(losses.resolve(spec.loss))
             for m in spec.metrics + spec.weighted:   # fail early on unknown names
                 if not (isinstance(m, str) and m.lower() in ("accuracy", "acc")):
@@ -57,7 +57,7 @@ class GraphTraining:
         if key == self._targets_key:
             return
         for spec, ys, shape in zip(self._output_specs, y_shapes, self._output_shapes()):
-            spec.loss_obj = self._check_loss(losses.resolve(spec.loss, ys, shape))
+            spec.loss_obj = self._check_loss(losses.resolve("mse" if spec.no_loss else spec.loss, ys, shape))
             objs = [metrics_module.get(m, ys, shape) for m in spec.metrics + spec.weighted]
             flags = [False] * len(spec.metrics) + [True] * len(spec.weighted)
             sparse = self._spec_kind(spec)[0]
@@ -155,7 +155,8 @@ class GraphTraining:
                 size = m.state_size(cols)
                 logs[prefix + next(keys)] = m.result_from_state(state[at:at + size], cols)
                 at += size
-        for k, key in enumerate(loss_keys):
+        heads = [k for k, spec in enumerate(self._output_specs) if not spec.no_loss]
+        for k, key in zip(heads, loss_keys):   # the C state holds every output's loss
             logs[prefix + key] = _f32(state[at + k] / count) if count else 0.0
         return dict(sorted(logs.items()))
 

@@ -474,7 +474,7 @@ struct cnn_record_desc {
 extern const cnn_record_desc cnn_opt_desc, cnn_loss_desc, cnn_metric_desc, cnn_act_desc, cnn_schedule_desc,
     cnn_constraint_desc, cnn_layer_desc;
 extern const cnn_enum_desc cnn_opt_kinds, cnn_loss_kinds, cnn_metric_kinds, cnn_act_kinds, cnn_schedule_kinds,
-    cnn_constraint_kinds, cnn_layer_kinds;
+    cnn_constraint_kinds, cnn_layer_kinds, cnn_layer_modes;
 void cnn_record_defaults(const cnn_record_desc *d, void *rec);
 const cnn_field *cnn_record_field(const cnn_record_desc *d, const char *name);
 int cnn_enum_value(const cnn_enum_desc *e, const char *name); /* -1: not a name of e */
@@ -507,6 +507,7 @@ enum cnn_weight_slot {
 typedef struct {
     long off, len;
 } cnn_span;
+enum { CNN_MODE_CALL = 0, CNN_MODE_TRAINING, CNN_MODE_INFERENCE, CNN_MODE_COUNT };
 #define CNN_LAYER_PARAMS_SIZE 64
 typedef struct {
     int kind; /* position in the layer table (_core.enums["layer"]) */
@@ -515,6 +516,10 @@ typedef struct {
     float kernel_l1, kernel_l2, bias_l1, bias_l2, activity_l1, activity_l2;
     cnn_constraint kernel_constraint, bias_constraint;
     int trainable;
+    /* record field "call_mode" (cnn_layer_modes): CNN_MODE_CALL follows the pass (fit:
+     * training, predict: inference); a call with training=True / False fixes it (Monte Carlo dropout, a
+     * frozen base's BatchNormalization while fine-tuning) */
+    int mode;
     /* graph models: the sources of its input(s), j >= 0 layer j's output (j earlier), -1 - k model input
      * k; ninputs = 0 is the chain (the previous layer, or input 0 for the first). Merge kinds take 2+. */
     int ninputs;
@@ -552,6 +557,8 @@ void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float g
  * steps (0: never) params = ema. ema[n_trainable] is owned by the caller; NULL turns it off. */
 void cnn_plan_set_ema(cnn_plan *p, float *ema, float momentum, long overwrite_frequency);
 long cnn_plan_batch_max(const cnn_plan *p);
+/* Sample weights per sample (SW is [n, cols]): one per model output, 1 for a chain or one output. */
+int cnn_plan_weight_cols(const cnn_plan *p);
 /* Graph models: several inputs (X rows are their flattened concatenation, in order), any layer
  * sources (cnn_layer.inputs) and several outputs, each with its loss, weight, metrics (nmetrics
  * consecutive records of `metrics`, in output order) and targets (consecutive columns of a Y row, in

@@ -414,7 +414,8 @@ static int check_plan(PlanObject *self)
     return 1;
 }
 
-/* X must be (n, in_size), Y (n, y_size), SW (n,) or None: all float32 C-contiguous. */
+/* X must be (n, in_size), Y (n, y_size), SW (n,) or None, (n, outputs) for a graph of several outputs:
+ * all float32 C-contiguous. */
 static int check_data(PlanObject *self, PyObject *X, PyObject *Y, PyObject *SW, long *n)
 {
     if (!check_out(X, "x", 2, NPY_FLOAT32)) return 0;
@@ -433,10 +434,16 @@ static int check_data(PlanObject *self, PyObject *X, PyObject *Y, PyObject *SW, 
         }
     }
     if (SW && SW != Py_None) {
-        if (!check_out(SW, "sample_weight", 1, NPY_FLOAT32)) return 0;
+        int cols = cnn_plan_weight_cols(self->plan);
+        if (!check_out(SW, "sample_weight", cols > 1 ? 2 : 1, NPY_FLOAT32)) return 0;
         if (dim((PyArrayObject *)SW, 0) != *n) {
             PyErr_Format(PyExc_ValueError, "sample_weight has %ld entries for %ld samples",
                          dim((PyArrayObject *)SW, 0), *n);
+            return 0;
+        }
+        if (cols > 1 && dim((PyArrayObject *)SW, 1) != cols) {
+            PyErr_Format(PyExc_ValueError, "sample_weight has %ld columns for %d model outputs",
+                         dim((PyArrayObject *)SW, 1), cols);
             return 0;
         }
     }

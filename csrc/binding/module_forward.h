@@ -45,7 +45,7 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     } else {
         for (int l = 0; l < p->nlayers && !stopped; l++) {
             cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, n, l};
-            x = p->out[l] = p->ops[l]->forward(&c, x, training, iteration);
+            x = p->out[l] = p->ops[l]->forward(&c, x, cnn_layer_training(c.L, training), iteration);
             stopped = cnn_host_stopped();
         }
         if (!stopped) memcpy(fdata(out), x, (size_t)n * (size_t)self->out_size * sizeof(float));

@@ -242,18 +242,32 @@ static float *batchnorm_layer_backward(const cnn_layer_ctx *c, float *g, float *
     const batchnorm_params *P = CNN_LAYER_PARAMS(L, const batchnorm_params);
     long rows = cnn_layer_rows(L, c->nb), cols = cnn_layer_in_cols(L);
     const float *gamma = cnn_layer_weight(c->params, L, CNN_W_KERNEL);
-    if (L->trainable) {
+    if (L->trainable && cnn_layer_training(L, 1)) {
         cnn_batchnorm_backward(gx, cnn_layer_weight(c->grads, L, CNN_W_KERNEL),
                                cnn_layer_weight(c->grads, L, CNN_W_BIAS), g, x, c->B->cache,
                                c->B->cache + cols, gamma, rows, cols);
-    } else {  /* frozen: inference normalisation, a per-column scale */
-        const float *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
-        for (long r = 0; r < rows; r++)
-            for (long k = 0; k < cols; k++) {
-                float s = (gamma ? gamma[k] : 1.0f) / cnn_sqrtf(mv[k] + P->epsilon);
-                gx[r * cols + k] = g[r * cols + k] * s;
-            }
+        return gx;
     }
+    /* inference normalisation (frozen, or called with training=False): a per-column scale; a trainable
+     * layer's gamma and beta still learn, as Keras's (x - mm) * (rsqrt(mv + eps) * gamma) + beta */
+    const float *mm = cnn_layer_weight(c->params, L, CNN_W_STATE0);
+    const float *mv = cnn_layer_weight(c->params, L, CNN_W_STATE1);
+    float *dgamma = L->trainable ? cnn_layer_weight(c->grads, L, CNN_W_KERNEL) : NULL;
+    float *dbeta = L->trainable ? cnn_layer_weight(c->grads, L, CNN_W_BIAS) : NULL;
+    for (long k = 0; (dgamma || dbeta) && k < cols; k++) {
+        double s_dy = 0.0, s_dyx = 0.0;
+        for (long r = 0; r < rows; r++) {
+            s_dy += (double)g[r * cols + k];
+            s_dyx += (double)g[r * cols + k] * (double)(x[r * cols + k] - mm[k]);
+        }
+        if (dgamma) dgamma[k] += (float)(s_dyx / sqrt((double)mv[k] + (double)P->epsilon));
+        if (dbeta) dbeta[k] += (float)s_dy;
+    }
+    for (long r = 0; r < rows; r++)
+        for (long k = 0; k < cols; k++) {
+            float s = (gamma ? gamma[k] : 1.0f) / cnn_sqrtf(mv[k] + P->epsilon);
+            gx[r * cols + k] = g[r * cols + k] * s;
+        }
     return gx;
 }
 

@@ -205,6 +205,7 @@ static float *dropout_layer_backward(const cnn_layer_ctx *c, float *g, float *gx
 {
     const dropout_params *P = CNN_LAYER_PARAMS(c->L, const dropout_params);
     long n = c->nb * cnn_layer_in_size(c->L);
+    if (!cnn_layer_training(c->L, 1)) return g;   /* called with training=False: the identity */
     if (P->rate > 0.0f && P->alpha_dropout) alpha_dropout_backward(g, c->B->mask, n, P->rate);
     else if (P->rate > 0.0f) cnn_dropout_backward(g, g, c->B->mask, n, P->rate);
     return g;

@@ -112,6 +112,11 @@ static inline float *cnn_layer_weight(float *base, const cnn_layer *L, int slot)
 /* the kind's parameter block as its own struct */
 #define CNN_LAYER_PARAMS(L, type) ((type *)(void *)(L)->p.bytes)
 
+/* Whether a layer runs in training mode in a pass of that mode: its call's fixed mode, else the pass's.
+ * Backward runs only in training passes, so kinds with modes ask cnn_layer_training(L, 1) there. */
+static inline int cnn_layer_training(const cnn_layer *L, int training)
+{ return L->mode == CNN_MODE_CALL ? training : L->mode == CNN_MODE_TRAINING; }
+
 /* A plain ReLU (no slope, threshold or cap): fusable into GEMM epilogues and masks. */
 int cnn_act_is_plain_relu(const cnn_act *a);
 

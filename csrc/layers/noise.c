@@ -42,7 +42,7 @@ static float *noise_backward(const cnn_layer_ctx *c, float *g, float *gx, const 
                              int g_is_dz, int need_dx, const float *dx_mask, int *masked)
 {
     const noise_params *P = CNN_LAYER_PARAMS(c->L, const noise_params);
-    if (P->multiplicative && P->stddev > 0.0f) {
+    if (P->multiplicative && P->stddev > 0.0f && cnn_layer_training(c->L, 1)) {
         long n = c->nb * cnn_layer_in_size(c->L);
         for (long i = 0; i < n; i++) g[i] *= c->B->scratch[i];
     }

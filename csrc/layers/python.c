@@ -32,7 +32,7 @@ static float *backward(const cnn_layer_ctx *c, float *g, float *gx, const float 
     const cnn_layer *L = c->L;
     long in = cnn_layer_in_size(L), out = cnn_layer_out_size(L);
     const cnn_span *w = &L->w[CNN_W_KERNEL];
-    cnn_host_call call = {CNN_HOST_LAYER_BACKWARD, c->index, 1, 0, 0.0f, 5, {{0}}};
+    cnn_host_call call = {CNN_HOST_LAYER_BACKWARD, c->index, cnn_layer_training(L, 1), 0, 0.0f, 5, {{0}}};
     call.a[0] = cnn_host_f32(need_dx ? gx : NULL, c->nb, in);
     call.a[1] = cnn_host_f32(g, c->nb, out);
     call.a[2] = cnn_host_f32((float *)x, c->nb, in);

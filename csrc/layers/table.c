@@ -35,6 +35,8 @@ static const cnn_layer_ops *const kinds[] = {CNN_LAYER_KINDS(ENTRY)};
 static const char *const kind_names[] = {CNN_LAYER_KINDS(NAME)};
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 const cnn_enum_desc cnn_layer_kinds = {"cnn_layer_kinds", NKINDS, kind_names};
+static const char *const mode_names[CNN_MODE_COUNT] = {"call", "training", "inference"};
+const cnn_enum_desc cnn_layer_modes = {"cnn_layer_modes", CNN_MODE_COUNT, mode_names};
 
 int cnn_layer_kind_count(void) { return NKINDS; }
 const cnn_layer_ops *cnn_layer_kind(int kind) { return kind >= 0 && kind < NKINDS ? kinds[kind] : NULL; }
@@ -97,6 +99,7 @@ static const cnn_field layer_fields[] = {
     CONSTRAINT(kernel_constraint),
     CONSTRAINT(bias_constraint),
     {"trainable", CNN_FIELD_BOOL, offsetof(cnn_layer, trainable), 1, 0, 1, NULL, 0, 0, 0},
+    {"call_mode", CNN_FIELD_ENUM, offsetof(cnn_layer, mode), 0, 0, 0, &cnn_layer_modes, 0, 0, 0},
     /* the plan checks each source: an earlier layer or a model input */
     {"inputs", CNN_FIELD_I32_ARRAY, offsetof(cnn_layer, inputs), 0, -CNN_MAX_INPUTS, 1e9, NULL,
      offsetof(cnn_layer, ninputs), CNN_MAX_INPUTS, 0},

@@ -117,23 +117,28 @@ int cnn_graph_forward(cnn_plan *p, long nb, int training, long iteration)
 {
     const float *xs[CNN_MAX_INPUTS];
     const cnn_shape *shapes[CNN_MAX_INPUTS];
+    /* a layer called with training=True runs so in inference passes too (Monte Carlo dropout): each such
+     * pass draws new streams, keyed by a count of the plan's inference passes below zero (steps are >= 0) */
+    long it = training ? iteration : -1 - p->graph->inference_passes++;
     for (int l = 0; l < p->nlayers; l++) {
         cnn_layer_ctx c = ctx_of(p, l, nb);
         int n = sources(p, l, xs, shapes);
-        p->out[l] = p->ops[l]->forward_n ? p->ops[l]->forward_n(&c, xs, shapes, n)
-                                         : p->ops[l]->forward(&c, xs[0], training, iteration);
+        p->out[l] = p->ops[l]->forward_n
+                        ? p->ops[l]->forward_n(&c, xs, shapes, n)
+                        : p->ops[l]->forward(&c, xs[0], cnn_layer_training(c.L, training), it);
         if (cnn_interrupted()) return 1;
     }
     return 0;
 }
 
-/* Per-row weights of output h from per-sample weights (NULL: all ones). */
-static const float *head_row_weights(cnn_plan *p, const cnn_head *h, const float *sw, long nb)
+/* Per-row weights of output k from the per-sample weights (sw[i * nheads + k]; NULL: all ones). */
+static const float *head_row_weights(cnn_plan *p, int k, const float *sw, long nb)
 {
     if (!sw) return NULL;
-    long per = h->out_size / h->out_cols;
+    const cnn_head *h = &p->graph->heads[k];
+    long per = h->out_size / h->out_cols, cols = p->graph->nheads;
     for (long i = 0; i < nb; i++)
-        for (long r = 0; r < per; r++) p->wrows[i * per + r] = sw[i];
+        for (long r = 0; r < per; r++) p->wrows[i * per + r] = sw[i * cols + k];
     return p->wrows;
 }
 
@@ -147,7 +152,7 @@ double cnn_graph_loss(cnn_plan *p, const float *Y, const float *SW, long nb, cnn
         const cnn_head *h = &g->heads[k];
         for (long i = 0; i < nb; i++)
             memcpy(g->yhead[k] + i * h->y_size, Y + i * g->y_total + h->y_off, sizeof(float) * h->y_size);
-        const float *pred = p->out[h->layer], *wrows = head_row_weights(p, h, SW, nb);
+        const float *pred = p->out[h->layer], *wrows = head_row_weights(p, k, SW, nb);
         long rows = nb * (h->out_size / h->out_cols);
         cnn_loss_forward(p->per_row, pred, g->yhead[k], rows, h->out_cols, &h->loss);
         double sum = 0.0;
@@ -188,7 +193,7 @@ static void loss_gradients(cnn_plan *p, const float *SW, long nb)
         int j = h->layer;
         long rows = nb * (h->out_size / h->out_cols);
         float *dst = g->gset[j] ? g->gx : g->gbuf[j];
-        cnn_loss_backward(dst, p->out[j], g->yhead[k], head_row_weights(p, h, SW, nb), rows, h->out_cols,
+        cnn_loss_backward(dst, p->out[j], g->yhead[k], head_row_weights(p, k, SW, nb), rows, h->out_cols,
                           (float)((double)h->weight / (double)rows), h->fused_act, &h->loss);
         send(g, j, dst, nb * h->out_size, h->fused_act != CNN_ACT_LINEAR);
     }

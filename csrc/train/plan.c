@@ -66,7 +66,8 @@ static const char *sources_invalid(const cnn_layer *layers, int l, const cnn_sha
     return ops->check_n(L, shapes, n);
 }
 
-/* A chain: one input, each layer fed by the one before, one output (the last layer, weight 1). */
+/* A chain: one input, each layer fed by the one before, one output (the last layer, weight 1), no layer in
+ * a fixed mode (graph.c keys those layers' streams in inference passes). */
 static int is_chain(const cnn_layer *layers, int nlayers, int ninputs, const cnn_output *outputs,
                     int noutputs)
 {
@@ -74,7 +75,7 @@ static int is_chain(const cnn_layer *layers, int nlayers, int ninputs, const cnn
         return 0;
     for (int l = 0; l < nlayers; l++)
         if (layers[l].ninputs > 1 || (layers[l].ninputs == 1 && layers[l].inputs[0] != l - 1)
-            || cnn_layer_kind(layers[l].kind)->forward_n)
+            || cnn_layer_kind(layers[l].kind)->forward_n || layers[l].mode != CNN_MODE_CALL)
             return 0;
     return 1;
 }
@@ -333,7 +334,7 @@ cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_
     p->grad_b = zalloc((size_t)grad, sizeof(float), &failed);
     p->xbatch = zalloc((size_t)xb, sizeof(float), &failed);
     p->ybatch = zalloc((size_t)yb, sizeof(float), &failed);
-    p->wbatch = zalloc((size_t)batch_max, sizeof(float), &failed);
+    p->wbatch = zalloc((size_t)batch_max * (size_t)cnn_plan_weight_cols(p), sizeof(float), &failed);
     p->wrows = zalloc((size_t)rows_max, sizeof(float), &failed);
     p->per_row = zalloc((size_t)rows_max, sizeof(double), &failed);
     if (work) p->work = zalloc((size_t)work, sizeof(float), &failed);
@@ -385,6 +386,7 @@ void cnn_plan_free(cnn_plan *p)
 }
 
 long cnn_plan_batch_max(const cnn_plan *p) { return p->batch_max; }
+int cnn_plan_weight_cols(const cnn_plan *p) { return p->graph ? p->graph->nheads : 1; }
 
 void cnn_plan_set_clipping(cnn_plan *p, float clipnorm, float clipvalue, float global_clipnorm)
 {

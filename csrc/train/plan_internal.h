@@ -30,6 +30,7 @@ typedef struct {
     unsigned char *gset, *gdz;       /* gbuf[l] holds a value; it is already past l's final activation */
     int *consumers;                  /* how many inputs of layers and outputs read layer l */
     float *gx;                       /* a unary backward's dx when it cannot go straight to its source */
+    long inference_passes;           /* inference forward passes so far (graph.c) */
 } cnn_graph;
 
 struct cnn_plan {

@@ -23,7 +23,7 @@ static int forward(cnn_plan *p, const float *x, long nb, int training, long iter
     const float *in = x;
     for (int l = 0; l < p->nlayers; l++) {
         cnn_layer_ctx c = layer_ctx(p, l, nb);
-        in = p->out[l] = p->ops[l]->forward(&c, in, training, iteration);
+        in = p->out[l] = p->ops[l]->forward(&c, in, cnn_layer_training(c.L, training), iteration);
         if (cnn_interrupted()) return 1;
     }
     return 0;
@@ -226,7 +226,7 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
 typedef struct {
     cnn_plan *p;
     const float *X, *Y, *SW;
-    long n;
+    long n, wcols;   /* wcols: sample-weight columns per row (cnn_plan_weight_cols) */
     const int64_t *idx;
 } gather_job;
 
@@ -246,17 +246,17 @@ static void gather_rows(void *ctx, long lo, long hi)
             memcpy(p->xbatch + i * p->in_size, j->X + r * p->in_size, sizeof(float) * p->in_size);
         }
         memcpy(p->ybatch + i * p->y_size, j->Y + r * p->y_size, sizeof(float) * p->y_size);
-        if (j->SW) p->wbatch[i] = j->SW[r];
+        for (long c = 0; j->SW && c < j->wcols; c++) p->wbatch[i * j->wcols + c] = j->SW[r * j->wcols + c];
     }
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW (n rows) into the batch buffers; large batches of
- * rows scattered over memory copy faster on two cores. */
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows of cnn_plan_weight_cols) into the batch buffers;
+ * large batches of rows scattered over memory copy faster on two cores. */
 static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
                    long nb)
 {
     CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
-    gather_job j = {p, X, Y, SW, n, idx};
+    gather_job j = {p, X, Y, SW, n, cnn_plan_weight_cols(p), idx};
     cnn_parallel_range(nb, GATHER_GRAIN / (p->in_size + p->y_size) + 1, 1, gather_rows, &j);
     for (int k = 0; p->graph && k < p->graph->ninputs; k++) p->graph->xcur[k] = p->graph->xin[k];
 }
@@ -344,7 +344,8 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         if (p->graph) {
             double loss;
             cnn_graph_load_inputs(p, X + start * p->in_size, nb);
-            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start : NULL, nb, 0, 0, sums, &loss)
+            if (graph_pass(p, Y + start * p->y_size, SW ? SW + start * cnn_plan_weight_cols(p) : NULL, nb, 0,
+                           0, sums, &loss)
                 || cnn_host_stopped())
                 return CNN_ERR_INTERRUPT;
             sums->loss_sum += (double)nb * loss;

@@ -198,8 +198,10 @@ def _from_intermediate(inputs, outputs):
 
 # ---------------------------------------------------------------------- the flat Graph
 
-def _emit(operation, sources, nodes):
-    """Appends one call to the flat node list; a model is inlined. Returns the refs of its outputs."""
+def _emit(operation, sources, nodes, training=None):
+    """Appends one call to the flat node list; a model is inlined, its calls taking the mode of the call
+    on the model (training=True/False) unless they fix their own, as Keras propagates `training`.
+    Returns the refs of its outputs."""
     from cnn._graph import Node
     if isinstance(operation, Model):
         inner = operation._graph()
@@ -208,29 +210,45 @@ def _emit(operation, sources, nodes):
         def ref(s):
             return sources[-1 - s] if s < 0 else base + s
         for node in inner.nodes:
-            nodes.append(Node(node.layer, [ref(s) for s in node.sources]))
+            mode = training if node.training is None else node.training
+            nodes.append(Node(node.layer, [ref(s) for s in node.sources], mode))
         return [base + o for o in inner.outputs]
-    nodes.append(Node(operation, list(sources)))
+    nodes.append(Node(operation, list(sources), training))
     return [len(nodes) - 1]
+
+
+def _call_mode(node):
+    """The `training` a call fixed (True/False), or None (the mode of the pass)."""
+    training = node.call_kwargs.get("training")
+    return training if isinstance(training, bool) else None
+
+
+def _passthrough(tensor):
+    """A built no-op layer (C kind reshape: its output is its input) for a model input that is also an
+    output; it has no weights and is not one of the model's layers."""
+    from cnn.layers.reshaping import Reshape
+    layer = Reshape(tuple(tensor.shape[1:]), name=tensor.name)
+    _symbolic.build_for(layer, tuple(tensor.shape))
+    return layer
 
 
 def flat_graph(inputs, outputs, model_nodes, input_names, output_names):
     """The Graph of a functional model: its nodes in topological order, nested models inlined."""
-    from cnn._graph import Graph
+    from cnn._graph import Graph, Node
     refs = {id(t): -1 - k for k, t in enumerate(inputs)}
     nodes = []
     for node in model_nodes:
         if node.is_input or all(id(t) in refs for t in node.outputs):
             continue
         sources = [refs[id(t)] for t in node.input_tensors]
-        for t, r in zip(node.outputs, _emit(node.operation, sources, nodes)):
+        for t, r in zip(node.outputs, _emit(node.operation, sources, nodes, _call_mode(node))):
             refs[id(t)] = r
     out = []
     for t in outputs:
         r = refs[id(t)]
-        if r < 0:
-            raise NotImplementedError(f"Model output {t.name} is a model input: cnn needs at least one layer "
-                                      "between them (e.g. layers.Identity is not available yet)")
+        if r < 0:   # an output that is a model input: the engine reads outputs from nodes, so a no-op one
+            nodes.append(Node(_passthrough(t), [r]))
+            r = len(nodes) - 1
         out.append(r)
     return Graph([tuple(t.shape[1:]) for t in inputs], list(input_names), nodes, out, list(output_names))
 

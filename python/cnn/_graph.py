@@ -10,10 +10,12 @@ from dataclasses import dataclass
 @dataclass
 class Node:
     """One call of a built layer. The same layer object may appear at several nodes (a shared layer:
-    the same weights, gradients summed)."""
+    the same weights, gradients summed), each with its own mode."""
 
     layer: object
     sources: list       # ints: j >= 0 -> nodes[j]'s output; -1-k -> model input k
+    training: object = None   # None: the mode of the pass (fit: training, predict: inference); True/False:
+                              # the call's own (`layer(x, training=True)` in a functional model)
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Graph:
             return False
         if len({id(node.layer) for node in self.nodes}) != len(self.nodes):
             return False
+        if any(node.training is not None for node in self.nodes):
+            return False   # fixed modes run on the graph path (its inference passes key their streams)
         return all(node.sources == [i - 1] for i, node in enumerate(self.nodes))
 
     def layers(self):

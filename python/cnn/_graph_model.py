@@ -34,9 +34,9 @@ class GraphTraining:
         from cnn import metrics as metrics_module
         g = self._graph()
         specs = _outputs.resolve_compile(g.output_names, loss, loss_weights, metrics, weighted_metrics)
-        super().compile(optimizer=optimizer, loss=specs[0].loss, **kwargs)
+        super().compile(optimizer=optimizer, loss=next(s.loss for s in specs if not s.no_loss), **kwargs)
         for spec in specs:
-            if not isinstance(losses.get(spec.loss), losses.AutoCrossentropy):
+            if not spec.no_loss and not isinstance(losses.get(spec.loss), losses.AutoCrossentropy):
                 self._check_loss(losses.resolve(spec.loss))
             for m in spec.metrics + spec.weighted:   # fail early on unknown names
                 if not (isinstance(m, str) and m.lower() in ("accuracy", "acc")):
@@ -57,7 +57,7 @@ class GraphTraining:
         if key == self._targets_key:
             return
         for spec, ys, shape in zip(self._output_specs, y_shapes, self._output_shapes()):
-            spec.loss_obj = self._check_loss(losses.resolve(spec.loss, ys, shape))
+            spec.loss_obj = self._check_loss(losses.resolve("mse" if spec.no_loss else spec.loss, ys, shape))
             objs = [metrics_module.get(m, ys, shape) for m in spec.metrics + spec.weighted]
             flags = [False] * len(spec.metrics) + [True] * len(spec.weighted)
             sparse = self._spec_kind(spec)[0]
@@ -106,21 +106,27 @@ class GraphTraining:
         return _inputs.as_targets(y, len(xa), outs, g.output_names, name)
 
     def _weights(self, n, y, sample_weight, class_weight):
-        several = len(self._graph().outputs) > 1
-        if several and class_weight is not None:
+        """Per-sample weights: (n,) for one output, else (n, outputs) (the C plan's layout), from one array
+        (every output), a list in output order or a dict by output name (None: weight 1), as Keras."""
+        names = self._graph().output_names
+        per = _outputs.per_output_sample_weights(sample_weight, names)
+        if len(names) == 1:
+            return super()._weights(n, y, per[0], class_weight)
+        if class_weight is not None:
             raise ValueError("`class_weight` is only supported for Models with a single output.")
-        if isinstance(sample_weight, (dict, list, tuple)) and several:
-            raise ValueError("sample_weight must be one array (one weight per sample, for every output); "
-                             f"per-output sample weights are not supported, got a {type(sample_weight).__name__}")
-        return super()._weights(n, y, sample_weight, class_weight)
+        if all(w is None for w in per):
+            return None
+        from cnn import _data
+        arrays = [np.ones(n, np.float32) if w is None else _data.as_sample_weight(w, n, f"sample_weight[{name!r}]")
+                  for w, name in zip(per, names)]
+        return np.ascontiguousarray(np.stack(arrays, axis=1))
 
     def _validation_arrays(self, validation_data):
-        from cnn import _data
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val)")
         xv = self._features(validation_data[0], "validation_data x")
         yv = self._targets(xv, validation_data[1], "validation_data y")
-        swv = _data.as_sample_weight(validation_data[2], len(xv)) if len(validation_data) == 3 else None
+        swv = self._weights(len(xv), yv, validation_data[2], None) if len(validation_data) == 3 else None
         return xv, yv, swv
 
     def _shape_outputs(self, out, n):
@@ -149,7 +155,8 @@ class GraphTraining:
                 size = m.state_size(cols)
                 logs[prefix + next(keys)] = m.result_from_state(state[at:at + size], cols)
                 at += size
-        for k, key in enumerate(loss_keys):
+        heads = [k for k, spec in enumerate(self._output_specs) if not spec.no_loss]
+        for k, key in zip(heads, loss_keys):   # the C state holds every output's loss
             logs[prefix + key] = _f32(state[at + k] / count) if count else 0.0
         return dict(sorted(logs.items()))
 
@@ -171,7 +178,11 @@ class GraphTraining:
         descs = []
         for node in g.nodes:
             record = node.layer._c_layer(self._offsets)
-            descs.append(record if chain else dict(record, inputs=list(node.sources)))
+            if not chain:
+                record = dict(record, inputs=list(node.sources))
+                if node.training is not None:
+                    record["call_mode"] = "training" if node.training else "inference"
+            descs.append(record)
         return g, descs, [_c_shape((None,) + tuple(s)) for s in g.inputs], chain
 
     def _describe_training(self):

@@ -20,6 +20,7 @@ class OutputSpec:
         self.metric_objs = None
         self.metric_flags = None    # per metric object: weighted or not
         self.keys = None            # log keys of its metrics
+        self.no_loss = loss is None  # Keras: an output given the loss None has no loss (its metrics still run)
 
 
 def _per_output_losses(loss, names):
@@ -85,18 +86,44 @@ def resolve_compile(names, loss, loss_weights, metrics, weighted_metrics):
         if value is not None and not isinstance(value, (list, tuple, dict)):
             raise ValueError(f"Expected `{what}` argument to be a list, tuple, or dict. Received: {what}={value!r}")
     losses = _per_output_losses(loss, names)
-    if any(x is None for x in losses):
-        raise ValueError(f"every output needs a loss (training an output without one is not supported), got "
+    if all(x is None for x in losses):
+        raise ValueError(f"at least one output needs a loss (training without a loss is not supported), got "
                          f"loss={loss!r}")
     weights = _per_output_weights(loss_weights, names)
+    weights = [0.0 if x is None else w for x, w in zip(losses, weights)]   # the engine computes it, times 0
     ms = _per_output_metrics(metrics, names, "metrics")
     ws = _per_output_metrics(weighted_metrics, names, "weighted_metrics")
     return [OutputSpec(*args) for args in zip(names, losses, weights, ms, ws)]
 
 
 def log_keys(specs):
-    """(per-output loss keys, metric keys in compile order) as Keras 3 names them."""
+    """(per-output loss keys, metric keys in compile order) as Keras 3 names them: `<output>_loss` for
+    each output with a loss when there are several losses."""
     several = len(specs) > 1
-    loss_keys = [f"{s.name}_loss" for s in specs] if several else []
+    with_loss = [s for s in specs if not s.no_loss]
+    loss_keys = [f"{s.name}_loss" for s in with_loss] if len(with_loss) > 1 else []
     metric_keys = [f"{s.name}_{k}" if several else k for s in specs for k in s.keys]
     return loss_keys, metric_keys
+
+
+def per_output_sample_weights(sample_weight, names):
+    """Keras's forms of sample_weight for outputs `names`: one array (for every output), a list/tuple of
+    arrays in output order, or a dict by output name; a None entry is no weighting. Returns a list."""
+    if isinstance(sample_weight, dict):
+        unknown = sorted(set(sample_weight) - set(names), key=str)
+        if unknown:
+            raise ValueError(f"sample_weight has keys {unknown} that are not model outputs {list(names)}")
+        return [sample_weight.get(name) for name in names]
+    if isinstance(sample_weight, (list, tuple)) and sample_weight and \
+            all(w is None or not _is_scalar(w) for w in sample_weight) and \
+            (len(names) > 1 or len(sample_weight) == 1):
+        if len(sample_weight) != len(names):
+            raise ValueError(f"sample_weight is a list of {len(sample_weight)} arrays for {len(names)} model "
+                             f"outputs {list(names)}")
+        return list(sample_weight)
+    return [sample_weight] * len(names)
+
+
+def _is_scalar(value):
+    import numpy as np
+    return np.ndim(value) == 0

@@ -200,13 +200,6 @@ def call(operation, inputs, call_kwargs=None):
     one (models: a structure of shapes), else `_build_for(shape)` (layers; a list of shapes for merge
     layers called on a list).
     """
-    training = (call_kwargs or {}).get("training")
-    if isinstance(training, bool):
-        import warnings
-        warnings.warn(f"Layer '{operation.name}' is called with training={training} in a functional model: cnn "
-                      "records the call but runs every layer in the mode of the call (fit: training, predict: "
-                      "inference), so a fixed mode (Monte Carlo dropout, a frozen BatchNormalization while "
-                      "fine-tuning) is not honoured yet.", UserWarning, stacklevel=3)
     leaves = flatten(inputs)
     if not _takes_several(operation) and isinstance(inputs, (list, tuple, dict)):
         if len(leaves) != 1:

@@ -429,7 +429,7 @@ class Trainer:
         _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
-        sw = _data.as_sample_weight(sample_weight, len(xa))
+        sw = self._weights(len(xa), ya, sample_weight, None)
         if steps is not None:  # Keras: only the first `steps` batches
             rows = _check_int("steps", steps, 1) * (batch_size or 32)
             xa, ya, sw = xa[:rows], ya[:rows], None if sw is None else sw[:rows]
@@ -534,7 +534,8 @@ class Trainer:
         Args:
             x: input data: the whole batch.
             y: targets, as for `fit`.
-            sample_weight: one weight per sample.
+            sample_weight: one weight per sample; for several outputs also a list in output order or a
+                dict by output name (None: unweighted), one array then weighting every output.
             class_weight: dict class id -> weight.
             return_dict: return a dict {name: value} instead of a list.
 
@@ -596,7 +597,7 @@ class Trainer:
         _require_compiled(self)
         xa = self._features(x)
         ya = self._targets(xa, y)
-        sw = _data.as_sample_weight(sample_weight, len(xa))
+        sw = self._weights(len(xa), ya, sample_weight, None)
         sums = self._get_plan(len(xa)).evaluate(xa, ya, sw, len(xa), None, 0)
         return self._results(self._logs(sums), return_dict)
 

@@ -35,6 +35,8 @@ def _peak_rss_mb(args, cwd):
 
 
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="os.wait4 reports a child's peak memory on Unix only")
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="AddressSanitizer's shadow memory "
+                    "(.ci/sanitize preloads it into children) is not the lesson's")
 @pytest.mark.parametrize("demo", list(DEMOS))
 def test_each_lab_demo_stays_under_150_mb(demo, tmp_path):
     code, out, peak = _peak_rss_mb([demo, *ARGS.get(demo, [])], tmp_path)

@@ -194,3 +194,24 @@ def test_fit_makes_no_float_copy_of_uint8_images():
     assert run.returncode == 0, run.stderr
     peak, float_copy = map(int, run.stdout.split())
     assert peak < float_copy / 4, (peak, float_copy)
+
+
+def test_a_python_first_layer_sees_float32_rows():
+    class Scale(cnn.layers.Layer):
+        def call(self, inputs, training=None):
+            assert inputs.dtype == np.float32, inputs.dtype
+            return inputs / 255.0
+
+        def backward(self, grad_output):
+            return grad_output / 255.0
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (100, 6), dtype=np.uint8), rng.normal(size=(100, 1)).astype(np.float32)
+    results = []
+    for xs in (x, x.astype(np.float32)):
+        cnn.utils.set_random_seed(0)
+        model = cnn.Sequential([cnn.Input((6,)), Scale(), layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        history = model.fit(xs, y, epochs=2, verbose=0)
+        results.append((history.history, model.predict(xs, verbose=0).tobytes(), model.evaluate(xs, y, verbose=0)))
+    assert results[0] == results[1]

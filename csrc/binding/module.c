@@ -178,8 +178,10 @@ static int host_call(void *vctx, const cnn_host_call *call)
         }
         PyTuple_SET_ITEM(arrays, i, a);
     }
-    if (arrays && !h->host)
-        PyErr_SetString(PyExc_RuntimeError, "this plan runs a part written in Python but was given no host");
+    if (arrays && !h->host)   /* a usage error (the fuzzer finds it): Plan(..., host=None) */
+        PyErr_SetString(
+            PyExc_TypeError,
+            "this plan runs a part written in Python but was given no host: pass Plan(..., host=...)");
     else if (arrays)
         r = PyObject_CallFunction(h->host, "iiildO", call->op, call->index, call->training, call->iteration,
                                   (double)call->lr, arrays);

@@ -590,18 +590,27 @@ long cnn_plan_state_offset(const cnn_plan *p, int k);
 /* Called after every step with the steps done so far; a nonzero return stops the loop (that value is
  * returned). It decides itself how often to do real work (the binding: every ~50 ms). */
 typedef int (*cnn_progress_fn)(void *ctx, long steps_done, const cnn_sums *sums);
+/* The features X[n, in_size] of the entry points below, as the caller holds them: float32, or uint8
+ * (images 0..255 as datasets give them), which the loops convert batch by batch into the plan's batch
+ * buffer, so no float copy of a data set is made. The conversion is exact: the float32 copy's results,
+ * bit for bit. */
+typedef enum { CNN_X_F32, CNN_X_U8 } cnn_xtype;
+typedef struct {
+    const void *data;
+    cnn_xtype type;
+} cnn_xdata;
 /* Trains `nsteps` steps of `batch` samples from rows idx[first * batch ...] of X[n, in_size],
  * Y[n, y_size] (y_size = 1 for SCCE ids, else out_size), sample weights SW[n] or NULL.
  * *iteration is the optimizer step counter (incremented per step), sched gives the rate.
  * dropout masks use key (seed, DROPOUT, layer, *iteration). Returns a cnn_status. */
-int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+int cnn_train_steps(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, const int64_t *idx,
                     long batch, long first, long nsteps, long *iteration, const cnn_schedule *sched,
                     uint64_t seed, cnn_sums *sums, cnn_progress_fn progress, void *ctx);
 /* Inference-mode loss and metrics over rows [0, n) in batches of `batch`. */
-int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+int cnn_evaluate(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, long batch,
                  cnn_sums *sums, cnn_progress_fn progress, void *ctx);
 /* Inference-mode outputs out[n, out_size]. */
-int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
+int cnn_predict(cnn_plan *p, float *out, cnn_xdata X, long n, long batch, cnn_progress_fn progress,
                 void *ctx);
 
 

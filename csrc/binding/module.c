@@ -178,8 +178,10 @@ static int host_call(void *vctx, const cnn_host_call *call)
         }
         PyTuple_SET_ITEM(arrays, i, a);
     }
-    if (arrays && !h->host)
-        PyErr_SetString(PyExc_RuntimeError, "this plan runs a part written in Python but was given no host");
+    if (arrays && !h->host)   /* a usage error (the fuzzer finds it): Plan(..., host=None) */
+        PyErr_SetString(
+            PyExc_TypeError,
+            "this plan runs a part written in Python but was given no host: pass Plan(..., host=...)");
     else if (arrays)
         r = PyObject_CallFunction(h->host, "iiildO", call->op, call->index, call->training, call->iteration,
                                   (double)call->lr, arrays);
@@ -414,11 +416,32 @@ static int check_plan(PlanObject *self)
     return 1;
 }
 
-/* X must be (n, in_size), Y (n, y_size), SW (n,) or None, (n, outputs) for a graph of several outputs:
- * all float32 C-contiguous. */
+/* The features X (checked by check_data) as the core reads them: float32 or uint8. */
+static cnn_xdata xdata(PyObject *X)
+{
+    PyArrayObject *a = (PyArrayObject *)X;
+    cnn_xdata x = {PyArray_DATA(a), PyArray_TYPE(a) == NPY_UINT8 ? CNN_X_U8 : CNN_X_F32};
+    return x;
+}
+
+/* X must be (n, in_size) float32 or uint8 (only read: it may be read-only), Y (n, y_size), SW (n,) or
+ * None, (n, outputs) for a graph of several outputs: float32; all C-contiguous. */
 static int check_data(PlanObject *self, PyObject *X, PyObject *Y, PyObject *SW, long *n)
 {
-    if (!check_out(X, "x", 2, NPY_FLOAT32)) return 0;
+    if (!PyArray_Check(X)) {
+        PyErr_Format(PyExc_TypeError, "x must be a NumPy array, got %R", Py_TYPE(X));
+        return 0;
+    }
+    PyArrayObject *xa = (PyArrayObject *)X;
+    if ((PyArray_TYPE(xa) != NPY_FLOAT32 && PyArray_TYPE(xa) != NPY_UINT8) || !PyArray_IS_C_CONTIGUOUS(xa)
+        || !PyArray_ISALIGNED(xa)) {
+        PyErr_SetString(PyExc_TypeError, "x must be a C-contiguous float32 or uint8 array");
+        return 0;
+    }
+    if (PyArray_NDIM(xa) != 2) {
+        PyErr_Format(PyExc_ValueError, "x must be 2-dimensional, got %d dimensions", PyArray_NDIM(xa));
+        return 0;
+    }
     *n = (long)PyArray_DIM((PyArrayObject *)X, 0);
     if (dim((PyArrayObject *)X, 1) != self->in_size) {
         PyErr_Format(PyExc_ValueError, "x has %ld features per sample, the model expects %ld",
@@ -489,7 +512,7 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
-    int status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
+    int status = cnn_train_steps(self->plan, xdata(X), fdata((PyArrayObject *)Y),
                                  SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, idx, batch, first,
                                  nsteps, &iteration, &sched, 0, &sums, progress_hook, &ctx);
     cnn_host_uninstall(&host);
@@ -524,7 +547,7 @@ static PyObject *Plan_evaluate(PlanObject *self, PyObject *args)
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
-    int status = cnn_evaluate(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
+    int status = cnn_evaluate(self->plan, xdata(X), fdata((PyArrayObject *)Y),
                               SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, batch, &sums,
                               progress_hook, &ctx);
     cnn_host_uninstall(&host);
@@ -557,8 +580,7 @@ static PyObject *Plan_predict(PlanObject *self, PyObject *args)
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
-    int status
-        = cnn_predict(self->plan, fdata(out), fdata((PyArrayObject *)X), n, batch, progress_hook, &ctx);
+    int status = cnn_predict(self->plan, fdata(out), xdata(X), n, batch, progress_hook, &ctx);
     cnn_host_uninstall(&host);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);

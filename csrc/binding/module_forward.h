@@ -28,7 +28,8 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
     if (!out) return NULL;
     cnn_plan *p = self->plan;
-    const float *x = fdata((PyArrayObject *)X);
+    cnn_xdata xd = xdata(X);
+    const float *x = xd.type == CNN_X_F32 ? xd.data : p->xbatch;
     /* Ctrl-C and the Python layers' host, as in train (a Python layer's error stops the pass) */
     progress_ctx ctx = {NULL, 0.0, now_seconds(), 1, 0, NULL};
     host_ctx hctx = {self->host, self->memory, &ctx.tstate};
@@ -39,10 +40,11 @@ static PyObject *Plan_forward(PlanObject *self, PyObject *args)
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
     cnn_host_install(&host, host_call, &hctx);
     if (p->graph) {   /* every output's rows, concatenated */
-        cnn_graph_load_inputs(p, x, n);
+        cnn_graph_load_inputs(p, xd, 0, n);
         stopped = cnn_graph_forward(p, n, training, iteration) || cnn_host_stopped();
         if (!stopped) cnn_graph_outputs(p, fdata(out), n);
     } else {
+        if (xd.type == CNN_X_U8) cnn_x_load(p->xbatch, xd, 0, n * self->in_size);   /* n <= batch_max */
         for (int l = 0; l < p->nlayers && !stopped; l++) {
             cnn_layer_ctx c = {&p->layers[l], &p->bufs[l], p->params, p->grads, n, l};
             x = p->out[l] = p->ops[l]->forward(&c, x, cnn_layer_training(c.L, training), iteration);

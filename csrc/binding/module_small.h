@@ -158,10 +158,11 @@ static PyObject *Plan_rows(PlanObject *self, PyObject *args)
     int status;
     ctx.tstate = PyEval_SaveThread();
     cnn_interrupt_install(&it, interrupt_poll, &ctx, POLL_INTERVAL);
-    if (mode == 0) status = cnn_predict(self->plan, fdata(out), x, n, n, NULL, NULL);
-    else if (mode == 1) status = cnn_evaluate(self->plan, x, y, NULL, n, n, &sums, NULL, NULL);
+    cnn_xdata xd = {x, CNN_X_F32};
+    if (mode == 0) status = cnn_predict(self->plan, fdata(out), xd, n, n, NULL, NULL);
+    else if (mode == 1) status = cnn_evaluate(self->plan, xd, y, NULL, n, n, &sums, NULL, NULL);
     else
-        status = cnn_train_steps(self->plan, x, y, NULL, n, idx, n, 0, 1, &iteration, &sched, 0, &sums, NULL,
+        status = cnn_train_steps(self->plan, xd, y, NULL, n, idx, n, 0, 1, &iteration, &sched, 0, &sums, NULL,
                                  NULL);
     cnn_interrupt_uninstall(&it);
     PyEval_RestoreThread(ctx.tstate);
@@ -242,7 +243,7 @@ static PyObject *Plan_train_epochs(PlanObject *self, PyObject *args)
         double *s = all + done * per;
         cnn_sums sums = {0, 0, s + 2};
         long before = iteration;
-        status = cnn_train_steps(self->plan, fdata((PyArrayObject *)X), fdata((PyArrayObject *)Y),
+        status = cnn_train_steps(self->plan, xdata(X), fdata((PyArrayObject *)Y),
                                  SW == Py_None ? NULL : fdata((PyArrayObject *)SW), n, perm, batch, 0, nsteps,
                                  &iteration, &sched, 0, &sums, progress_hook, &ctx);
         s[0] = sums.loss_sum;

@@ -78,18 +78,19 @@ void cnn_graph_free(cnn_plan *p)
     p->graph = NULL;
 }
 
-/* The model inputs of nb rows of X: one input is read in place, several are split into their buffers. */
-void cnn_graph_load_inputs(cnn_plan *p, const float *X, long nb)
+/* The model inputs of rows [start, start + nb) of X: one float32 input is read in place, several
+ * inputs (or uint8 data) are split (converted) into their buffers. */
+void cnn_graph_load_inputs(cnn_plan *p, cnn_xdata X, long start, long nb)
 {
     cnn_graph *g = p->graph;
-    if (g->ninputs == 1) {
-        g->xcur[0] = X;
+    if (g->ninputs == 1 && X.type == CNN_X_F32) {
+        g->xcur[0] = (const float *)X.data + start * p->in_size;
         return;
     }
     for (int k = 0; k < g->ninputs; k++) {
         for (long i = 0; i < nb; i++)
-            memcpy(g->xin[k] + i * g->in_size[k], X + i * p->in_size + g->in_off[k],
-                   sizeof(float) * g->in_size[k]);
+            cnn_x_load(g->xin[k] + i * g->in_size[k], X, (start + i) * p->in_size + g->in_off[k],
+                       g->in_size[k]);
         g->xcur[k] = g->xin[k];
     }
 }

@@ -68,10 +68,13 @@ struct cnn_plan {
 
 /* plan.c: the activation the loss backward can take over from layer L (CNN_ACT_LINEAR: none) */
 int cnn_plan_fusable(const cnn_layer *L, const cnn_layer_ops *ops, const cnn_loss *loss);
+/* train.c: count values of X from element `at` as floats into dst (uint8 converted, exactly) */
+void cnn_x_load(float *dst, cnn_xdata X, long at, long count);
 /* graph.c: a graph plan's buffers, and its step's parts (train.c calls them when p->graph is set) */
 int cnn_graph_alloc(cnn_plan *p);   /* 0: no memory */
 void cnn_graph_free(cnn_plan *p);
-void cnn_graph_load_inputs(cnn_plan *p, const float *X, long nb);   /* X rows -> the inputs' buffers */
+/* nb rows of X from row `start` -> the inputs' buffers (one float32 input is read in place) */
+void cnn_graph_load_inputs(cnn_plan *p, cnn_xdata X, long start, long nb);
 int cnn_graph_forward(cnn_plan *p, long nb, int training, long iteration);
 double cnn_graph_loss(cnn_plan *p, const float *Y, const float *SW, long nb, cnn_sums *s);
 int cnn_graph_backward(cnn_plan *p, const float *SW, long nb);

@@ -223,9 +223,20 @@ static int report(cnn_progress_fn progress, void *ctx, long done, const cnn_sums
     return stop;
 }
 
+void cnn_x_load(float *dst, cnn_xdata X, long at, long count)
+{
+    if (X.type == CNN_X_U8) {
+        const uint8_t *u = (const uint8_t *)X.data + at;
+        for (long j = 0; j < count; j++) dst[j] = (float)u[j];
+    } else {
+        memcpy(dst, (const float *)X.data + at, sizeof(float) * (size_t)count);
+    }
+}
+
 typedef struct {
     cnn_plan *p;
-    const float *X, *Y, *SW;
+    cnn_xdata X;
+    const float *Y, *SW;
     long n, wcols;   /* wcols: sample-weight columns per row (cnn_plan_weight_cols) */
     const int64_t *idx;
 } gather_job;
@@ -240,25 +251,34 @@ static void gather_rows(void *ctx, long lo, long hi)
         if (p->graph) {   /* each model input into its own buffer */
             const cnn_graph *g = p->graph;
             for (int k = 0; k < g->ninputs; k++)
-                memcpy(g->xin[k] + i * g->in_size[k], j->X + r * p->in_size + g->in_off[k],
-                       sizeof(float) * g->in_size[k]);
+                cnn_x_load(g->xin[k] + i * g->in_size[k], j->X, r * p->in_size + g->in_off[k], g->in_size[k]);
         } else {
-            memcpy(p->xbatch + i * p->in_size, j->X + r * p->in_size, sizeof(float) * p->in_size);
+            cnn_x_load(p->xbatch + i * p->in_size, j->X, r * p->in_size, p->in_size);
         }
         memcpy(p->ybatch + i * p->y_size, j->Y + r * p->y_size, sizeof(float) * p->y_size);
         for (long c = 0; j->SW && c < j->wcols; c++) p->wbatch[i * j->wcols + c] = j->SW[r * j->wcols + c];
     }
 }
 
-/* Copies the rows idx[0..nb) of X, Y and SW (n rows of cnn_plan_weight_cols) into the batch buffers;
- * large batches of rows scattered over memory copy faster on two cores. */
-static void gather(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+/* Copies the rows idx[0..nb) of X, Y and SW (n rows of cnn_plan_weight_cols) into the batch buffers,
+ * X converted to float; large batches of rows scattered over memory copy faster on two cores. */
+static void gather(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, const int64_t *idx,
                    long nb)
 {
     CNN_ASSERT(nb >= 0 && nb <= p->batch_max);
     gather_job j = {p, X, Y, SW, n, cnn_plan_weight_cols(p), idx};
     cnn_parallel_range(nb, GATHER_GRAIN / (p->in_size + p->y_size) + 1, 1, gather_rows, &j);
     for (int k = 0; p->graph && k < p->graph->ninputs; k++) p->graph->xcur[k] = p->graph->xin[k];
+}
+
+/* A chain's input for rows [start, start + nb) of X: float32 read in place, uint8 converted into the
+ * batch buffer. */
+static const float *chain_input(cnn_plan *p, cnn_xdata X, long start, long nb)
+{
+    if (X.type == CNN_X_F32) return (const float *)X.data + start * p->in_size;
+    CNN_ASSERT(nb <= p->batch_max);
+    cnn_x_load(p->xbatch, X, start * p->in_size, nb * p->in_size);
+    return p->xbatch;
 }
 
 /* A graph plan's step: forward, loss (+ regularization) and, when training, backward. */
@@ -314,10 +334,9 @@ abandon:   /* the caller drops the sums of an interrupted call */
     return CNN_ERR_INTERRUPT;
 }
 
-static int train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n,
-                       const int64_t *idx, long batch, long first, long nsteps, long *iteration,
-                       const cnn_schedule *sched, cnn_sums *sums, cnn_progress_fn progress, void *ctx,
-                       unsigned fpmode)
+static int train_steps(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, const int64_t *idx,
+                       long batch, long first, long nsteps, long *iteration, const cnn_schedule *sched,
+                       cnn_sums *sums, cnn_progress_fn progress, void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max || first < 0 || nsteps < 0 || first > LONG_MAX - nsteps)
         return CNN_ERR_ARG;
@@ -334,7 +353,7 @@ static int train_steps(cnn_plan *p, const float *X, const float *Y, const float 
     return CNN_OK;
 }
 
-static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+static int evaluate(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, long batch,
                     cnn_sums *sums, cnn_progress_fn progress, void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max) return CNN_ERR_ARG;
@@ -343,7 +362,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
         long start = s * batch, nb = n - start < batch ? n - start : batch;
         if (p->graph) {
             double loss;
-            cnn_graph_load_inputs(p, X + start * p->in_size, nb);
+            cnn_graph_load_inputs(p, X, start, nb);
             if (graph_pass(p, Y + start * p->y_size, SW ? SW + start * cnn_plan_weight_cols(p) : NULL, nb, 0,
                            0, sums, &loss)
                 || cnn_host_stopped())
@@ -354,7 +373,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
             if (stop) return stop;
             continue;
         }
-        if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
+        if (forward(p, chain_input(p, X, start, nb), nb, 0, 0)) return CNN_ERR_INTERRUPT;
         const float *wrows = row_weights(p, SW ? SW + start : NULL, nb);
         double loss = loss_and_metrics(p, Y + start * p->y_size, wrows, nb, sums) + regularization(p, nb, 1);
         if (cnn_host_stopped()) return CNN_ERR_INTERRUPT;
@@ -366,7 +385,7 @@ static int evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW
     return CNN_OK;
 }
 
-static int predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
+static int predict(cnn_plan *p, float *out, cnn_xdata X, long n, long batch, cnn_progress_fn progress,
                    void *ctx, unsigned fpmode)
 {
     if (batch <= 0 || batch > p->batch_max) return CNN_ERR_ARG;
@@ -374,11 +393,11 @@ static int predict(cnn_plan *p, float *out, const float *X, long n, long batch, 
     for (long s = 0; s < steps; s++) {
         long start = s * batch, nb = n - start < batch ? n - start : batch;
         if (p->graph) {
-            cnn_graph_load_inputs(p, X + start * p->in_size, nb);
+            cnn_graph_load_inputs(p, X, start, nb);
             if (cnn_graph_forward(p, nb, 0, 0)) return CNN_ERR_INTERRUPT;
             cnn_graph_outputs(p, out + start * p->out_size, nb);
         } else {
-            if (forward(p, X + start * p->in_size, nb, 0, 0)) return CNN_ERR_INTERRUPT;
+            if (forward(p, chain_input(p, X, start, nb), nb, 0, 0)) return CNN_ERR_INTERRUPT;
             memcpy(out + start * p->out_size, p->out[p->nlayers - 1], sizeof(float) * nb * p->out_size);
         }
         int stop = report(progress, ctx, s + 1, NULL, fpmode);
@@ -388,12 +407,12 @@ static int predict(cnn_plan *p, float *out, const float *X, long n, long batch, 
 }
 
 /* The entry points: each runs its loop with subnormals flushed (cnn.h, floating-point mode). */
-int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, const int64_t *idx,
+int cnn_train_steps(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, const int64_t *idx,
                     long batch, long first, long nsteps, long *iteration, const cnn_schedule *sched,
                     uint64_t seed, cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
     (void)seed;
-    CNN_ASSERT(p && iteration && sched && sums && n >= 0 && (nsteps <= 0 || (X && Y && idx)));
+    CNN_ASSERT(p && iteration && sched && sums && n >= 0 && (nsteps <= 0 || (X.data && Y && idx)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = train_steps(p, X, Y, SW, n, idx, batch, first, nsteps, iteration, sched, sums, progress, ctx,
                              fpmode);
@@ -401,20 +420,19 @@ int cnn_train_steps(cnn_plan *p, const float *X, const float *Y, const float *SW
     return status;
 }
 
-int cnn_evaluate(cnn_plan *p, const float *X, const float *Y, const float *SW, long n, long batch,
+int cnn_evaluate(cnn_plan *p, cnn_xdata X, const float *Y, const float *SW, long n, long batch,
                  cnn_sums *sums, cnn_progress_fn progress, void *ctx)
 {
-    CNN_ASSERT(p && sums && n >= 0 && (n == 0 || (X && Y)));
+    CNN_ASSERT(p && sums && n >= 0 && (n == 0 || (X.data && Y)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = evaluate(p, X, Y, SW, n, batch, sums, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);
     return status;
 }
 
-int cnn_predict(cnn_plan *p, float *out, const float *X, long n, long batch, cnn_progress_fn progress,
-                void *ctx)
+int cnn_predict(cnn_plan *p, float *out, cnn_xdata X, long n, long batch, cnn_progress_fn progress, void *ctx)
 {
-    CNN_ASSERT(p && n >= 0 && (n == 0 || (X && out)));
+    CNN_ASSERT(p && n >= 0 && (n == 0 || (X.data && out)));
     unsigned fpmode = cnn_fpmode_flush();
     int status = predict(p, out, X, n, batch, progress, ctx, fpmode);
     cnn_fpmode_restore(fpmode);

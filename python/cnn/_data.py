@@ -1,4 +1,5 @@
-"""Checks and converts what users pass to fit/evaluate/predict into private float32 arrays."""
+"""Checks and converts what users pass to fit/evaluate/predict into private float32 arrays (uint8
+images excepted: the core reads them as they are)."""
 import warnings
 
 import numpy as np
@@ -56,7 +57,9 @@ def as_array(x, name):
 
 
 def as_features(x, input_shape, name="x"):
-    """Private float32 C-contiguous copy of x, shaped (n,) + input_shape (input_shape may be None)."""
+    """Private float32 C-contiguous copy of x, shaped (n,) + input_shape (input_shape may be None).
+    uint8 data (images) stays uint8, copied only when not C-contiguous: the core converts it batch by
+    batch, exactly, so fit never holds a float copy of a data set four times its size."""
     a = as_array(x, name)
     if input_shape is not None:
         want = tuple(input_shape)
@@ -66,6 +69,8 @@ def as_features(x, input_shape, name="x"):
             raise ValueError(f"{name} has shape {a.shape}, but the model expects (n, {', '.join(map(str, want))})")
     elif a.ndim == 1:
         a = a.reshape(-1, 1)
+    if a.dtype == np.uint8:   # always finite; only read, never written
+        return np.ascontiguousarray(a)
     out = np.array(a, dtype=np.float32, order="C", copy=True)
     _finite(out, name)
     return out

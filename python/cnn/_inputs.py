@@ -1,6 +1,7 @@
 """Data for models of several inputs and outputs (Keras's rules): x and y as one array (one input or
 output), a list or tuple in model order, or a dict keyed by input or output name. The C plan takes one
-float32 row per sample: the inputs flattened and concatenated (the targets likewise), converted once."""
+float32 row per sample: the inputs flattened and concatenated (the targets likewise), converted once;
+uint8 rows when every input is uint8 (images: the core converts them batch by batch)."""
 import numpy as np
 
 from cnn import _data
@@ -37,7 +38,8 @@ def _is_array(v):
 
 
 def as_inputs(x, shapes, names, name="x"):
-    """(n, total) float32: each input checked against its per-sample shape, flattened, concatenated."""
+    """(n, total) float32, or uint8 when every input is: each input checked against its per-sample
+    shape, flattened, concatenated."""
     if x is None:
         raise ValueError(f"{name} is required, got None")
     parts = per_name(x, names, "input")
@@ -50,7 +52,8 @@ def as_inputs(x, shapes, names, name="x"):
     if len(arrays) == 1:
         return arrays[0].reshape(len(arrays[0]), -1)
     n = len(arrays[0])
-    return np.ascontiguousarray(np.concatenate([a.reshape(n, -1) for a in arrays], axis=1))
+    dtype = np.uint8 if all(a.dtype == np.uint8 for a in arrays) else np.float32
+    return np.concatenate([a.reshape(n, -1) for a in arrays], axis=1, dtype=dtype)
 
 
 def as_targets(y, n, outputs, names, name="y"):

@@ -134,8 +134,8 @@ static void training(void)
     long iteration = 0;
     cnn_sums sums;
     memset(&sums, 0, sizeof sums);
-    int st = cnn_train_steps(plan, X, Y, NULL, SAMPLES, idx, BATCH, 0, STEPS, &iteration, &sched, 7, &sums,
-                             NULL, NULL);
+    int st = cnn_train_steps(plan, (cnn_xdata){X, CNN_X_F32}, Y, NULL, SAMPLES, idx, BATCH, 0, STEPS,
+                             &iteration, &sched, 7, &sums, NULL, NULL);
     printf("train %d %ld %016llx %.9g\n", st, iteration,
            (unsigned long long)hash_bytes(params, sizeof params), sums.loss_sum / sums.count);
     cnn_plan_free(plan);

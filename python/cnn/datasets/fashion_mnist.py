@@ -27,18 +27,28 @@ _DATA = os.path.join(os.path.dirname(__file__), "data")
 
 
 def read_idx(path):
-    """The array stored in an IDX file (gzip-compressed when the name ends in .gz): uint8 data only."""
+    """The array stored in an IDX file (gzip-compressed when the name ends in .gz): uint8 data only.
+    Read straight into the array: no bytes object of the whole file beside it (peak memory)."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path!r} is not an unsigned-byte IDX file (magic {raw[:4]!r})")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path!r}: header says shape {shape} but holds {data.size} bytes")
-    return data.reshape(shape)
+        magic = f.read(4)
+        if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 0x08:
+            raise ValueError(f"{path!r} is not an unsigned-byte IDX file (magic {magic!r})")
+        dims = f.read(4 * magic[3])
+        shape = tuple(int.from_bytes(dims[4 * i:4 + 4 * i], "big") for i in range(len(dims) // 4))
+        if len(shape) != magic[3]:
+            raise ValueError(f"{path!r}: header cut short (shape {shape}, {magic[3]} dimensions expected)")
+        data = np.empty(shape, dtype=np.uint8)
+        view, got = memoryview(data.reshape(-1)), 0
+        while got < data.size:
+            n = f.readinto(view[got:got + (1 << 20)])   # gzip decompresses a whole request at once
+            if not n:
+                break
+            got += n
+        extra = len(f.read(1))
+    if got + extra != data.size:
+        raise ValueError(f"{path!r}: header says shape {shape} but holds {'more than ' if extra else ''}{got} bytes")
+    return data
 
 
 def write_idx(path, array):

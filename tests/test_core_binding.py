@@ -200,3 +200,16 @@ def test_activations_on_empty_rows_read_nothing():
         x = np.zeros(shape, np.float32)
         assert _core.act_forward(softmax, x).shape == shape
         assert _core.act_backward(softmax, x, x, x).shape == shape
+
+
+def test_the_python_kinds_run_only_inside_a_plan():
+    """A fuzzer finding: the kernels' entry points took the 'python' optimizer, loss and metric, which
+    call a host only a plan installs (the optimizer asserted on its missing slots)."""
+    p, g = np.zeros(3, F32), np.ones(3, F32)
+    with pytest.raises(ValueError, match="opt_step: the 'python' kind runs only inside a model's plan"):
+        _core.opt_step({"kind": "python"}, p, np.zeros(0, F32), g, 1, 0.1)
+    y = np.zeros((2, 1), F32)
+    with pytest.raises(ValueError, match="loss_forward: the 'python' kind"):
+        _core.loss_forward({"kind": "python"}, y, y)
+    with pytest.raises(ValueError, match="loss_backward: the 'python' kind"):
+        _core.loss_backward({"kind": "python"}, y, y, None, 1.0, "linear")

@@ -195,11 +195,20 @@ static int check_weights(PyArrayObject *w, PyArrayObject *yp)
     return 1;
 }
 
+/* The parts written in Python run only inside a plan, whose entry points install their host. */
+static int not_python(int is_python, const char *fn)
+{
+    if (is_python)
+        PyErr_Format(PyExc_ValueError, "%s: the 'python' kind runs only inside a model's plan", fn);
+    return !is_python;
+}
+
 static PyObject *k_loss_forward(PyObject *self, PyObject *args)
 {
     cnn_loss L;
     PyArrayObject *yp = NULL, *yt = NULL, *out = NULL;
     if (!PyArg_ParseTuple(args, "O&O&O&", conv_loss, &L, in_2d, &yp, in_any, &yt)
+        || !not_python(L.kind == CNN_LOSS_PYTHON, "loss_forward")
         || !check_targets(yp, yt, L.kind == CNN_LOSS_SCCE))
         goto done;
     npy_intp n = dim(yp, 0);
@@ -220,6 +229,7 @@ static PyObject *k_loss_backward(PyObject *self, PyObject *args)
     int status;
     if (!PyArg_ParseTuple(args, "O&O&O&O&ds", conv_loss, &L, in_2d, &yp, in_any, &yt, in_1d_or_none, &w,
                           &scale, &fused_name)
+        || !not_python(L.kind == CNN_LOSS_PYTHON, "loss_backward")
         || !check_targets(yp, yt, L.kind == CNN_LOSS_SCCE) || !check_weights(w, yp))
         goto done;
     int fused = cnn_enum_value(&cnn_act_kinds, fused_name);
@@ -249,6 +259,7 @@ static PyObject *k_metric_update(PyObject *self, PyObject *args)
     PyObject *ret = NULL;
     double *state = NULL;
     if (!PyArg_ParseTuple(args, "O&O&O&O&", conv_metric, &m, in_2d, &yp, in_any, &yt, in_1d_or_none, &w)
+        || !not_python(m.kind == CNN_METRIC_PYTHON, "metric_update")
         || !check_targets(yp, yt, cnn_metric_sparse(&m)) || !check_weights(w, yp))
         goto done;
     long size = cnn_metric_state_size(&m, dim(yp, 1));
@@ -327,7 +338,8 @@ static PyObject *k_opt_step(PyObject *self, PyObject *args)
     double lr;
     PyObject *ret = NULL;
     if (!PyArg_ParseTuple(args, "O&O&O&O&ld", conv_opt, &o, out_1d, &params, out_1d, &slots, in_1d, &g, &t,
-                          &lr))
+                          &lr)
+        || !not_python(o.kind == CNN_OPT_PYTHON, "opt_step"))
         goto done;
     long n = (long)PyArray_SIZE(params);
     npy_intp need = slots_needed(&o, n);

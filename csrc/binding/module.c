@@ -497,6 +497,11 @@ static PyObject *Plan_train(PlanObject *self, PyObject *args)
                      first + nsteps, batch, n);
         return NULL;
     }
+    if (iteration < 0 || iteration > LONG_MAX - 1 - nsteps) {   /* the optimizer's step t = iteration + 1 */
+        PyErr_Format(PyExc_ValueError, "iteration must be >= 0 (and leave room for %ld steps), got %ld",
+                     nsteps, iteration);
+        return NULL;
+    }
     const int64_t *idx = (const int64_t *)PyArray_DATA((PyArrayObject *)perm);
     for (long i = 0; i < n; i++)
         if (idx[i] < 0 || idx[i] >= n) {

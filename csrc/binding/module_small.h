@@ -215,7 +215,8 @@ static PyObject *Plan_train_epochs(PlanObject *self, PyObject *args)
     long n;
     if (!check_plan(self) || !check_data(self, X, Y, SW, &n)) return NULL;
     if (batch <= 0 || batch > cnn_plan_batch_max(self->plan) || nsteps < 1 || n <= 0
-        || nsteps - 1 > (n - 1) / batch || epoch0 < 0 || nepochs < 0 || iteration < 0) {
+        || nsteps - 1 > (n - 1) / batch || epoch0 < 0 || nepochs < 0 || iteration < 0
+        || (nepochs > 0 && nsteps > (LONG_MAX - 1 - iteration) / nepochs)) {   /* t = iteration + 1 fits */
         PyErr_Format(PyExc_ValueError, "%ld epochs of %ld steps of batch %ld do not fit %ld samples", nepochs,
                      nsteps, batch, n);
         return NULL;

@@ -318,7 +318,7 @@ static void par_task(void *ctx, long lo, long hi)
 void cnn_opt_step(float *params, float *slots, const float *grads, long n, const cnn_opt *o, long t, float lr)
 {
     if (n <= 0 || o->kind < 0 || o->kind >= CNN_OPT_COUNT) return;
-    CNN_ASSERT(params && slots && grads && t >= 1);
+    CNN_ASSERT(params && grads && t >= 1);
     if (o->kind == CNN_OPT_PYTHON) {   /* the host's update_step; weight decay is its own business */
         cnn_host_call call = {CNN_HOST_OPT_STEP, 0, 1, t - 1, lr, 2, {{0}}};
         call.a[0] = cnn_host_f32(params, 1, n);
@@ -326,6 +326,7 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n, const
         cnn_host_run(&call);
         return;
     }
+    CNN_ASSERT(slots);   /* the Python optimizer has none: its slots array may be empty */
     step_ctx k = {params, slots, slots + n, slots + 2 * n, grads, o, lr, 1.0f, 0, 0, 0, 0, 0};
     if (o->weight_decay != 0.0f) {
         float wl = o->weight_decay * lr;

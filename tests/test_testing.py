@@ -185,6 +185,15 @@ def test_weights_and_histories_from_one_seed_are_equal_and_fingerprints_agree():
         T.fingerprint("weights")
 
 
+def test_a_fingerprint_takes_every_nan_as_the_same():
+    """A NaN's sign bit can differ between instruction-set paths (where two NaNs meet, x86 keeps the
+    first operand's); a diverged model must still fingerprint alike on every machine."""
+    plus = np.array([1.0, np.nan], np.float32)
+    minus = plus.copy()
+    minus.view(np.uint32)[1] = 0xFFC00000   # x86's default NaN: sign bit set
+    assert T.fingerprint([plus]) == T.fingerprint([minus]) != T.fingerprint([np.array([1.0, 2.0], np.float32)])
+
+
 def test_history_mismatches_are_explained():
     a = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}
     with pytest.raises(GradingError, match="keys differ"):

@@ -18,6 +18,7 @@
 #include <math.h>   /* sqrtf only: an IEEE correctly rounded instruction with -fno-math-errno */
 #include "cnn.h"
 #include "parallel.h"
+#include "portable.h"
 
 #define PAR_GRAIN 8192L   /* elements per chunk when the step is split over the pool */
 
@@ -88,221 +89,38 @@ typedef struct {
     float a, b, c, d, e;          /* per-step scalars, meaning per kind */
 } step_ctx;
 
-static void sgd(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict v = k->s0;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, mu = k->o->momentum;
-    if (mu == 0.0f) {
-        for (long i = lo; i < hi; i++) p[i] = p[i] * wdf - lr * g[i];
-    } else if (k->o->nesterov) {
-        for (long i = lo; i < hi; i++) {
-            float m = v[i] * mu - lr * g[i];
-            v[i] = m;
-            float q = p[i] * wdf - lr * g[i];
-            p[i] = q + mu * m;
-        }
-    } else {
-        for (long i = lo; i < hi; i++) {
-            float m = v[i] * mu - lr * g[i];
-            v[i] = m;
-            p[i] = p[i] * wdf + m;
-        }
-    }
-}
-
-/* a = alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); b = 1 - beta_1; c = 1 - beta_2. */
-static void adam(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict m = k->s0, *restrict v = k->s1, *restrict vh = k->s2;
-    const float *restrict g = k->g;
-    const float wdf = k->wdf, alpha = k->a, c1 = k->b, c2 = k->c;
-    const float b1 = k->o->beta_1, b2 = k->o->beta_2, eps = k->o->epsilon;
-    if (!k->o->amsgrad) {
-        for (long i = lo; i < hi; i++) {
-            float gi = g[i];
-            float mi = m[i] * b1 + c1 * gi;
-            float vi = v[i] * b2 + c2 * (gi * gi);
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * wdf - (mi * alpha) / (sqrtf(vi) + eps);
-        }
-    } else {
-        for (long i = lo; i < hi; i++) {
-            float gi = g[i];
-            float mi = m[i] * b1 + c1 * gi;
-            float vi = v[i] * b2 + c2 * (gi * gi);
-            float hi_ = nanmax(vh[i], vi);
-            m[i] = mi;
-            v[i] = vi;
-            vh[i] = hi_;
-            p[i] = p[i] * wdf - (mi * alpha) / (sqrtf(hi_) + eps);
-        }
-    }
-}
-
-/* Slots: velocity, then momentum (if momentum > 0), then average gradient (if centered).
- * b = 1 - rho. Denominator (v + eps) - ag^2 when centered (torch order). Inlined with constant
- * flags so each variant is a branch-free (vectorisable) loop. */
-static inline void rms_loop(const step_ctx *k, long lo, long hi, const int has_mom, const int centered)
-{
-    const cnn_opt *o = k->o;
-    float *restrict p = k->p, *restrict v = k->s0;
-    float *restrict mom = k->s1;
-    float *restrict ag = has_mom ? k->s2 : k->s1;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, rho = o->rho, c = k->b, eps = o->epsilon, mu = o->momentum;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        float vi = v[i] * rho + c * (gi * gi);
-        v[i] = vi;
-        float den = vi + eps;
-        if (centered) {
-            float a = ag[i] * rho + c * gi;
-            ag[i] = a;
-            den = den - a * a;
-        }
-        float inc = (gi * lr) / sqrtf(den);
-        float pi = p[i] * wdf;
-        if (has_mom) {
-            float mi = mom[i] * mu + inc;
-            mom[i] = mi;
-            p[i] = pi - mi;
-        } else {
-            p[i] = pi - inc;
-        }
-    }
-}
-
-static void rmsprop(const step_ctx *k, long lo, long hi)
-{
-    int has_mom = k->o->momentum > 0.0f, centered = k->o->centered != 0;
-    if (has_mom && centered) rms_loop(k, lo, hi, 1, 1);
-    else if (has_mom) rms_loop(k, lo, hi, 1, 0);
-    else if (centered) rms_loop(k, lo, hi, 0, 1);
-    else rms_loop(k, lo, hi, 0, 0);
-}
-
-static void adagrad(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict acc = k->s0;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, eps = k->o->epsilon;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        float a = acc[i] + gi * gi;
-        acc[i] = a;
-        p[i] = p[i] * wdf - (gi * lr) / sqrtf(a + eps);
-    }
-}
-
-/* Slots: accumulated grad, accumulated delta. b = 1 - rho. */
-static void adadelta(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict eg = k->s0, *restrict ed = k->s1;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, rho = k->o->rho, c = k->b, eps = k->o->epsilon;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        float egi = eg[i] * rho + c * (gi * gi);
-        eg[i] = egi;
-        float edi = ed[i];
-        float delta = ((sqrtf(edi + eps) * gi) / sqrtf(egi + eps)) * -1.0f;
-        ed[i] = edi * rho + c * (delta * delta);
-        p[i] = p[i] * wdf + lr * delta;
-    }
-}
-
-/* Slots: m, u. a = 1 - beta_1^t; b = 1 - beta_1. */
-static void adamax(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict m = k->s0, *restrict u = k->s1;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, corr = k->a, c1 = k->b;
-    const float b1 = k->o->beta_1, b2 = k->o->beta_2, eps = k->o->epsilon;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        float mi = m[i] * b1 + c1 * gi;
-        float ui = nanmax(u[i] * b2, fabsf(gi));
-        m[i] = mi;
-        u[i] = ui;
-        p[i] = p[i] * wdf - (mi * lr) / ((ui + eps) * corr);
-    }
-}
-
-/* Slots: m, v. a = u_{t+1}; b = 1 - Pi_{t+1}; c = 1 - u_t; d = 1 - Pi_t; e = 1 - beta_2^t.
- * The torch backend's 1 - beta constants live in the record. */
-static void nadam(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict m = k->s0, *restrict v = k->s1;
-    const float *restrict g = k->g;
-    const cnn_opt *o = k->o;
-    const float lr = k->lr, wdf = k->wdf, ut1 = k->a, den1 = k->b, one_ut = k->c, den0 = k->d, corr2 = k->e;
-    const float b1 = o->beta_1, b2 = o->beta_2, eps = o->epsilon;
-    const float c1 = comp(o->one_minus_beta_1, b1), c2 = comp(o->one_minus_beta_2, b2);
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        float mi = m[i] * b1 + c1 * gi;
-        float vi = v[i] * b2 + c2 * (gi * gi);
-        m[i] = mi;
-        v[i] = vi;
-        float mh = (mi * ut1) / den1 + (gi * one_ut) / den0;
-        float vh = vi / corr2;
-        p[i] = p[i] * wdf - (mh * lr) / (sqrtf(vh) + eps);
-    }
-}
-
-/* Slot: m. b = 1 - beta_1; c = 1 - beta_2. */
-static void lion(const step_ctx *k, long lo, long hi)
-{
-    float *restrict p = k->p, *restrict m = k->s0;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, c1 = k->b, c2 = k->c;
-    const float b1 = k->o->beta_1, b2 = k->o->beta_2;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i], mi = m[i];
-        float ct = mi * b1 + c1 * gi;
-        float s = (float)((ct > 0.0f) - (ct < 0.0f));   /* torch.sign: 0 for +-0 and NaN */
-        p[i] = p[i] * wdf - s * lr;
-        m[i] = mi * b2 + c2 * gi;
-    }
-}
-
-/* Slots: accumulator, linear. a = -learning_rate_power; b = 2 * l2_reg; c = 2 * l2_shrinkage.
- * The default power (-0.5) is a square root: its own loop, branch-free. */
-static inline void ftrl_loop(const step_ctx *k, long lo, long hi, const int is_sqrt)
-{
-    float *restrict p = k->p, *restrict acc = k->s0, *restrict lin = k->s1;
-    const float *restrict g = k->g;
-    const float lr = k->lr, wdf = k->wdf, e = k->a, two_l2 = k->b, two_l2s = k->c, l1 = k->o->l1;
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i], pi = p[i] * wdf, ai = acc[i];
-        float use = gi + two_l2s * pi;
-        float na = ai + gi * gi;
-        float pn = is_sqrt ? sqrtf(na) : powf_pos(na, e);
-        float po = is_sqrt ? sqrtf(ai) : powf_pos(ai, e);
-        float li = lin[i] + (use - ((pn - po) / lr) * pi);
-        float quad = pn / lr + two_l2;
-        float lc = li < -l1 ? -l1 : (li > l1 ? l1 : li);
-        lin[i] = li;
-        p[i] = (lc - li) / quad;
-        acc[i] = na;
-    }
-}
-
-static void ftrl(const step_ctx *k, long lo, long hi)
-{
-    if (k->a == 0.5f) ftrl_loop(k, lo, hi, 1);
-    else ftrl_loop(k, lo, hi, 0);
-}
-
 typedef void (*kernel_fn)(const step_ctx *, long, long);
-static const kernel_fn kernels[CNN_OPT_COUNT] = {
-    [CNN_OPT_SGD] = sgd,         [CNN_OPT_ADAM] = adam,         [CNN_OPT_RMSPROP] = rmsprop,
-    [CNN_OPT_ADAGRAD] = adagrad, [CNN_OPT_ADADELTA] = adadelta, [CNN_OPT_ADAMAX] = adamax,
-    [CNN_OPT_NADAM] = nadam,     [CNN_OPT_LION] = lion,         [CNN_OPT_FTRL] = ftrl,
-};
 
+/* The loops, portable, for AVX2 and for AVX-512 (picked by cnn_get_isa(): the same bits). */
+#define LOOPS_TARGET
+#define LOOPS(name) name##_port
+#include "optim_loops.h"
+#undef LOOPS_TARGET
+#undef LOOPS
+#ifdef CNN_X86
+#define LOOPS_TARGET CNN_TARGET("avx2")
+#define LOOPS(name) name##_avx2
+#include "optim_loops.h"
+#undef LOOPS_TARGET
+#undef LOOPS
+#define LOOPS_TARGET CNN_TARGET("avx512f,avx512vl,avx512dq,prefer-vector-width=512")
+#define LOOPS(name) name##_avx512
+#include "optim_loops.h"
+#undef LOOPS_TARGET
+#undef LOOPS
+#endif
+
+static const kernel_fn *kernel_table(void)
+{
+#ifdef CNN_X86
+    switch (cnn_get_isa()) {
+    case 2: return kernels_avx512;
+    case 1: return kernels_avx2;
+    default: break;
+    }
+#endif
+    return kernels_port;
+}
 typedef struct {
     const step_ctx *k;
     kernel_fn fn;
@@ -379,7 +197,7 @@ void cnn_opt_step(float *params, float *slots, const float *grads, long n, const
     }
     default: break;
     }
-    kernel_fn fn = kernels[o->kind];
+    kernel_fn fn = kernel_table()[o->kind];
     par_ctx c = {&k, fn, n};
     cnn_parallel_range(n, PAR_GRAIN, 16, par_task, &c);   /* every element alone: any split, same bits */
 }

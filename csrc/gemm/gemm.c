@@ -24,6 +24,8 @@
 #define TINY_BT 4096        /* the direct path with trans_b copies B^T (K*N floats) to the stack */
 #define GEMV_CHUNK 128      /* outputs per matrix-vector task */
 #define SHARED_PACK_MIN 32768  /* floats of a shared operand above which the threads pack it together */
+#define B_IN_PLACE_LDB 512     /* B read in place (b_in_place): rows at most this many floats apart */
+#define B_IN_PLACE_MIN 16384   /* and at least this many floats */
 
 /* Epilogue for n raw sums t landing at C(i0 + s*di, j0 + s*dj), s < n (matrix-vector strips). */
 static void epi_strip(const float *t, long n, long i0, long j0, long di, long dj, const gemm_args *g)
@@ -287,21 +289,30 @@ static void fallback_block(const gemm_args *g, long i0, long i1, long j0, long j
 }
 
 /* Every micro-tile of the rows x cols block at (i0, j0) from packed B panels pb and packed A
- * panels pa, or A in place when pa is NULL. */
+ * panels pa, or A in place when pa is NULL; pb NULL: B read in place too (A in place only). */
 static void run_tiles(const gemm_args *g, const isa_ops *ops, const float *pa, const float *pb, long rows,
                       long cols, long i0, long j0)
 {
     long K = g->K, MR = ops->mr, NR = ops->nr, pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
     for (long q = 0; q < pn; q++) {
         int nr = (int)(cols - q * NR < NR ? cols - q * NR : NR);
+        long j = j0 + q * NR;
+        const float *bq = pb ? pb + q * NR * K : g->B + j;
+        long ldbq = pb ? NR : g->ldb;
         for (long p = 0; p < pm; p++) {
             int mr = (int)(rows - p * MR < MR ? rows - p * MR : MR);
-            long i = i0 + p * MR, j = j0 + q * NR;
-            if (pa) ops->kernel(K, pa + p * MR * K, pb + q * NR * K, mr, nr, g, i, j);
-            else ops->kernel_ua(K, g->A + i * g->lda, g->lda, pb + q * NR * K, mr, nr, g, i, j);
+            long i = i0 + p * MR;
+            if (pa) ops->kernel(K, pa + p * MR * K, bq, mr, nr, g, i, j);
+            else ops->kernel_ua(K, g->A + i * g->lda, g->lda, bq, ldbq, mr, nr, g, i, j);
         }
     }
 }
+
+/* Whether the tiles read B in place too (with A in place): a large B whose rows lie close together
+ * (a layer's weight matrix in a forward pass) is read faster where it is than packed anew on every
+ * call, a read and a write of all of it; a small B (short K or narrow N) packs for nothing. */
+static int b_in_place(const gemm_args *g, const isa_ops *ops)
+{ return !g->ta && !g->tb && ops->kernel_ua && g->ldb <= B_IN_PLACE_LDB && g->K * g->N >= B_IN_PLACE_MIN; }
 
 static void packed_task(void *ctx, long task)
 {
@@ -316,6 +327,10 @@ static void packed_task(void *ctx, long task)
     long K = g->K, MR = ops->mr, NR = ops->nr;
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
     int in_place = !g->ta && ops->kernel_ua;  /* A read where it is */
+    if (b_in_place(g, ops)) {
+        run_tiles(g, ops, NULL, NULL, rows, cols, i0, j0);
+        return;
+    }
     pack_bufs *bufs = thread_bufs();
     float *pa = bufs && !in_place ? buf_reserve(&bufs->a, (size_t)(pm * MR * K)) : NULL;
     float *pb = pa || (bufs && in_place) ? buf_reserve(&bufs->b, (size_t)(pn * NR * K)) : NULL;
@@ -378,6 +393,10 @@ static void shared_task(void *ctx, long t)
     long pm = (rows + MR - 1) / MR, pn = (cols + NR - 1) / NR;
     if (j->share_b && !g->ta && ops->kernel_ua) { /* A read in place: nothing of its own to pack */
         run_tiles(g, ops, NULL, j->shared, rows, cols, i0, j0);
+        return;
+    }
+    if (!j->share_b && !j->shared && b_in_place(g, ops)) { /* A and B both read in place */
+        run_tiles(g, ops, NULL, NULL, rows, cols, i0, j0);
         return;
     }
     pack_bufs *bufs = thread_bufs();

@@ -214,14 +214,15 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
     const float *a5 = A + (mr > 5 ? 5 * lda : 0), *a6 = A + (mr > 6 ? 6 * lda : 0); \
     const float *a7 = A + (mr > 7 ? 7 * lda : 0)
 
-T_AVX512 static void kernel_ua_avx512_n16(long K, const float *A, long lda, const float *pb, int mr, int nr,
-                                          const gemm_args *g, long i0, long j0)
+T_AVX512 static void kernel_ua_avx512_n16(long K, const float *A, long lda, const float *pb, long ldpb,
+                                          int mr, int nr, const gemm_args *g, long i0, long j0)
 {
     ROWS_U(A, lda, mr);
     __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00;
     __m512 c40 = c00, c50 = c00, c60 = c00, c70 = c00;
-    for (long k = 0; k < K; k++, pb += V5_NR) {
-        __m512 b0 = _mm512_load_ps(pb);
+    __mmask16 m0 = kmask(nr);
+    for (long k = 0; k < K; k++, pb += ldpb) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, pb);
         FMA_ROW16_U(0);
         FMA_ROW16_U(1);
         FMA_ROW16_U(2);
@@ -232,23 +233,25 @@ T_AVX512 static void kernel_ua_avx512_n16(long K, const float *A, long lda, cons
         FMA_ROW16_U(7);
     }
     __m512 acc[V5_MR] = {c00, c10, c20, c30, c40, c50, c60, c70};
-    __mmask16 m0 = kmask(nr);
     for (int r = 0; r < mr; r++) epi_store512(acc[r], i0 + r, j0, m0, g);
 }
 
-T_AVX512 static void kernel_ua_avx512(long K, const float *A, long lda, const float *pb, int mr, int nr,
-                                      const gemm_args *g, long i0, long j0)
+/* B rows ldpb apart: V5_NR in a packed panel, or B's own row stride when B is read in place (masked
+ * loads then keep a right-edge tile inside B). */
+T_AVX512 static void kernel_ua_avx512(long K, const float *A, long lda, const float *pb, long ldpb, int mr,
+                                      int nr, const gemm_args *g, long i0, long j0)
 {
     if (nr <= 16) {
-        kernel_ua_avx512_n16(K, A, lda, pb, mr, nr, g, i0, j0);
+        kernel_ua_avx512_n16(K, A, lda, pb, ldpb, mr, nr, g, i0, j0);
         return;
     }
     ROWS_U(A, lda, mr);
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-    for (long k = 0; k < K; k++, pb += V5_NR) {
-        __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), a;
+    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
+    for (long k = 0; k < K; k++, pb += ldpb) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_maskz_loadu_ps(m1, pb + 16), a;
         FMA_ROW_U(0);
         FMA_ROW_U(1);
         FMA_ROW_U(2);
@@ -260,7 +263,6 @@ T_AVX512 static void kernel_ua_avx512(long K, const float *A, long lda, const fl
     }
     __m512 acc[V5_MR][2]
         = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
     for (int r = 0; r < mr; r++) {
         epi_store512(acc[r][0], i0 + r, j0, m0, g);
         if (m1) epi_store512(acc[r][1], i0 + r, j0 + 16, m1, g);

@@ -48,9 +48,10 @@ typedef struct {
     void (*gemv_t)(long n, long K, const float *X, long ldx, const float *v, long incv, float *out);
     /* out[s] = chain over k of X[s*ldx + k] * v[k*incv], s < n  (dot form) */
     void (*gemv_n)(long n, long K, const float *X, long ldx, const float *v, long incv, float *out);
-    /* Optional (NULL: pack A): the kernel with op(A) = A read in place, rows A + r * lda (no trans_a). */
-    void (*kernel_ua)(long K, const float *A, long lda, const float *pb, int mr, int nr, const gemm_args *g,
-                      long i0, long j0);
+    /* Optional (NULL: pack A): the kernel with op(A) = A read in place, rows A + r * lda (no trans_a),
+     * and B rows ldpb apart: a packed panel (ldpb = NR) or B itself (no trans_b, ldpb = ldb). */
+    void (*kernel_ua)(long K, const float *A, long lda, const float *pb, long ldpb, int mr, int nr,
+                      const gemm_args *g, long i0, long j0);
 } isa_ops;
 
 /* Instruction-set paths (cnn.h numbers them): */

@@ -205,7 +205,7 @@ static void backward_unary(cnn_plan *p, int l, long nb)
 {
     cnn_graph *g = p->graph;
     const cnn_layer *L = &p->layers[l];
-    int src = source_of(L, l, 0), need_dx = src >= 0;
+    int src = source_of(L, l, 0), need_dx = src >= 0 && p->wants[src];
     const float *in = src >= 0 ? p->out[src] : g->xcur[-1 - src];
     const float *mask = NULL;
     if (need_dx && g->consumers[src] == 1 && p->ops[src]->relu_output
@@ -231,9 +231,10 @@ static void backward_merge(cnn_plan *p, int l, long nb)
     int n = sources(p, l, xs, shapes);
     for (int i = 0; i < n; i++) {
         int src = source_of(L, l, i);
-        gxs[i] = src >= 0 ? g->gbuf[src] : NULL;
-        acc[i] = src >= 0 && g->gset[src];
-        if (src >= 0) {
+        int wanted = src >= 0 && p->wants[src];
+        gxs[i] = wanted ? g->gbuf[src] : NULL;
+        acc[i] = wanted && g->gset[src];
+        if (wanted) {
             if (!g->gset[src]) g->gdz[src] = 0;
             g->gset[src] = 1;
         }
@@ -248,7 +249,7 @@ int cnn_graph_backward(cnn_plan *p, const float *SW, long nb)
     memset(g->gset, 0, (size_t)p->nlayers);
     loss_gradients(p, SW, nb);
     for (int l = p->nlayers - 1; l >= 0; l--) {
-        if (!g->gset[l]) continue;   /* no output depends on it */
+        if (!g->gset[l] || !p->wants[l]) continue;   /* no output depends on it, or nothing before learns */
         const cnn_layer *L = &p->layers[l];
         if (!g->gdz[l] && has_penalty(L->activity_l1, L->activity_l2))
             cnn_l1l2_grad(g->gbuf[l], p->out[l], nb * cnn_layer_out_size(L), L->activity_l1 / (float)nb,

@@ -117,6 +117,25 @@ static int alloc_layer(cnn_plan *p, int l, long *work, int *failed)
     return 1;
 }
 
+extern const cnn_layer_ops cnn_layer_python;
+
+/* Whether the backward pass must reach layer l: it has trainable weights (a span below n_trainable)
+ * or is a host layer (its backward is the user's code), or one of its sources is so reached. Where
+ * no layer before it learns, nothing needs its input gradient: a model's first Dense after Flatten
+ * skips a product as large as its forward. */
+static int wants_gradient(const cnn_plan *p, int l)
+{
+    const cnn_layer *L = &p->layers[l];
+    if (p->ops[l] == &cnn_layer_python) return 1;
+    for (int s = CNN_W_KERNEL; s < CNN_W_STATE0; s++)
+        if (L->w[s].off >= 0 && L->w[s].len > 0 && L->w[s].off < p->n_trainable) return 1;
+    for (int i = 0; i < (L->ninputs ? L->ninputs : 1); i++) {
+        int src = L->ninputs ? L->inputs[i] : l - 1;
+        if (src >= 0 && p->wants[src]) return 1;
+    }
+    return 0;
+}
+
 /* Whether layer l uses the weights of an earlier layer (a shared layer called again): its penalties,
  * constraints and clipping then apply once, at the first use. */
 static int shares_weights(const cnn_layer *layers, int l)
@@ -347,8 +366,10 @@ cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_
             }
     p->state_saved = zalloc((size_t)p->state_len, sizeof(float), &failed);
     p->dup = zalloc((size_t)nlayers, 1, &failed);
+    p->wants = zalloc((size_t)nlayers, 1, &failed);
     if (failed || (p->graph && !cnn_graph_alloc(p))) return fail(p, status, CNN_ERR_NOMEM);
     for (int l = 0; l < nlayers; l++) p->dup[l] = shares_weights(layers, l);
+    for (int l = 0; l < nlayers; l++) p->wants[l] = (unsigned char)wants_gradient(p, l); /* sources first */
     for (int l = 0; l < nlayers; l++) p->bufs[l].work = p->work;
     *status = CNN_OK;
     return p;
@@ -381,6 +402,7 @@ void cnn_plan_free(cnn_plan *p)
     free(p->work);
     free(p->state_saved);
     free(p->dup);
+    free(p->wants);
     cnn_graph_free(p);
     free(p);
 }

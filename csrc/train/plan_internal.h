@@ -63,7 +63,8 @@ struct cnn_plan {
     float *state_saved;              /* [state_len]: the layers' state spans, kept during a step */
     long state_len;
     unsigned char *dup;              /* dup[l]: a shared layer's later use (its weights counted once) */
-    cnn_graph *graph;                /* NULL: the chain */
+    unsigned char *wants; /* wants[l]: dL/d(layer l's output) is needed (it or a source learns) */
+    cnn_graph *graph; /* NULL: the chain */
 };
 
 /* plan.c: the activation the loss backward can take over from layer L (CNN_ACT_LINEAR: none) */
@@ -71,13 +72,13 @@ int cnn_plan_fusable(const cnn_layer *L, const cnn_layer_ops *ops, const cnn_los
 /* train.c: count values of X from element `at` as floats into dst (uint8 converted, exactly) */
 void cnn_x_load(float *dst, cnn_xdata X, long at, long count);
 /* graph.c: a graph plan's buffers, and its step's parts (train.c calls them when p->graph is set) */
-int cnn_graph_alloc(cnn_plan *p);   /* 0: no memory */
+int cnn_graph_alloc(cnn_plan *p); /* 0: no memory */
 void cnn_graph_free(cnn_plan *p);
 /* nb rows of X from row `start` -> the inputs' buffers (one float32 input is read in place) */
 void cnn_graph_load_inputs(cnn_plan *p, cnn_xdata X, long start, long nb);
 int cnn_graph_forward(cnn_plan *p, long nb, int training, long iteration);
 double cnn_graph_loss(cnn_plan *p, const float *Y, const float *SW, long nb, cnn_sums *s);
 int cnn_graph_backward(cnn_plan *p, const float *SW, long nb);
-void cnn_graph_outputs(cnn_plan *p, float *out, long nb);           /* rows of the concatenated outputs */
+void cnn_graph_outputs(cnn_plan *p, float *out, long nb); /* rows of the concatenated outputs */
 
 #endif

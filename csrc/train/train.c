@@ -186,10 +186,10 @@ static int backward(cnn_plan *p, const float *x, const float *y, const float *wr
     cnn_loss_backward(g, p->out[last], y, wrows, rows, p->out_cols, (float)(1.0 / (double)rows), p->fused_act,
                       &p->loss);
     int g_is_dz = p->fused_act != CNN_ACT_LINEAR;  /* g is already past the last activation */
-    for (int l = last; l >= 0; l--) {
+    for (int l = last; l >= 0 && p->wants[l]; l--) {   /* below, no layer learns */
         const cnn_layer *L = &p->layers[l];
         const float *in = l > 0 ? p->out[l - 1] : x;
-        int need_dx = l > 0;
+        int need_dx = l > 0 && p->wants[l - 1];
         if (!g_is_dz && has_penalty(L->activity_l1, L->activity_l2))
             cnn_l1l2_grad(g, p->out[l], nb * cnn_layer_out_size(L), L->activity_l1 / (float)nb,
                           L->activity_l2 / (float)nb);

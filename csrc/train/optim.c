@@ -103,7 +103,7 @@ typedef void (*kernel_fn)(const step_ctx *, long, long);
 #include "optim_loops.h"
 #undef LOOPS_TARGET
 #undef LOOPS
-#define LOOPS_TARGET CNN_TARGET("avx512f,avx512vl,avx512dq,prefer-vector-width=512")
+#define LOOPS_TARGET CNN_TARGET("avx512f,avx512vl,avx512dq")
 #define LOOPS(name) name##_avx512
 #include "optim_loops.h"
 #undef LOOPS_TARGET

@@ -130,26 +130,39 @@ T_AVX512 static void pack_b_avx512(const gemm_args *g, long j0, long cols, float
     }
 }
 
+/* The micro-kernel: C tile (i0, j0), mr x nr valid of 8 x 32, from A element (r, k) at a + r*rs + k*ks
+ * (a packed panel: rs = 1, ks = 8; A read in place: rs = lda, ks = 1) and B rows ldpb apart (a packed
+ * panel: 32; B read in place: ldb, masked loads keeping a right-edge tile inside B). Rows past mr
+ * repeat row 0 (computed, not stored). Every C element is the chain over ascending k. */
 #define FMA_ROW(r) \
     do { \
-        a = _mm512_set1_ps(pa[r]); \
+        a = _mm512_set1_ps(a##r[k * ks]); \
         c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); \
         c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1); \
     } while (0)
 
 #define FMA_ROW16(r) \
     do { \
-        c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(pa[r]), b0, c##r##0); \
+        c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k * ks]), b0, c##r##0); \
     } while (0)
 
+#define ROWS(A, rs, mr) \
+    const float *a0 = A, *a1 = A + (mr > 1 ? rs : 0), *a2 = A + (mr > 2 ? 2 * rs : 0); \
+    const float *a3 = A + (mr > 3 ? 3 * rs : 0), *a4 = A + (mr > 4 ? 4 * rs : 0); \
+    const float *a5 = A + (mr > 5 ? 5 * rs : 0), *a6 = A + (mr > 6 ? 6 * rs : 0); \
+    const float *a7 = A + (mr > 7 ? 7 * rs : 0)
+
 /* Tiles with at most 16 valid columns (narrow outputs, right edges): half the work. */
-T_AVX512 static void kernel_avx512_n16(long K, const float *pa, const float *pb, int mr, int nr,
-                                       const gemm_args *g, long i0, long j0)
+T_AVX512 static CNN_ALWAYS_INLINE void tile_n16(long K, const float *A, long rs, long ks, const float *pb,
+                                                long ldpb, int mr, int nr, const gemm_args *g, long i0,
+                                                long j0)
 {
+    ROWS(A, rs, mr);
     __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00;
     __m512 c40 = c00, c50 = c00, c60 = c00, c70 = c00;
-    for (long k = 0; k < K; k++, pa += V5_MR, pb += V5_NR) {
-        __m512 b0 = _mm512_load_ps(pb);
+    __mmask16 m0 = kmask(nr);
+    for (long k = 0; k < K; k++, pb += ldpb) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, pb);
         FMA_ROW16(0);
         FMA_ROW16(1);
         FMA_ROW16(2);
@@ -160,22 +173,23 @@ T_AVX512 static void kernel_avx512_n16(long K, const float *pa, const float *pb,
         FMA_ROW16(7);
     }
     __m512 acc[V5_MR] = {c00, c10, c20, c30, c40, c50, c60, c70};
-    __mmask16 m0 = kmask(nr);
     for (int r = 0; r < mr; r++) epi_store512(acc[r], i0 + r, j0, m0, g);
 }
 
-T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int mr, int nr,
-                                   const gemm_args *g, long i0, long j0)
+T_AVX512 static CNN_ALWAYS_INLINE void tile(long K, const float *A, long rs, long ks, const float *pb,
+                                            long ldpb, int mr, int nr, const gemm_args *g, long i0, long j0)
 {
     if (nr <= 16) {
-        kernel_avx512_n16(K, pa, pb, mr, nr, g, i0, j0);
+        tile_n16(K, A, rs, ks, pb, ldpb, mr, nr, g, i0, j0);
         return;
     }
+    ROWS(A, rs, mr);
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-    for (long k = 0; k < K; k++, pa += V5_MR, pb += V5_NR) {
-        __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16), a;
+    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
+    for (long k = 0; k < K; k++, pb += ldpb) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_maskz_loadu_ps(m1, pb + 16), a;
         FMA_ROW(0);
         FMA_ROW(1);
         FMA_ROW(2);
@@ -187,87 +201,21 @@ T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int
     }
     __m512 acc[V5_MR][2]
         = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
     for (int r = 0; r < mr; r++) {
         epi_store512(acc[r][0], i0 + r, j0, m0, g);
         if (m1) epi_store512(acc[r][1], i0 + r, j0 + 16, m1, g);
     }
 }
 
-/* The same tiles with A read in place (no trans_a: rows contiguous in k, lda apart) instead of
- * packed: the same chains, one copy of A fewer. Rows past mr repeat row 0 (computed, not stored). */
-#define FMA_ROW_U(r) \
-    do { \
-        a = _mm512_set1_ps(a##r[k]); \
-        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0); \
-        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1); \
-    } while (0)
+/* Packed A and B panels; the constant strides let the compiler fold the addressing. */
+T_AVX512 static void kernel_avx512(long K, const float *pa, const float *pb, int mr, int nr,
+                                   const gemm_args *g, long i0, long j0)
+{ tile(K, pa, 1, V5_MR, pb, V5_NR, mr, nr, g, i0, j0); }
 
-#define FMA_ROW16_U(r) \
-    do { \
-        c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k]), b0, c##r##0); \
-    } while (0)
-
-#define ROWS_U(A, lda, mr) \
-    const float *a0 = A, *a1 = A + (mr > 1 ? lda : 0), *a2 = A + (mr > 2 ? 2 * lda : 0); \
-    const float *a3 = A + (mr > 3 ? 3 * lda : 0), *a4 = A + (mr > 4 ? 4 * lda : 0); \
-    const float *a5 = A + (mr > 5 ? 5 * lda : 0), *a6 = A + (mr > 6 ? 6 * lda : 0); \
-    const float *a7 = A + (mr > 7 ? 7 * lda : 0)
-
-T_AVX512 static void kernel_ua_avx512_n16(long K, const float *A, long lda, const float *pb, long ldpb,
-                                          int mr, int nr, const gemm_args *g, long i0, long j0)
-{
-    ROWS_U(A, lda, mr);
-    __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00;
-    __m512 c40 = c00, c50 = c00, c60 = c00, c70 = c00;
-    __mmask16 m0 = kmask(nr);
-    for (long k = 0; k < K; k++, pb += ldpb) {
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, pb);
-        FMA_ROW16_U(0);
-        FMA_ROW16_U(1);
-        FMA_ROW16_U(2);
-        FMA_ROW16_U(3);
-        FMA_ROW16_U(4);
-        FMA_ROW16_U(5);
-        FMA_ROW16_U(6);
-        FMA_ROW16_U(7);
-    }
-    __m512 acc[V5_MR] = {c00, c10, c20, c30, c40, c50, c60, c70};
-    for (int r = 0; r < mr; r++) epi_store512(acc[r], i0 + r, j0, m0, g);
-}
-
-/* B rows ldpb apart: V5_NR in a packed panel, or B's own row stride when B is read in place (masked
- * loads then keep a right-edge tile inside B). */
+/* A read in place (no trans_a: rows lda apart, contiguous in k). */
 T_AVX512 static void kernel_ua_avx512(long K, const float *A, long lda, const float *pb, long ldpb, int mr,
                                       int nr, const gemm_args *g, long i0, long j0)
-{
-    if (nr <= 16) {
-        kernel_ua_avx512_n16(K, A, lda, pb, ldpb, mr, nr, g, i0, j0);
-        return;
-    }
-    ROWS_U(A, lda, mr);
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-    __mmask16 m0 = kmask(nr), m1 = kmask(nr - 16);
-    for (long k = 0; k < K; k++, pb += ldpb) {
-        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_maskz_loadu_ps(m1, pb + 16), a;
-        FMA_ROW_U(0);
-        FMA_ROW_U(1);
-        FMA_ROW_U(2);
-        FMA_ROW_U(3);
-        FMA_ROW_U(4);
-        FMA_ROW_U(5);
-        FMA_ROW_U(6);
-        FMA_ROW_U(7);
-    }
-    __m512 acc[V5_MR][2]
-        = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    for (int r = 0; r < mr; r++) {
-        epi_store512(acc[r][0], i0 + r, j0, m0, g);
-        if (m1) epi_store512(acc[r][1], i0 + r, j0 + 16, m1, g);
-    }
-}
+{ tile(K, A, lda, 1, pb, ldpb, mr, nr, g, i0, j0); }
 
 /* RR rows x (16*NV) columns of C straight from A and bk; rows past i1 repeat the last row (their
  * sums are computed, not stored) so every loop has a constant trip count and stays in registers. */

@@ -278,10 +278,15 @@ class Optimizer(Watched):
         self._var_index = {id(v): i for i, v in enumerate(var_list)}
         self.built = True
 
+    def _built_for(self, var_list):
+        """Whether build() ran for exactly these variables, in this order."""
+        index = getattr(self, "_var_index", None)
+        return index is not None and len(index) == len(var_list) and all(
+            index.get(id(v)) == i for i, v in enumerate(var_list))
+
     def _ensure_built(self, var_list):
         """Builds for the model's trainable variables on the first step (and when they change)."""
-        index = getattr(self, "_var_index", None)
-        if index is None or len(index) != len(var_list) or any(index.get(id(v)) != i for i, v in enumerate(var_list)):
+        if not self._built_for(var_list):
             self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super()
             self._slot_variables = []
             self.build(list(var_list))

@@ -4,6 +4,9 @@ variables, in Keras's order, and restored by load_model, so training resumes bit
 weight_decay is Keras's decoupled decay applied before update_step; get_config/from_config round trip."""
 import io
 import json
+import os
+import pathlib
+import subprocess
 import zipfile
 
 import h5py
@@ -217,3 +220,81 @@ def test_get_config_from_config_round_trip_with_own_hyperparameters(tmp_path):
     loaded = cnn.saving.load_model(tmp_path / "m.keras", custom_objects={"ScaledMomentum": ScaledMomentum})
     assert loaded.optimizer.get_config() == config
     assert _fit(loaded, 1) == _fit(model, 1)
+
+
+# ------------------------------------------------------------------------------ against Keras 3
+ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
+KERAS_SCRIPT = r'''
+import json, os, sys, tempfile
+import numpy as np, keras
+from keras import ops
+
+
+class NumpyAdam(keras.optimizers.Optimizer):
+    """The student's Adam as a Keras 3 custom optimizer (keras/src/optimizers/adam.py's maths)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="numpy_adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self.m = [self.add_variable_from_reference(v, "momentum") for v in var_list]
+        self.v = [self.add_variable_from_reference(v, "velocity") for v in var_list]
+
+    def update_step(self, gradient, variable, learning_rate):
+        i = self._get_variable_index(variable)
+        m, v = self.m[i], self.v[i]
+        lr = ops.cast(learning_rate, variable.dtype)
+        t = ops.cast(self.iterations + 1, variable.dtype)
+        alpha = lr * ops.sqrt(1 - ops.power(ops.cast(self.beta_2, variable.dtype), t)) / (
+            1 - ops.power(ops.cast(self.beta_1, variable.dtype), t))
+        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+        self.assign_sub(variable, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon)))
+
+
+data = json.load(sys.stdin)
+model = keras.saving.load_model(data["path"], custom_objects={"NumpyAdam": NumpyAdam})
+out = {"class": type(model.optimizer).__name__, "iterations": int(model.optimizer.iterations.numpy()),
+       "variables": [np.asarray(v.numpy()).tolist() for v in model.optimizer.variables[2:]]}
+x, y = np.array(data["x"], np.float32), np.array(data["y"], np.float32)
+out["loss"] = model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0).history["loss"]
+out["weights"] = [w.tolist() for w in model.get_weights()]
+out["path"] = os.path.join(tempfile.mkdtemp(), "keras_wrote.keras")
+model.save(out["path"])
+out["saved_variables"] = [np.asarray(v.numpy()).tolist() for v in model.optimizer.variables[2:]]
+print(json.dumps(out))
+'''
+
+
+def test_keras_loads_the_slots_cnn_saved_and_cnn_loads_the_ones_keras_saved(tmp_path):
+    """cnn -> Keras: Keras 3 rebuilds the same custom optimizer, finds our slots in its variables and
+    trains on from them to cnn's numbers (float32 rounding); Keras -> cnn: its file's slots load here."""
+    if not ORACLE.exists():
+        pytest.skip("no Keras 3 oracle venv at /work/oracle-venv")
+    model = _model(NumpyAdam(0.01))
+    _fit(model, 2)
+    model.save(tmp_path / "m.keras")
+    payload = {"path": str(tmp_path / "m.keras"), "x": X.tolist(), "y": Y.tolist()}
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
+    env["KERAS_BACKEND"] = "torch"
+    proc = subprocess.run([str(ORACLE), "-c", KERAS_SCRIPT], input=json.dumps(payload), capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    keras = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert keras["class"] == "NumpyAdam" and keras["iterations"] == 10
+    mine = model.optimizer.m + model.optimizer.v
+    assert len(keras["variables"]) == len(mine)
+    for got, var in zip(keras["variables"], mine):
+        np.testing.assert_array_equal(np.array(got, np.float32), var.numpy())
+    loss = _fit(model, 1)
+    np.testing.assert_allclose(keras["loss"], loss, rtol=1e-5)
+    for a, b in zip(keras["weights"], model.get_weights()):
+        np.testing.assert_allclose(np.array(a, np.float32), b, rtol=1e-4, atol=1e-6)
+    back = cnn.saving.load_model(keras["path"], custom_objects={"NumpyAdam": NumpyAdam})
+    assert back.optimizer.iterations == 15
+    for got, var in zip(keras["saved_variables"], back.optimizer.m + back.optimizer.v):
+        np.testing.assert_array_equal(np.array(got, np.float32), var.numpy())

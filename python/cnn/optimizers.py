@@ -267,7 +267,9 @@ class Optimizer(Watched):
     # As Keras 3: build(var_list) creates the slots with add_variable_from_reference; update_step(
     # gradient, variable, learning_rate) updates one variable in NumPy (with variable.assign or
     # self.assign_sub(variable, ...)); the step calls it for each trainable weight in the model's order,
-    # after the C backward (and clipping), with `iterations` the number of updates done before.
+    # after the C backward (and clipping), with `iterations` the number of updates done before, and after
+    # weight_decay (Keras's decoupled decay, applied by cnn/_hooks.py). Saving writes the variables build
+    # created, in creation order (cnn/saving/weights.py), as Keras's optimizer.variables after the first two.
     def update_step(self, gradient, variable, learning_rate):
         """Updates one variable from its gradient (NumPy arrays; `learning_rate` a float32). Override it
         to write an optimizer in Python."""

@@ -2,10 +2,12 @@
 created with add_variable_from_reference) are saved in the `.keras` file under the optimizer's
 variables, in Keras's order, and restored by load_model, so training resumes bit-identically; its
 weight_decay is Keras's decoupled decay applied before update_step; get_config/from_config round trip."""
+import copy
 import io
 import json
 import os
 import pathlib
+import pickle
 import subprocess
 import zipfile
 
@@ -114,6 +116,15 @@ def test_save_weights_and_load_weights_carry_the_slots(tmp_path):
     for a, b in zip(other.optimizer.velocity, model.optimizer.velocity):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert _fit(other, 1) == _fit(model, 1)
+
+
+def test_pickle_and_deepcopy_keep_the_slots():
+    model = _model(NumpyAdam(0.01))
+    _fit(model, 2)
+    copies = [pickle.loads(pickle.dumps(model)), copy.deepcopy(model)]
+    loss = _fit(model, 1)
+    for other in copies:
+        assert _fit(other, 1) == loss
 
 
 def test_saved_before_training_has_no_slots_and_trains_after_loading(tmp_path):

@@ -281,16 +281,20 @@ class Optimizer(Watched):
         self.built = True
 
     def _built_for(self, var_list):
-        """Whether build() ran for exactly these variables, in this order."""
-        index = getattr(self, "_var_index", None)
-        return index is not None and len(index) == len(var_list) and all(
-            index.get(id(v)) == i for i, v in enumerate(var_list))
+        """Whether build() ran for exactly these variables (the same objects: a pickled or deep-copied
+        model's optimizer still is), in this order."""
+        built = self.__dict__.get("_built_vars")
+        return built is not None and len(built) == len(var_list) and all(a is b for a, b in zip(built, var_list))
 
     def _ensure_built(self, var_list):
         """Builds for the model's trainable variables on the first step (and when they change)."""
         if not self._built_for(var_list):
-            self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super()
+            self._built_vars = list(var_list)
             self._slot_variables = []
+        elif all(self._var_index.get(id(v)) == i for i, v in enumerate(var_list)):
+            return
+        self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super(); ids
+        if not self._slot_variables:                                    # change in a copy, the slots stay
             self.build(list(var_list))
 
     def _get_variable_index(self, variable):

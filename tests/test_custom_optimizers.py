@@ -115,13 +115,6 @@ def test_an_optimizer_without_update_step_is_refused():
         model.fit(*_data(), epochs=1, verbose=0)
 
 
-def test_weight_decay_is_refused_for_a_python_optimizer():
-    model = cnn.Sequential([cnn.Input((4,)), layers.Dense(3)])
-    model.compile(NumpySGD(0.1, weight_decay=0.01), "mse")
-    with pytest.raises(ValueError, match="weight_decay"):
-        model.fit(*_data(), epochs=1, verbose=0)
-
-
 def test_clipping_reaches_a_python_layer():
     """global_clipnorm and clipvalue see a Python layer's gradients as the built-in layer's."""
     for option in ({"global_clipnorm": 0.05}, {"clipvalue": 0.01}):

@@ -279,6 +279,10 @@ class _OptimizerRunner:
         slots = [s.numpy() for s in opt.__dict__.get("_slot_variables", ())]
         opt.iterations = int(iteration)
         try:
+            if opt.weight_decay:   # Keras's _apply_weight_decay, before update_step; the factor as csrc/train/optim.c's
+                factor = np.float32(1) - np.float32(opt.weight_decay) * np.float32(lr)
+                for off, size in self.spans:
+                    params[off:off + size] *= factor
             for v, (off, size) in zip(self.variables, self.spans):
                 opt.update_step(grads[off:off + size].reshape(v.shape), v, np.float32(lr))
         except BaseException:
@@ -303,6 +307,12 @@ def has_python_parts(model):
             or any(r.get("kind") == "python" for m in model._metric_objects for r in m.c_records()))
 
 
+def optimizer_variables(model):
+    """The variables a Python optimizer is built for and updates, in the step's order (saving builds it
+    with the same list, so a loaded optimizer's slots are the ones the next fit uses)."""
+    return [v for layer in model._plan_layers() for v in layer._variables if v.trainable and model._trainable]
+
+
 def training_host(model, opt_rec):
     """(host or None, loss record, metric records) of a training plan: the Python parts get the
     "python" kinds, each metric its handle."""
@@ -323,11 +333,7 @@ def training_host(model, opt_rec):
                 host.metrics.append(m)
             recs.append({**r, "weighted": w})
     if opt_rec["kind"] == "python":
-        trainable = [v for layer in layers for v in layer._variables if v.trainable and model._trainable]
-        host.optimizer = _OptimizerRunner(model.optimizer, trainable, model._offsets)
-        if model.optimizer.weight_decay:
-            raise ValueError(f"weight_decay={model.optimizer.weight_decay} is not applied to an optimizer written "
-                             "in Python: apply it in its update_step")
+        host.optimizer = _OptimizerRunner(model.optimizer, optimizer_variables(model), model._offsets)
     if host.layers and model.optimizer.clipnorm and any(
             len(layer.trainable_weights) > 1 for layer in host.layers.values()):
         raise ValueError("clipnorm (per weight tensor) cannot tell apart the weights of a layer written in "

@@ -267,7 +267,9 @@ class Optimizer(Watched):
     # As Keras 3: build(var_list) creates the slots with add_variable_from_reference; update_step(
     # gradient, variable, learning_rate) updates one variable in NumPy (with variable.assign or
     # self.assign_sub(variable, ...)); the step calls it for each trainable weight in the model's order,
-    # after the C backward (and clipping), with `iterations` the number of updates done before.
+    # after the C backward (and clipping), with `iterations` the number of updates done before, and after
+    # weight_decay (Keras's decoupled decay, applied by cnn/_hooks.py). Saving writes the variables build
+    # created, in creation order (cnn/saving/weights.py), as Keras's optimizer.variables after the first two.
     def update_step(self, gradient, variable, learning_rate):
         """Updates one variable from its gradient (NumPy arrays; `learning_rate` a float32). Override it
         to write an optimizer in Python."""
@@ -278,12 +280,21 @@ class Optimizer(Watched):
         self._var_index = {id(v): i for i, v in enumerate(var_list)}
         self.built = True
 
+    def _built_for(self, var_list):
+        """Whether build() ran for exactly these variables (the same objects: a pickled or deep-copied
+        model's optimizer still is), in this order."""
+        built = self.__dict__.get("_built_vars")
+        return built is not None and len(built) == len(var_list) and all(a is b for a, b in zip(built, var_list))
+
     def _ensure_built(self, var_list):
         """Builds for the model's trainable variables on the first step (and when they change)."""
-        index = getattr(self, "_var_index", None)
-        if index is None or len(index) != len(var_list) or any(index.get(id(v)) != i for i, v in enumerate(var_list)):
-            self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super()
+        if not self._built_for(var_list):
+            self._built_vars = list(var_list)
             self._slot_variables = []
+        elif all(self._var_index.get(id(v)) == i for i, v in enumerate(var_list)):
+            return
+        self._var_index = {id(v): i for i, v in enumerate(var_list)}   # also when build skips super(); ids
+        if not self._slot_variables:                                    # change in a copy, the slots stay
             self.build(list(var_list))
 
     def _get_variable_index(self, variable):

@@ -20,8 +20,14 @@ def optimizer_config(opt):
         warnings.warn("The optimizer's learning_rate is a Python function, which cannot be saved; the "
                       "file keeps its current value instead.", UserWarning, stacklevel=7)
         config["learning_rate"] = float(opt.learning_rate)
-    return {"module": "keras.optimizers", "class_name": type(opt).__name__, "config": config,
-            "registered_name": None}
+    from cnn import optimizers
+    from cnn.saving.registration import get_registered_name
+    cls = type(opt)
+    if optimizers._registry.lookup(cls.__name__) is cls:
+        return {"module": "keras.optimizers", "class_name": cls.__name__, "config": config, "registered_name": None}
+    # the user's own class, named as Keras names one: found again by custom_objects or its registration
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
+            "registered_name": get_registered_name(cls)}
 
 
 def _is_function(m):
@@ -93,8 +99,12 @@ def _deserialize_optimizer(spec, custom_objects):
         return optimizers.get(spec)
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise ValueError(f"Cannot interpret the saved optimizer {str(spec)[:200]}")
+    from cnn.saving.registration import get_registered_object
     name = spec["class_name"]
+    registered = spec.get("registered_name")
     cls = custom_objects.get(name)
+    if cls is None and isinstance(registered, str):
+        cls = get_registered_object(registered, custom_objects)
     if cls is None:
         check_module(spec, "optimizer")
         cls = optimizers._registry.lookup(name)

@@ -3,8 +3,9 @@
 HDF5 groups `layers/<snake_class>[_k]/vars/<i>` (named by class and a per-model counter, not by
 layer name) and `optimizer/vars/<i>` in Keras's order: iterations, learning_rate (not with a
 schedule), then the slots. What is saved comes from the layers and the optimizer themselves:
-`layer._saved_variables()` and `optimizer._keras_slot_groups()` / `_keras_state_count`; nothing
-here knows a layer or optimizer type.
+`layer._saved_variables()` and `optimizer._keras_slot_groups()` / `_keras_state_count`, or, for an
+optimizer written in Python, the variables its build() created; nothing here knows a layer or
+optimizer type.
 """
 import io
 import math
@@ -82,7 +83,23 @@ def optimizer_entries(model):
             for s in group:
                 entries.append((("slot", s, v), v.shape))
     entries.extend((("state", k), ()) for k in range(scalars))
+    entries.extend((("variable", var), var.shape) for var in _python_slots(model))
     return entries, rec
+
+
+def _python_slots(model, build=False):
+    """The variables a Python optimizer created in build() (Keras's order: as created), if it is built for
+    the model's current weights; `build=True` builds it first, as Keras does before loading them."""
+    from cnn import _hooks
+    opt = model.optimizer
+    if not _hooks.is_python_optimizer(opt):
+        return []
+    variables = _hooks.optimizer_variables(model)
+    if build:
+        opt._ensure_built(variables)
+    elif not opt._built_for(variables):
+        return []
+    return list(opt.__dict__.get("_slot_variables", ()))
 
 
 def _fresh_slots(rec, n):
@@ -124,6 +141,8 @@ def collect_state(model, include_optimizer=True):
                 s, v = what[1], what[2]
                 start = s * n + model._offsets[id(v)]
                 arrays[key] = slots[start:start + int(np.prod(shape))].reshape(shape).copy()
+            elif what[0] == "variable":
+                arrays[key] = what[1].numpy()
             else:
                 arrays[key] = np.array(slots[_core.opt_slot_count(rec) * n + what[1]], dtype=np.float32)
     return arrays, attrs
@@ -198,8 +217,10 @@ def _read_optimizer(model, reader):
     if keys is None:
         return None
     opt = model.optimizer
-    entries, rec = optimizer_entries(model)
     head = 2 if opt._saves_learning_rate() else 1
+    if len(keys) > head:
+        _python_slots(model, build=True)   # a Python optimizer's slots exist once built, as in Keras
+    entries, rec = optimizer_entries(model)
     if keys == {str(i) for i in range(head)}:
         entries = entries[:head]     # saved before training: no slots yet
     elif keys != {str(i) for i in range(len(entries))}:
@@ -208,7 +229,7 @@ def _read_optimizer(model, reader):
         return None
     n = model._n_trainable
     slots = _fresh_slots(rec, n)
-    iterations, lr = None, None
+    iterations, lr, variables = None, None, []
     for i, (what, shape) in enumerate(entries):
         key = f"optimizer/vars/{i}"
         if what == "iteration":
@@ -225,10 +246,13 @@ def _read_optimizer(model, reader):
             start = s * n + model._offsets[id(v)]
             value = _finite(reader.get(key, shape), reader.what, f"{key} (a slot of {v.name})")
             slots[start:start + int(np.prod(shape))] = np.asarray(value, np.float32).ravel()
+        elif what[0] == "variable":
+            value = _finite(reader.get(key, shape), reader.what, f"{key} (the optimizer's {what[1].name})")
+            variables.append((what[1], np.asarray(value, np.float32)))
         else:
             value = _finite(reader.get(key, ()), reader.what, key)
             slots[_core.opt_slot_count(rec) * n + what[1]] = np.float32(value)
-    return iterations, lr, slots, rec
+    return iterations, lr, slots, rec, variables
 
 
 def load_state(model, reader, skip_mismatch=False):
@@ -239,7 +263,9 @@ def load_state(model, reader, skip_mismatch=False):
         v.assign(np.asarray(value, dtype=np.float32))
     if state is None:
         return
-    iterations, lr, slots, rec = state
+    iterations, lr, slots, rec, variables = state
+    for var, value in variables:     # a Python optimizer's own slots
+        var.assign(value)
     model.optimizer.iterations = iterations
     if lr is not None:
         model.optimizer._learning_rate = lr

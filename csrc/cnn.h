@@ -114,6 +114,12 @@ enum cnn_host_op {
     CNN_HOST_METRIC,            /* a[0] the state [weighted total, weight sum] (double, added to),
                                  * a[1] y_pred, a[2] y_true, a[3] row weights (data NULL: none) */
     CNN_HOST_OPT_STEP,          /* a[0] parameters (updated), a[1] gradients */
+    /* A Python layer's own weight penalties, clipping and constraints (its kernel span holds several
+     * tensors that only the host tells apart): */
+    CNN_HOST_LAYER_PENALTY,     /* a[0] the penalty (double 1 x 1, added to), a[1] its trainable weights */
+    CNN_HOST_LAYER_GRADS,       /* a[0] their gradients (penalty gradients added, then each tensor clipped
+                                 * to the norm lr when lr > 0: Keras's clipnorm), a[1] the weights */
+    CNN_HOST_LAYER_CONSTRAIN,   /* a[0] its trainable weights after the update (projected in place) */
 };
 #define CNN_HOST_MAX_ARRAYS 6
 typedef struct {

@@ -73,7 +73,15 @@ typedef struct {
                               int n);
     void (*backward_n)(const cnn_layer_ctx *c, float *const *gxs, const int *acc, const float *g,
                        const float *const *xs, const cnn_shape *const *in, int n, const float *y);
+    /* A kind that applies its weights' penalties, per-tensor clipping and constraints itself (python:
+     * only the host tells apart the tensors inside its kernel span); NULL: train.c applies the record's.
+     * CNN_OWN_PENALTY adds the penalty to *value; CNN_OWN_GRADS adds the penalty gradients to c->grads,
+     * then clips each tensor's gradient to the norm clipnorm when > 0; CNN_OWN_CONSTRAIN projects the
+     * weights after the update. */
+    void (*own_weights)(const cnn_layer_ctx *c, int stage, float clipnorm, double *value);
 } cnn_layer_ops;
+
+enum { CNN_OWN_PENALTY = 0, CNN_OWN_GRADS, CNN_OWN_CONSTRAIN };
 
 const cnn_layer_ops *cnn_layer_kind(int kind);   /* NULL for a bad number */
 

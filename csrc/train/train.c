@@ -59,6 +59,10 @@ static double regularization(const cnn_plan *p, long nb, int with_activity)
             r += cnn_l1l2_value(p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
         if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
             r += cnn_l1l2_value(p->params + b->off, b->len, L->bias_l1, L->bias_l2);
+        if (p->ops[l]->own_weights) {
+            cnn_layer_ctx c = {L, &p->bufs[l], p->params, p->grads, nb, l};
+            p->ops[l]->own_weights(&c, CNN_OWN_PENALTY, 0.0f, &r);
+        }
     activity:
         if (with_activity && has_penalty(L->activity_l1, L->activity_l2))
             r += cnn_l1l2_value(p->out[l], nb * cnn_layer_out_size(L), L->activity_l1, L->activity_l2)
@@ -77,6 +81,10 @@ static void regularization_grads(cnn_plan *p)
             cnn_l1l2_grad(p->grads + w->off, p->params + w->off, w->len, L->kernel_l1, L->kernel_l2);
         if (b->off >= 0 && has_penalty(L->bias_l1, L->bias_l2))
             cnn_l1l2_grad(p->grads + b->off, p->params + b->off, b->len, L->bias_l1, L->bias_l2);
+        if (p->ops[l]->own_weights) { /* its penalties, then clipnorm per tensor (clip_gradients skips it) */
+            cnn_layer_ctx c = layer_ctx(p, l, 0);
+            p->ops[l]->own_weights(&c, CNN_OWN_GRADS, p->clipnorm, NULL);
+        }
     }
 }
 
@@ -93,14 +101,20 @@ static void apply_constraints(cnn_plan *p)
         }
         if (b->off >= 0 && L->bias_constraint.kind != CNN_CONSTRAINT_NONE)
             cnn_constraint_apply(p->params + b->off, b->len, 1, &L->bias_constraint);
+        if (p->ops[l]->own_weights) {
+            cnn_layer_ctx c = layer_ctx(p, l, 0);
+            p->ops[l]->own_weights(&c, CNN_OWN_CONSTRAIN, 0.0f, NULL);
+        }
     }
 }
 
-/* Calls fn on every trainable weight tensor's gradient (kernel, bias, gamma, beta). */
-static void for_each_trainable(cnn_plan *p, void (*fn)(float *g, long n, void *ctx), void *ctx)
+/* Calls fn on every trainable weight tensor's gradient (kernel, bias, gamma, beta); skip_own: not on
+ * the spans of kinds that tell their tensors apart themselves (own_weights). */
+static void for_each_trainable(cnn_plan *p, int skip_own, void (*fn)(float *g, long n, void *ctx), void *ctx)
 {
     for (int l = 0; l < p->nlayers; l++)
-        for (int s = CNN_W_KERNEL; s <= CNN_W_BIAS && !p->dup[l]; s++) {
+        for (int s = CNN_W_KERNEL; s <= CNN_W_BIAS && !p->dup[l] && !(skip_own && p->ops[l]->own_weights);
+             s++) {
             const cnn_span *w = &p->layers[l].w[s];
             if (w->off >= 0 && w->off < p->n_trainable) fn(p->grads + w->off, w->len, ctx);
         }
@@ -134,10 +148,10 @@ static void clip_gradients(cnn_plan *p)
         for (long i = 0; i < p->n_trainable; i++)
             p->grads[i] = p->grads[i] > c ? c : p->grads[i] < -c ? -c : p->grads[i];
     }
-    if (p->clipnorm > 0) for_each_trainable(p, clip_tensor_norm, &p->clipnorm);
+    if (p->clipnorm > 0) for_each_trainable(p, 1, clip_tensor_norm, &p->clipnorm);
     if (p->global_clipnorm > 0) {
         double total = 0.0;
-        for_each_trainable(p, add_squares, &total);
+        for_each_trainable(p, 0, add_squares, &total);
         float norm = (float)sqrt(total), c = p->global_clipnorm;
         if (norm > c || !isfinite(norm)) scale(p->grads, p->n_trainable, c / norm);
     }
@@ -185,8 +199,8 @@ static int backward(cnn_plan *p, const float *x, const float *y, const float *wr
     float *g = p->grad_a;
     cnn_loss_backward(g, p->out[last], y, wrows, rows, p->out_cols, (float)(1.0 / (double)rows), p->fused_act,
                       &p->loss);
-    int g_is_dz = p->fused_act != CNN_ACT_LINEAR;  /* g is already past the last activation */
-    for (int l = last; l >= 0 && p->wants[l]; l--) {   /* below, no layer learns */
+    int g_is_dz = p->fused_act != CNN_ACT_LINEAR; /* g is already past the last activation */
+    for (int l = last; l >= 0 && p->wants[l]; l--) { /* below, no layer learns */
         const cnn_layer *L = &p->layers[l];
         const float *in = l > 0 ? p->out[l - 1] : x;
         int need_dx = l > 0 && p->wants[l - 1];
@@ -237,7 +251,7 @@ typedef struct {
     cnn_plan *p;
     cnn_xdata X;
     const float *Y, *SW;
-    long n, wcols;   /* wcols: sample-weight columns per row (cnn_plan_weight_cols) */
+    long n, wcols; /* wcols: sample-weight columns per row (cnn_plan_weight_cols) */
     const int64_t *idx;
 } gather_job;
 
@@ -247,8 +261,8 @@ static void gather_rows(void *ctx, long lo, long hi)
     cnn_plan *p = j->p;
     for (long i = lo; i < hi; i++) {
         int64_t r = j->idx[i];
-        CNN_ASSERT(r >= 0 && r < j->n);   /* the binding checks every index */
-        if (p->graph) {   /* each model input into its own buffer */
+        CNN_ASSERT(r >= 0 && r < j->n); /* the binding checks every index */
+        if (p->graph) { /* each model input into its own buffer */
             const cnn_graph *g = p->graph;
             for (int k = 0; k < g->ninputs; k++)
                 cnn_x_load(g->xin[k] + i * g->in_size[k], j->X, r * p->in_size + g->in_off[k], g->in_size[k]);
@@ -304,14 +318,14 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
     if (p->graph) {
         if (graph_pass(p, p->ybatch, weighted ? p->wbatch : NULL, nb, 1, *iteration, sums, &loss))
             goto abandon;
-        if (cnn_host_stopped()) goto abandon;   /* a Python loss or metric failed */
+        if (cnn_host_stopped()) goto abandon; /* a Python loss or metric failed */
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
     } else {
         if (forward(p, p->xbatch, nb, 1, *iteration)) goto abandon;
         double reg = regularization(p, nb, 1);
         loss = loss_and_metrics(p, p->ybatch, wrows, nb, sums) + reg;
-        if (cnn_host_stopped()) goto abandon;   /* a Python loss or metric failed */
+        if (cnn_host_stopped()) goto abandon; /* a Python loss or metric failed */
         sums->loss_sum += (double)nb * loss;
         sums->count += (double)nb;
 
@@ -319,17 +333,18 @@ static int train_step(cnn_plan *p, long nb, int weighted, long *iteration, const
         if (backward(p, p->xbatch, p->ybatch, wrows, nb)) goto abandon;
     }
     regularization_grads(p);
+    if (cnn_host_stopped()) goto abandon; /* a Python layer's regularizer failed */
     clip_gradients(p);
     if (p->n_trainable > 0) {
         float lr = (float)cnn_schedule_lr(sched, *iteration);
         cnn_opt_step(p->params, p->slots, p->grads, p->n_trainable, &p->opt, *iteration + 1, lr);
-        if (cnn_host_stopped()) goto abandon;   /* a Python optimizer failed (it undid its update) */
+        if (cnn_host_stopped()) goto abandon; /* a Python optimizer failed (it undid its update) */
         if (p->ema) update_ema(p, *iteration);
     }
     apply_constraints(p);
     *iteration += 1;
     return CNN_OK;
-abandon:   /* the caller drops the sums of an interrupted call */
+abandon: /* the caller drops the sums of an interrupted call */
     if (may_stop && p->state_len) state_copy(p, 1);
     return CNN_ERR_INTERRUPT;
 }

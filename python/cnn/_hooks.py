@@ -11,7 +11,9 @@ Everything else in a model still runs in C; Python runs only around the custom p
 """
 import numpy as np
 
-LAYER_FORWARD, LAYER_BACKWARD, LOSS, LOSS_GRAD, METRIC, OPT_STEP = range(6)
+from cnn import _layer_weights
+
+LAYER_FORWARD, LAYER_BACKWARD, LOSS, LOSS_GRAD, METRIC, OPT_STEP, LAYER_PENALTY, LAYER_GRADS, LAYER_CONSTRAIN = range(9)
 
 
 def is_python_layer(layer):
@@ -59,6 +61,12 @@ class Host:
             metric_update(self.metrics[index], *arrays)
         elif op == OPT_STEP:
             self.optimizer.step(arrays[0][0], arrays[1][0], iteration, lr)
+        elif op == LAYER_PENALTY:
+            _layer_weights.penalty(self.layers[index], arrays[0], arrays[1][0])
+        elif op == LAYER_GRADS:
+            _layer_weights.gradients(self.layers[index], arrays[0][0], arrays[1][0], lr)
+        elif op == LAYER_CONSTRAIN:
+            _layer_weights.constrain(self.layers[index], arrays[0][0])
         else:
             raise RuntimeError(f"unknown host call {op}")
 
@@ -153,7 +161,8 @@ def layer_backward(layer, dx, dy, x, y, grads):
 
 def layer_record(layer, offsets):
     """The C record of a Python layer: the kernel span covers its trainable weights, the first state
-    span its other weights (both contiguous in the model's buffer, see models._pack_weights)."""
+    span its other weights (both contiguous in the model's buffer, see models._pack_weights); its
+    flags say whether the step calls back for their regularizers and constraints (_layer_weights)."""
     from cnn.layers.base import _c_record
 
     def span(variables):
@@ -167,7 +176,7 @@ def layer_record(layer, offsets):
     w_off, w_len = span(trainable)
     s_off, s_len = span(frozen)
     layer._host_spans = {id(v): (offsets[id(v)] - w_off, int(np.prod(v.shape))) for v in trainable}
-    fields = {"w_off": w_off, "w_len": w_len} if w_off >= 0 else {}
+    fields = {"w_off": w_off, "w_len": w_len, **_layer_weights.flags(layer)} if w_off >= 0 else {}
     if s_off >= 0:
         fields.update(mm_off=s_off, mm_len=s_len)
     return _c_record(layer, "python", **fields)
@@ -334,8 +343,6 @@ def training_host(model, opt_rec):
             recs.append({**r, "weighted": w})
     if opt_rec["kind"] == "python":
         host.optimizer = _OptimizerRunner(model.optimizer, optimizer_variables(model), model._offsets)
-    if host.layers and model.optimizer.clipnorm and any(
-            len(layer.trainable_weights) > 1 for layer in host.layers.values()):
-        raise ValueError("clipnorm (per weight tensor) cannot tell apart the weights of a layer written in "
-                         "Python; use global_clipnorm or clipvalue")
+    for layer in host.layers.values():
+        _layer_weights.check(layer)
     return (host or None), loss_rec, recs

@@ -55,8 +55,9 @@ class Layer(Watched):
     C); the output shape comes from `compute_output_shape` or, if not given, from a call on zeros.
     An exception raised in `call` or `backward` stops `fit` with that exception, nothing of the step
     applied. Saving works with `custom_objects={"MyLayer": MyLayer}` (give `get_config` the
-    constructor's arguments). Regularizers and constraints do not reach the weights of a Python layer;
-    `clipvalue` and `global_clipnorm` do (`clipnorm` only when it has a single trainable weight).
+    constructor's arguments). The regularizers and constraints given to `add_weight` apply as in Keras
+    (the penalty joins the loss, the constraint follows each update), and so do `clipnorm` (each
+    weight on its own norm), `clipvalue` and `global_clipnorm`.
 
     Args:
         trainable: whether the layer's weights are trained. Default `True`.
@@ -136,8 +137,10 @@ class Layer(Watched):
             initializer: a name ("zeros", "glorot_uniform", ...) or a `cnn.initializers` object.
                 Default `None`: "glorot_uniform", Keras's default for float weights.
             trainable: whether the optimizer updates it. Default `True`.
-            regularizer: a `cnn.regularizers` object (built-in layers only). Default `None`.
-            constraint: a `cnn.constraints` object (built-in layers only). Default `None`.
+            regularizer: a `cnn.regularizers` object or name ("l1", "l2", ...), or a function of the
+                weight written with `cnn.ops` returning a scalar; its penalty joins the loss. Default `None`.
+            constraint: a `cnn.constraints` object or name ("non_neg", "max_norm", ...), or a function
+                returning the projected weight; applied after each update. Default `None`.
             dtype: accepted for Keras compatibility; weights are float32.
             **kwargs: Keras's `autocast` and `aggregation`, accepted and ignored.
         """
@@ -163,11 +166,12 @@ class Layer(Watched):
         value = init(tuple(shape), key=key) if key is not None else init(tuple(shape))
         var = Variable(value, f"{self.name}/{name}", trainable=trainable and self._trainable)
         var._can_train = trainable
+        var.regularizer, var.constraint = _resolve_penalties(regularizer, constraint)
         self._variables.append(var)
-        if regularizer is not None:
-            self._regularizers[name] = regularizer
-        if constraint is not None:
-            self._constraints[name] = constraint
+        if var.regularizer is not None:
+            self._regularizers[name] = var.regularizer
+        if var.constraint is not None:
+            self._constraints[name] = var.constraint
         return var
 
     @property
@@ -304,6 +308,17 @@ class Layer(Watched):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _resolve_penalties(regularizer, constraint):
+    """add_weight's regularizer and constraint as objects (Keras's regularizers.get / constraints.get):
+    a name, a config, a class, an instance or a callable; anything else raises naming it."""
+    from cnn import constraints, regularizers
+    if regularizer is not None and not isinstance(regularizer, (str, dict, type)) and not callable(regularizer):
+        raise TypeError(f"regularizer must be a cnn.regularizers object, a name or a callable, got {regularizer!r}")
+    if constraint is not None and not isinstance(constraint, (str, dict, type)) and not callable(constraint):
+        raise TypeError(f"constraint must be a cnn.constraints object, a name or a callable, got {constraint!r}")
+    return regularizers.get(regularizer), constraints.get(constraint)
 
 
 def _warn_input_shape(layer):

@@ -106,8 +106,8 @@ class _PythonActivation:
         return self._act is None
 
     def _python_record(self, offsets):
-        if self._regularizers or self._constraints or getattr(self, "activity_regularizer", None) is not None:
-            raise ValueError(f"layer '{self.name}': regularizers and constraints are not applied with a custom "
+        if getattr(self, "activity_regularizer", None) is not None:   # weight penalties go through the host
+            raise ValueError(f"layer '{self.name}': an activity_regularizer is not applied with a custom "
                              "activation function")
         from cnn import _hooks
         return _hooks.layer_record(self, offsets)

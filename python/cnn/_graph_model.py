@@ -74,7 +74,7 @@ class GraphTraining:
     def _spec_kind(spec):
         """(sparse targets, one target per sample broadcast) for an output's resolved loss."""
         from cnn.losses import LossKind
-        kind = spec.loss_obj.c_record()["kind"]
+        kind = (spec.loss_obj.c_record() or {"kind": "python"})["kind"]   # None: a loss written in Python
         return kind == LossKind.SCCE, kind not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
@@ -194,27 +194,31 @@ class GraphTraining:
             self._slots = np.zeros(max(size, 1), np.float32)
             _core.opt_init_slots(opt_rec, self._slots, self._n_trainable)
             self._slots_layout = (self._layout, opt_rec)
+        from cnn import _hooks  # the parts written in Python run through a host the plan calls
+        host, loss_recs, metric_recs_of = _hooks.graph_training_host(self, g, opt_rec)
         metric_recs, outputs = [], []
-        for spec, j in zip(self._output_specs, g.outputs):
-            recs = [{**r, "weighted": w} for m, w in zip(spec.metric_objs, spec.metric_flags) for r in m.c_records()]
+        for spec, j, loss_rec, recs in zip(self._output_specs, g.outputs, loss_recs, metric_recs_of):
             metric_recs += recs
-            outputs.append({"layer": j, "loss": spec.loss_obj.c_record(), "weight": spec.weight, "metrics": len(recs)})
-        records = (descs, self._output_specs[0].loss_obj.c_record(), metric_recs, opt_rec)
+            outputs.append({"layer": j, "loss": loss_rec, "weight": spec.weight, "metrics": len(recs)})
+        records = (descs, loss_recs[0], metric_recs, opt_rec)
         options = {**self._clipping(), **self._ema_args()}
         graph = {} if chain else {"inputs": inputs, "outputs": outputs}
         key = (repr(records), repr(graph),
                tuple((k, id(v) if isinstance(v, np.ndarray) else v) for k, v in options.items()),
-               id(self._params), id(self._slots))
-        return key, (records, {**options, **graph})
+               host.key() if host is not None else None, id(self._params), id(self._slots))
+        return key, (records, {**options, **graph, "host": host})
 
     def _describe_inference(self):
         self._pack_weights()
         g, descs, inputs, chain = self._graph_records()
         graph = {} if chain else {"inputs": inputs,
                                   "outputs": [{"layer": j, "loss": {"kind": "mse"}} for j in g.outputs]}
-        return (repr(descs), repr(graph), id(self._params)), (descs, graph)
+        from cnn import _hooks
+        host = _hooks.graph_layers_host(g)
+        return (repr(descs), repr(graph), id(self._params), host.key() if host is not None else None), \
+            (descs, graph, host)
 
     def _new_inference_plan(self, described, batch_max):
-        descs, graph = described
+        descs, graph, host = described
         return _core.Plan(descs, {"kind": "mse"}, [], {"kind": "sgd"}, self._params, 0, np.zeros(1, np.float32),
-                          int(batch_max), **graph)
+                          int(batch_max), host=host, **graph)

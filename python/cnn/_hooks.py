@@ -318,8 +318,74 @@ def has_python_parts(model):
 
 def optimizer_variables(model):
     """The variables a Python optimizer is built for and updates, in the step's order (saving builds it
-    with the same list, so a loaded optimizer's slots are the ones the next fit uses)."""
-    return [v for layer in model._plan_layers() for v in layer._variables if v.trainable and model._trainable]
+    with the same list, so a loaded optimizer's slots are the ones the next fit uses); a shared layer's
+    once."""
+    seen, out = set(), []
+    for layer in model._plan_layers():
+        for v in layer._variables:
+            if v.trainable and model._trainable and id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+    return out
+
+
+def graph_layers_host(g):
+    """The host of a graph plan's Python layers (by node), or None. Such a layer keeps what its call
+    saw for its backward, so it may run at one node only, on one input."""
+    layers = {}
+    for i, node in enumerate(g.nodes):
+        if not is_python_layer(node.layer):
+            continue
+        if any(other.layer is node.layer for other in g.nodes[:i]):
+            raise ValueError(f"layer '{node.layer.name}' is written in Python and is called more than once in "
+                             "the model; cnn runs such a layer at one place only: create one layer per call")
+        if len(node.sources) != 1:
+            raise ValueError(f"layer '{node.layer.name}' is written in Python and takes {len(node.sources)} "
+                             "inputs; cnn runs such layers on one input: merge the inputs first (e.g. "
+                             "layers.Concatenate) and split them inside call")
+        layers[i] = node.layer
+    host = Host(layers)
+    return host or None
+
+
+def _metric_records(host, objs, flags):
+    recs = []
+    for m, w in zip(objs, flags):
+        for r in m.c_records():
+            if r.get("kind") == "python":
+                r = {**r, "handle": len(host.metrics)}
+                host.metrics.append(m)
+            recs.append({**r, "weighted": w})
+    return recs
+
+
+def _python_optimizer(host, model, opt_rec):
+    if opt_rec["kind"] == "python":
+        host.optimizer = _OptimizerRunner(model.optimizer, optimizer_variables(model), model._offsets)
+    for layer in host.layers.values():
+        _layer_weights.check(layer)
+
+
+def graph_training_host(model, g, opt_rec):
+    """training_host for a graph plan: (host or None, each output's loss record, each output's metric
+    records). The core calls a Python loss without saying which output it serves, so one output at
+    most may have one."""
+    from cnn import losses
+    host = graph_layers_host(g) or Host()
+    loss_recs, metric_recs = [], []
+    for spec, shape in zip(model._output_specs, model._output_shapes()):
+        rec = spec.loss_obj.c_record()
+        if rec is None:
+            if host.loss is not None:
+                raise ValueError("cnn runs a loss written in Python on one output of a model only; "
+                                 f"output '{spec.name}' has a second one: use a built-in loss there")
+            check_loss(spec.loss_obj, shape[-1])
+            host.loss = _LossRunner(spec.loss_obj)
+            rec = {"kind": losses.PYTHON_KIND}
+        loss_recs.append(rec)
+        metric_recs.append(_metric_records(host, spec.metric_objs, spec.metric_flags))
+    _python_optimizer(host, model, opt_rec)
+    return (host or None), loss_recs, metric_recs
 
 
 def training_host(model, opt_rec):
@@ -334,15 +400,6 @@ def training_host(model, opt_rec):
         check_loss(loss, model.output_shape[-1])
         host.loss = _LossRunner(loss)
         loss_rec = {"kind": losses.PYTHON_KIND}
-    recs = []
-    for m, w in zip(model._metric_objects, model._metric_weighted):
-        for r in m.c_records():
-            if r.get("kind") == "python":
-                r = {**r, "handle": len(host.metrics)}
-                host.metrics.append(m)
-            recs.append({**r, "weighted": w})
-    if opt_rec["kind"] == "python":
-        host.optimizer = _OptimizerRunner(model.optimizer, optimizer_variables(model), model._offsets)
-    for layer in host.layers.values():
-        _layer_weights.check(layer)
+    recs = _metric_records(host, model._metric_objects, model._metric_weighted)
+    _python_optimizer(host, model, opt_rec)
     return (host or None), loss_rec, recs

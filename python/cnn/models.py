@@ -312,7 +312,8 @@ class Model(SubclassAPI, Trainer, Layer):
         self.loss = losses.get(loss)
         if not isinstance(self.loss, losses.AutoCrossentropy):
             resolved = self._check_loss(losses.resolve(loss))
-            if resolved.c_record() is None and self.built:   # a NumPy function: say so before fit
+            if resolved.c_record() is None and self.built and isinstance(self.output_shape, tuple):
+                # a NumPy function: say so before fit (several outputs: checked per output at fit)
                 from cnn import _hooks
                 _hooks.check_loss(resolved, self.output_shape[-1])
         self._metric_specs = list(metrics or [])

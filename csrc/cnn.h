@@ -248,7 +248,10 @@ typedef struct {
     int from_logits;       /* BCE / CCE / SCCE: y_pred are logits */
     float label_smoothing; /* BCE / CCE */
     float delta;           /* Huber */
+    int sparse;            /* PYTHON: y holds one value per row (class ids), as for SCCE */
 } cnn_loss;
+/* 1 when the loss reads one target per row of y_pred (SCCE's class ids), else y has a full row. */
+int cnn_loss_sparse(const cnn_loss *L);
 /* per_sample[rows] = the loss of each row, reduced over cols as Keras does (mean for
  * MSE/MAE/..., sum for CCE/KLD/cosine). y_true is [rows, cols], except SCCE: [rows] class ids
  * stored as floats (y_pred is [rows, cols]). */
@@ -289,7 +292,7 @@ typedef struct {
     int from_logits; /* confusion: sigmoid first; loss: as the loss's */
     int multi_label; /* confusion: counts per column */
     int argmax; /* fbeta: the row's maximum is the positive (Keras's threshold=None) */
-    int loss; /* CNN_METRIC_LOSS: the cnn_loss_kind */
+    int loss; /* CNN_METRIC_LOSS: the cnn_loss_kind; CNN_METRIC_PYTHON: SCCE when y holds class ids */
     float label_smoothing;
     int weighted; /* inside a plan: sample weights apply (weighted_metrics) */
     int handle;   /* CNN_METRIC_PYTHON: the host's number for it */

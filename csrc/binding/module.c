@@ -362,7 +362,7 @@ done:
         const cnn_layer *O = &L[G.outputs[k].layer];
         long size = cnn_shape_size(&O->out);
         out_size += size;
-        y_size += G.outputs[k].loss.kind == CNN_LOSS_SCCE ? size / O->out.dim[O->out.ndim - 1] : size;
+        y_size += cnn_loss_sparse(&G.outputs[k].loss) ? size / O->out.dim[O->out.ndim - 1] : size;
         if (G.noutputs == 1 && G.outputs[k].loss.kind == CNN_LOSS_SCCE)
             y_classes = O->out.dim[O->out.ndim - 1];
     }

@@ -207,14 +207,18 @@ static double row_forward(const float *p, const float *y, long cols, const cnn_l
     }
 }
 
-/* A loss the host computes: per-row values, or their gradient (a failure stops the step). */
+int cnn_loss_sparse(const cnn_loss *L)
+{ return L->kind == CNN_LOSS_SCCE || (L->kind == CNN_LOSS_PYTHON && L->sparse); }
+
+/* A loss the host computes: per-row values, or their gradient (a failure stops the step); y_true has
+ * ycols columns (1 when sparse: the user's one value per sample). */
 static void python_loss(int op, cnn_host_array out, const float *y_pred, const float *y_true, long rows,
-                        long cols)
+                        long cols, long ycols)
 {
     cnn_host_call call = {op, 0, 1, 0, 0.0f, 3, {{0}}};
     call.a[0] = out;
     call.a[1] = cnn_host_f32((float *)y_pred, rows, cols);
-    call.a[2] = cnn_host_f32((float *)y_true, rows, cols);
+    call.a[2] = cnn_host_f32((float *)y_true, rows, ycols);
     cnn_host_run(&call);
 }
 
@@ -272,7 +276,8 @@ void cnn_loss_forward(double *per_sample, const float *y_pred, const float *y_tr
     if (rows <= 0 || cols <= 0) return;
     CNN_ASSERT(per_sample && y_pred && y_true && L);
     if (L->kind == CNN_LOSS_PYTHON) {
-        python_loss(CNN_HOST_LOSS, cnn_host_f64(per_sample, rows, 1), y_pred, y_true, rows, cols);
+        python_loss(CNN_HOST_LOSS, cnn_host_f64(per_sample, rows, 1), y_pred, y_true, rows, cols,
+                    L->sparse ? 1 : cols);
         return;
     }
     if (L->kind == CNN_LOSS_SCCE && !L->from_logits) {
@@ -477,7 +482,8 @@ int cnn_loss_backward(float *grad, const float *y_pred, const float *y_true, con
     if (L->kind == CNN_LOSS_PYTHON) {
         if (fused_act != CNN_ACT_LINEAR) return CNN_ERR_ARG;
         if (rows == 0) return CNN_OK;
-        python_loss(CNN_HOST_LOSS_GRAD, cnn_host_f32(grad, rows, cols), y_pred, y_true, rows, cols);
+        python_loss(CNN_HOST_LOSS_GRAD, cnn_host_f32(grad, rows, cols), y_pred, y_true, rows, cols,
+                    L->sparse ? 1 : cols);
         for (long i = 0; i < rows; i++) {
             double gr = (double)scale * (weights ? (double)weights[i] : 1.0);
             for (long j = 0; j < cols; j++) grad[i * cols + j] = (float)(gr * (double)grad[i * cols + j]);

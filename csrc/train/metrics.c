@@ -63,7 +63,7 @@ static double row_value(const float *p, const float *y, long cols, const cnn_met
 int cnn_metric_sparse(const cnn_metric *m)
 {
     return m->kind == CNN_METRIC_SPARSE_CATEGORICAL_ACCURACY || m->kind == CNN_METRIC_SPARSE_TOP_K
-           || (m->kind == CNN_METRIC_LOSS && m->loss == CNN_LOSS_SCCE);
+           || ((m->kind == CNN_METRIC_LOSS || m->kind == CNN_METRIC_PYTHON) && m->loss == CNN_LOSS_SCCE);
 }
 
 long cnn_metric_state_size(const cnn_metric *m, long cols)
@@ -98,7 +98,7 @@ void cnn_metric_update(double *state, const float *y_pred, const float *y_true, 
         cnn_host_call call = {CNN_HOST_METRIC, m->handle, 0, 0, 0.0f, 4, {{0}}};
         call.a[0] = cnn_host_f64(state, 1, 2);
         call.a[1] = cnn_host_f32((float *)y_pred, rows, cols);
-        call.a[2] = cnn_host_f32((float *)y_true, rows, cols);
+        call.a[2] = cnn_host_f32((float *)y_true, rows, cnn_metric_sparse(m) ? 1 : cols);
         call.a[3] = cnn_host_f32((float *)weights, rows, 1);
         cnn_host_run(&call);
         return;

@@ -179,7 +179,7 @@ static const char *graph_setup(cnn_plan *p, const cnn_layer *layers, int nlayers
         h->weight = outputs[k].weight;
         h->out_size = cnn_layer_out_size(L);
         h->out_cols = cnn_layer_out_cols(L);
-        h->y_size = h->loss.kind == CNN_LOSS_SCCE ? h->out_size / h->out_cols : h->out_size;
+        h->y_size = cnn_loss_sparse(&h->loss) ? h->out_size / h->out_cols : h->out_size;
         h->y_off = y_total;
         h->m0 = m;
         h->m1 = m + outputs[k].nmetrics;
@@ -188,7 +188,7 @@ static const char *graph_setup(cnn_plan *p, const cnn_layer *layers, int nlayers
             return "outputs";
         for (; m < h->m1; m++) {
             long size = cnn_metric_state_size(&metrics[m], h->out_cols);
-            if (!size || cnn_metric_sparse(&metrics[m]) != (h->loss.kind == CNN_LOSS_SCCE)) return "metrics";
+            if (!size || cnn_metric_sparse(&metrics[m]) != cnn_loss_sparse(&h->loss)) return "metrics";
             p->metric_off[m + 1] = p->metric_off[m] + size;
         }
     }
@@ -296,7 +296,7 @@ cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_
     p->in_size = cnn_layer_in_size(&layers[0]);
     p->out_size = cnn_layer_out_size(last);
     p->out_cols = cnn_layer_out_cols(last);
-    p->y_size = loss->kind == CNN_LOSS_SCCE ? p->out_size / p->out_cols : p->out_size;
+    p->y_size = cnn_loss_sparse(loss) ? p->out_size / p->out_cols : p->out_size;
     p->fused_act = cnn_plan_fusable(last, cnn_layer_kind(last->kind), loss);
     if (!chain) {
         if (!(p->graph = zalloc(1, sizeof *p->graph, &failed))) return fail(p, status, CNN_ERR_NOMEM);
@@ -307,7 +307,7 @@ cnn_plan *cnn_plan_create_graph(const cnn_layer *layers, int nlayers, const cnn_
      * metric reading a full row of y would read past it) */
     for (int m = 0; chain && m < nmetrics; m++) {
         long size = cnn_metric_state_size(&metrics[m], p->out_cols);
-        if (!size || cnn_metric_sparse(&metrics[m]) != (loss->kind == CNN_LOSS_SCCE)) {
+        if (!size || cnn_metric_sparse(&metrics[m]) != cnn_loss_sparse(loss)) {
             diag->field = "metrics";
             return fail(p, status, CNN_ERR_ARG);
         }

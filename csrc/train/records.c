@@ -53,6 +53,8 @@ static const cnn_field loss_fields[] = {
     BOOL(cnn_loss, from_logits),
     F32(cnn_loss, label_smoothing, 0),
     F32(cnn_loss, delta, 1),
+    /* PYTHON: y is one value per row (spelled out: BOOL's five-field rows get bin-packed) */
+    {"sparse", CNN_FIELD_BOOL, offsetof(cnn_loss, sparse), 0, 0, 1, NULL, 0, 0, 0},
 };
 const cnn_record_desc cnn_loss_desc = {"loss", sizeof(cnn_loss), COUNT_OF(loss_fields), loss_fields, NULL};
 

@@ -77,8 +77,9 @@ def as_features(x, input_shape, name="x"):
 
 
 def as_targets(y, n, output_shape, sparse, name="y", broadcast=False):
-    """y as float32 (n, per-sample size): class ids (one per output row) when sparse. With broadcast,
-    one target per sample serves every output (Keras's rank fix, then broadcasting)."""
+    """y as float32 (n, per-sample size): class ids (one per output row) when sparse, any one value per
+    sample when sparse == "values" (a loss written in Python reads them). With broadcast, one target per
+    sample serves every output (Keras's rank fix, then broadcasting)."""
     a = as_array(y, name)
     if a.shape[0] != n:
         raise ValueError(f"x and {name} have different numbers of samples: {n} and {a.shape[0]}")
@@ -87,11 +88,14 @@ def as_targets(y, n, output_shape, sparse, name="y", broadcast=False):
         classes = output_shape[-1]
         per = out_size // classes
         if a.size != n * per:
-            raise ValueError(f"{name} has shape {a.shape}, but sparse categorical crossentropy needs one "
+            what = "the loss was set up for" if sparse == "values" else "sparse categorical crossentropy needs"
+            raise ValueError(f"{name} has shape {a.shape}, but {what} one "
                              f"integer class id per sample, shape ({n},) or ({n}, 1); for one-hot labels use "
                              "loss='categorical_crossentropy'")
         ids = a.reshape(n, per)
         _finite(ids.astype(np.float64), name)
+        if sparse == "values":
+            return np.array(ids, dtype=np.float32, order="C")
         if np.any(ids != np.round(ids)) or ids.min() < 0 or ids.max() >= classes:
             bad = ids[(ids != np.round(ids)) | (ids < 0) | (ids >= classes)].ravel()[0]
             raise ValueError(f"{name} holds class id {float(bad):g}, but the model outputs {classes} classes "
@@ -163,7 +167,7 @@ def warn_if_one_class(y_val, sparse):
     """The Keras trap: validation_split on data sorted by class gives a one-class validation set."""
     if y_val is None or len(y_val) < 2:
         return
-    if sparse or y_val.shape[1] == 1:
+    if sparse or y_val.shape[1] == 1 or np.all(y_val == y_val[:, :1]):   # ids, maybe repeated per output
         labels = np.round(y_val[:, 0])
         if not np.all(labels == y_val[:, 0]):
             return

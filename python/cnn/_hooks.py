@@ -31,13 +31,14 @@ class Host:
     """Dispatches the core's calls. Holds the layers, loss, metrics and optimizer it runs (not the
     model, so a plan never keeps its model alive)."""
 
-    __slots__ = ("layers", "loss", "metrics", "optimizer")
+    __slots__ = ("layers", "loss", "metrics", "optimizer", "target_tail")
 
-    def __init__(self, layers=None, loss=None, metrics=(), optimizer=None):
+    def __init__(self, layers=None, loss=None, metrics=(), optimizer=None, target_tail=None):
         self.layers = dict(layers or {})        # position in the model -> Layer
         self.loss = loss                        # a _LossRunner or None
         self.metrics = list(metrics)            # handle -> metric object
         self.optimizer = optimizer              # an _OptimizerRunner or None
+        self.target_tail = target_tail          # the user's per-sample y shape (see user_targets)
 
     def __bool__(self):
         return bool(self.layers or self.loss or self.metrics or self.optimizer)
@@ -46,7 +47,7 @@ class Host:
         """Identifies what it runs, for the plan cache (a plan is reused only with the same objects)."""
         return (tuple((i, id(layer)) for i, layer in sorted(self.layers.items())),
                 id(self.loss.loss) if self.loss else None, tuple(id(m) for m in self.metrics),
-                id(self.optimizer.optimizer) if self.optimizer else None)
+                id(self.optimizer.optimizer) if self.optimizer else None, self.target_tail)
 
     def __call__(self, op, index, training, iteration, lr, arrays):
         if op == LAYER_FORWARD:
@@ -58,7 +59,7 @@ class Host:
         elif op == LOSS_GRAD:
             self.loss.gradient(arrays[0], arrays[1], arrays[2])
         elif op == METRIC:
-            metric_update(self.metrics[index], *arrays)
+            metric_update(self.metrics[index], *arrays, tail=self.target_tail)
         elif op == OPT_STEP:
             self.optimizer.step(arrays[0][0], arrays[1][0], iteration, lr)
         elif op == LAYER_PENALTY:
@@ -182,15 +183,27 @@ def layer_record(layer, offsets):
     return _c_record(layer, "python", **fields)
 
 
+# ---------------------------------------------------------------------------------------- targets
+
+def user_targets(y_true, cols, tail):
+    """y_true as the user gave it, as Keras passes it to a loss or metric (as float32): one value per
+    sample (class ids of shape (n,) or (n, 1)) stays that shape, where the step holds it as one id per
+    row (a sparse loss) or repeated over the outputs. Anything else is already (rows, cols)."""
+    if tail is None or cols <= 1 or int(np.prod(tail, dtype=np.int64)) != 1 or len(tail) > 2:
+        return y_true
+    return y_true[:, :1].reshape((y_true.shape[0],) + tuple(tail))
+
+
 # ---------------------------------------------------------------------------------------- losses
 
 class _LossRunner:
     """A custom loss in the step: per-row values, and their gradient with respect to y_pred, either
     from the loss's own `gradient(y_true, y_pred)` (NumPy) or recorded by cnn.ops."""
 
-    def __init__(self, loss):
+    def __init__(self, loss, target_tail=None):
         self.loss = loss
         self.fn, self.numpy_gradient = python_loss_parts(loss)
+        self.tail = target_tail
 
     def _per_row(self, value, rows, cols):
         v = np.asarray(value, dtype=np.float64)
@@ -204,11 +217,13 @@ class _LossRunner:
     def values(self, per_row, y_pred, y_true):
         y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
+        y_true = user_targets(y_true, cols, self.tail)
         per_row[:, 0] = self._per_row(self.fn(y_true, y_pred), rows, cols)[0]
 
     def gradient(self, grad, y_pred, y_true):
         y_pred.flags.writeable = y_true.flags.writeable = False
         rows, cols = y_pred.shape
+        y_true = user_targets(y_true, cols, self.tail)
         if self.numpy_gradient is not None:
             value = self.fn(y_true, y_pred)
             g = np.asarray(self.numpy_gradient(y_true, y_pred), dtype=np.float32)
@@ -235,15 +250,27 @@ def python_loss_parts(loss):
     return loss, None
 
 
+def _recordable_loss(fn, cols):
+    """Whether fn runs while recording, tried on y_true of one row per output and then on class ids of
+    shape (n,) and (n, 1) (a student's sparse crossentropy); the first attempt's error if all fail."""
+    from cnn import ops
+    y_pred = np.full((2, cols), 0.75, np.float32)
+    first = None
+    for y_true in (np.full((2, cols), 0.5, np.float32), np.zeros(2, np.float32), np.zeros((2, 1), np.float32)):
+        try:
+            return ops.is_recordable(fn, [y_true, y_pred])
+        except Exception as e:   # noqa: BLE001  the next layout of y_true may be the one fn expects
+            first = first or e
+    raise first
+
+
 def check_loss(loss, cols):
     """Refuses, with a message naming the two supported forms, a Python loss whose gradient cnn cannot
     get: a plain NumPy function (no `gradient`, not written with cnn.ops)."""
     fn, grad = python_loss_parts(loss)
     if grad is not None:
         return
-    from cnn import ops
-    example = np.full((2, cols), 0.5, np.float32)
-    if not ops.is_recordable(fn, [example, example + np.float32(0.25)]):
+    if not _recordable_loss(fn, cols):
         name = getattr(getattr(loss, "fn", loss), "__name__", repr(loss))
         raise ValueError(
             f"cnn cannot differentiate the loss {name!r}: it is written with NumPy, so its gradient is "
@@ -256,11 +283,12 @@ def check_loss(loss, cols):
 
 # ---------------------------------------------------------------------------------------- metrics
 
-def metric_update(metric, state, y_pred, y_true, weights):
+def metric_update(metric, state, y_pred, y_true, weights, tail=None):
     """Adds a batch to a Python metric: a function's mean in the C state, or the metric's own
-    update_state (a stateful subclass)."""
+    update_state (a stateful subclass). y_true is given in the user's shape (user_targets)."""
     w = None if weights is None else weights[:, 0]
     y_pred.flags.writeable = y_true.flags.writeable = False
+    y_true = user_targets(y_true, y_pred.shape[1], tail)
     if getattr(metric, "_python_values", None) is not None:
         v = metric._python_values(y_true, y_pred)
         state[0, 0] += float(np.sum(v if w is None else w * v, dtype=np.float64))
@@ -348,12 +376,13 @@ def graph_layers_host(g):
     return host or None
 
 
-def _metric_records(host, objs, flags):
+def _metric_records(host, objs, flags, sparse=False):
+    from cnn import losses
     recs = []
     for m, w in zip(objs, flags):
         for r in m.c_records():
-            if r.get("kind") == "python":
-                r = {**r, "handle": len(host.metrics)}
+            if r.get("kind") == "python":   # with a sparse loss it reads one class id per row
+                r = {**r, "handle": len(host.metrics), **({"loss": losses.LossKind.SCCE.value} if sparse else {})}
                 host.metrics.append(m)
             recs.append({**r, "weighted": w})
     return recs
@@ -393,13 +422,14 @@ def training_host(model, opt_rec):
     "python" kinds, each metric its handle."""
     from cnn import losses
     layers = model._plan_layers()   # in the plan's order: a Python layer's number is its position there
-    host = Host({i: layer for i, layer in enumerate(layers) if is_python_layer(layer)})
+    tail = getattr(model, "_target_tail", None)
+    host = Host({i: layer for i, layer in enumerate(layers) if is_python_layer(layer)}, target_tail=tail)
     loss = model._loss_obj
     loss_rec = loss.c_record()
     if loss_rec is None:
         check_loss(loss, model.output_shape[-1])
-        host.loss = _LossRunner(loss)
-        loss_rec = {"kind": losses.PYTHON_KIND}
-    recs = _metric_records(host, model._metric_objects, model._metric_weighted)
+        host.loss = _LossRunner(loss, tail)
+        loss_rec = {"kind": losses.PYTHON_KIND, **({"sparse": 1} if model._is_sparse() else {})}
+    recs = _metric_records(host, model._metric_objects, model._metric_weighted, bool(model._is_sparse()))
     _python_optimizer(host, model, opt_rec)
     return (host or None), loss_rec, recs

@@ -363,14 +363,23 @@ class Model(SubclassAPI, Trainer, Layer):
         return (self._loss_obj.c_record() or {"kind": "python"})["kind"] not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
+        """True when the targets are class ids (sparse categorical crossentropy); "values" when a loss
+        written in Python gets one target per sample for a multi-column output (class ids for a student's
+        own sparse crossentropy, given to it as the user passed them); False for one row per output."""
         from cnn.losses import LossKind
-        return (self._loss_obj.c_record() or {"kind": "python"})["kind"] == LossKind.SCCE
+        kind = (self._loss_obj.c_record() or {"kind": "python"})["kind"]
+        if kind == LossKind.SCCE:
+            return True
+        tail, out = getattr(self, "_target_tail", None), self.output_shape
+        one_per_sample = tail in ((), (1,)) and len(out) == 2 and out[-1] > 1
+        return "values" if kind == "python" and one_per_sample else False
 
     def _prepare_compiled(self, y_shape, with_metrics=True):
         """Resolves loss and metrics against the target shape (Keras chooses 'accuracy' by shape)."""
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
         y_key = (len(y_shape), y_shape[-1] if len(y_shape) > 1 else 1)
+        self._target_tail = tuple(y_shape[1:])   # what a loss or metric written in Python receives
         if self._metrics_key == y_key and self._metric_objects is not None:
             return
         from cnn import metrics as metrics_module
@@ -380,9 +389,9 @@ class Model(SubclassAPI, Trainer, Layer):
         specs = self._metric_specs + self._weighted_specs
         objs = [metrics_module.get(m, y_shape, self.output_shape) for m in specs]
         weighted = [False] * len(self._metric_specs) + [True] * len(self._weighted_specs)
-        sparse = self._is_sparse()
+        sparse = bool(self._is_sparse())
         for m in objs:  # the targets are either class ids or one row per output: metrics must agree
-            if m._sparse != sparse:
+            if m._sparse != sparse and not any(r.get("kind") == "python" for r in m.c_records()):
                 raise ValueError(f"metric '{m.name}' cannot be computed with the loss "
                                  f"{type(self._loss_obj).__name__}: " + ("with integer class labels use "
                                  "'accuracy' or 'sparse_categorical_accuracy'" if sparse else

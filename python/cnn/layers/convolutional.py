@@ -1,10 +1,10 @@
 """Conv1D and Conv2D (keras.layers.convolutional), channels_last, on the C core's "conv" kind."""
 from cnn.layers import _spatial
 from cnn.layers.base import Layer, _c_record, _c_span
-from cnn.layers.core import _add_penalties, _kernel_config, _set_kernel_arguments
+from cnn.layers.core import _add_penalties, _kernel_config, _PythonActivation, _set_kernel_arguments
 
 
-class _Conv(Layer):
+class _Conv(_PythonActivation, Layer):
     rank = 2
     _paddings = ("valid", "same")
     _axes = "(batch, height, width, channels)"
@@ -28,7 +28,15 @@ class _Conv(Layer):
         self.padding = _spatial.padding_arg(padding, self._paddings)
         self.data_format = _spatial.data_format_arg(data_format)
         _set_kernel_arguments(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint,
+                              python_ok=True)
+
+    def call(self, inputs, training=None):
+        """The layer with cnn.ops (a custom activation function runs this way, as Dense's; see
+        _PythonActivation): ops.conv, the bias, then the activation."""
+        from cnn import ops
+        y = ops.conv(inputs, self.kernel, self.strides, self.padding, dilation_rate=self.dilation_rate)
+        return self.activation(y + self.bias if self.use_bias else y)
 
     def _in_channels(self, input_shape):
         _spatial.check_rank(self, input_shape, self.rank + 2, self._axes)
@@ -67,6 +75,8 @@ class _Conv(Layer):
         return k * (int(input_shape[-1]) // self.groups) * self.filters + (self.filters if self.use_bias else 0)
 
     def _c_layer(self, offsets):
+        if self._act is None:
+            return self._python_record(offsets)
         pads = [p for _, p in self._windows(self.input_shape)]
         if self.rank == 1:
             geom = dict(kw=self.kernel_size[0], sw=self.strides[0], dw=self.dilation_rate[0], pl=pads[0])

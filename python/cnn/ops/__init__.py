@@ -30,6 +30,8 @@ from cnn.ops._activations import (
     silu,
     softsign,
 )
+from cnn.ops._conv import conv
+from cnn.ops._indexing import take, take_along_axis
 from cnn.ops._losses import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from cnn.ops._math import (
     abs,
@@ -100,14 +102,15 @@ from cnn.ops._tape import Recording, RecordingError, Tensor, is_recordable, reco
 
 __all__ = [
     "abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "binary_crossentropy", "cast",
-    "categorical_crossentropy", "ceil", "clip", "concatenate", "convert_to_tensor", "divide", "dot", "elu",
+    "categorical_crossentropy", "ceil", "clip", "concatenate", "conv", "convert_to_tensor", "divide", "dot", "elu",
     "equal", "erf", "exp", "expand_dims", "expm1", "floor", "full_like", "gelu", "greater", "greater_equal",
     "hard_sigmoid", "hard_silu", "is_tensor", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid",
     "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max", "maximum", "mean",
     "min", "minimum", "multiply", "ndim", "negative", "not_equal", "one_hot", "ones", "ones_like", "power",
     "relu", "relu6", "reshape", "round", "selu", "shape", "sigmoid", "sign", "silu", "size", "softmax",
     "softplus", "softsign", "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std",
-    "stop_gradient", "subtract", "sum", "tanh", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
+    "stop_gradient", "subtract", "sum", "take", "take_along_axis", "tanh", "transpose", "true_divide", "var",
+    "where", "zeros", "zeros_like",
     "Recording", "RecordingError", "Tensor", "is_recordable", "record", "recorded", "value_and_grad",
 ]
 

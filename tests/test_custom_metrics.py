@@ -122,8 +122,20 @@ def test_perceptron_step_activation():
 
 
 def test_custom_activation_refused_where_it_cannot_run():
-    # convolutions take custom activations since issue 10's follow-up; their penalties still need C
-    model = cnn.Sequential([cnn.Input((5, 5, 1)), layers.Conv2D(2, 3, activation=step, kernel_regularizer="l2")])
+    # convolutions take custom activations, and their weight penalties and constraints run on the
+    # Python side (cnn/_layer_weights.py) to the built-in's numbers; an activity penalty is refused
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 6, 6, 1), dtype=np.float32), rng.random((32, 1), dtype=np.float32)
+    losses = []
+    for act in ("relu", lambda v: ops.maximum(v, 0.0)):
+        cnn.utils.set_random_seed(1)
+        model = cnn.Sequential([cnn.Input((6, 6, 1)), layers.Conv2D(3, 3, activation=act, kernel_regularizer="l2",
+                                                                    bias_constraint="non_neg"),
+                                layers.Flatten(), layers.Dense(1)])
+        model.compile("adam", "mse")
+        losses.append(model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+    model = cnn.Sequential([cnn.Input((5, 5, 1)), layers.Conv2D(2, 3, activation=step, activity_regularizer="l2")])
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match="custom activation"):
         model.fit(np.zeros((4, 5, 5, 1), np.float32), np.zeros((4, 3, 3, 2), np.float32), verbose=0)

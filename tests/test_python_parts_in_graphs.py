@@ -122,3 +122,19 @@ def test_a_python_layer_called_twice_or_on_two_inputs_is_refused_by_name():
     model.compile("adam", "mse")
     with pytest.raises(ValueError, match="'mine' is written in Python and is called more than once"):
         model.fit(x, y, epochs=1, verbose=0)
+
+
+def test_a_students_sparse_crossentropy_in_a_functional_model_gets_the_class_ids():
+    from ops_course_sparse import scce_take, sparse_accuracy
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 4), dtype=np.float32), np.arange(64) % 3
+    runs = []
+    for loss, metric in (("sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
+                         (scce_take, sparse_accuracy)):
+        cnn.utils.set_random_seed(1)
+        inp = cnn.Input((4,))
+        model = cnn.Model(inp, layers.Dense(3, activation="softmax")(layers.Dense(8, activation="relu")(inp)))
+        model.compile("adam", loss, metrics=[metric])
+        h = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0).history
+        runs.append([h[k] for k in sorted(h)])
+    np.testing.assert_allclose(runs[1], runs[0], rtol=2e-5)

@@ -58,11 +58,12 @@ class GraphTraining:
             return
         for spec, ys, shape in zip(self._output_specs, y_shapes, self._output_shapes()):
             spec.loss_obj = self._check_loss(losses.resolve("mse" if spec.no_loss else spec.loss, ys, shape))
+            spec.target_tail = tuple(ys[1:])   # what a loss or metric written in Python receives
             objs = [metrics_module.get(m, ys, shape) for m in spec.metrics + spec.weighted]
             flags = [False] * len(spec.metrics) + [True] * len(spec.weighted)
-            sparse = self._spec_kind(spec)[0]
+            sparse = bool(self._spec_kind(spec, shape)[0])
             for m in objs:
-                if m._sparse != sparse:
+                if m._sparse != sparse and not any(r.get("kind") == "python" for r in m.c_records()):
                     raise ValueError(f"metric '{m.name}' of output '{spec.name}' cannot be computed with the loss "
                                      f"{type(spec.loss_obj).__name__}")
             spec.metric_objs, spec.metric_flags = objs, flags
@@ -70,16 +71,23 @@ class GraphTraining:
         self._targets_key = key
         self._plans.invalidate()
 
-    @staticmethod
-    def _spec_kind(spec):
-        """(sparse targets, one target per sample broadcast) for an output's resolved loss."""
+    def _spec_kind(self, spec, shape):
+        """(sparse targets, one target per sample broadcast) for an output's resolved loss. sparse is
+        "values" for a loss written in Python given one target per sample for a multi-column output
+        (a student's own sparse crossentropy gets the class ids as given; one output only, see
+        _hooks.graph_training_host), as models.Model._is_sparse."""
         from cnn.losses import LossKind
         kind = (spec.loss_obj.c_record() or {"kind": "python"})["kind"]   # None: a loss written in Python
+        if (kind == "python" and len(self._output_specs) == 1 and getattr(spec, "target_tail", None) in ((), (1,))
+                and len(shape) == 2 and shape[-1] > 1):
+            return "values", False
         return kind == LossKind.SCCE, kind not in (LossKind.CCE, LossKind.SCCE)
 
     def _is_sparse(self):
         specs = self._output_specs
-        return bool(specs and len(specs) == 1 and specs[0].loss_obj is not None and self._spec_kind(specs[0])[0])
+        if not (specs and len(specs) == 1 and specs[0].loss_obj is not None):
+            return False
+        return self._spec_kind(specs[0], self._output_shapes()[0])[0]
 
     def _broadcasts(self):
         return False
@@ -102,7 +110,8 @@ class GraphTraining:
             raise ValueError(f"{name} is required to train or evaluate: the model needs targets")
         g = self._graph()
         self._prepare_outputs(_inputs.target_shapes(y, g.output_names))
-        outs = [(shape,) + self._spec_kind(spec) for spec, shape in zip(self._output_specs, self._output_shapes())]
+        outs = [(shape,) + self._spec_kind(spec, shape)
+                for spec, shape in zip(self._output_specs, self._output_shapes())]
         return _inputs.as_targets(y, len(xa), outs, g.output_names, name)
 
     def _weights(self, n, y, sample_weight, class_weight):

@@ -401,18 +401,22 @@ def graph_training_host(model, g, opt_rec):
     most may have one."""
     from cnn import losses
     host = graph_layers_host(g) or Host()
+    specs = model._output_specs
+    if len(specs) == 1:   # the user's target shape (class ids for a student's sparse loss); see user_targets
+        host.target_tail = getattr(specs[0], "target_tail", None)
     loss_recs, metric_recs = [], []
-    for spec, shape in zip(model._output_specs, model._output_shapes()):
+    for spec, shape in zip(specs, model._output_shapes()):
+        values = model._spec_kind(spec, shape)[0] == "values"
         rec = spec.loss_obj.c_record()
         if rec is None:
             if host.loss is not None:
                 raise ValueError("cnn runs a loss written in Python on one output of a model only; "
                                  f"output '{spec.name}' has a second one: use a built-in loss there")
             check_loss(spec.loss_obj, shape[-1])
-            host.loss = _LossRunner(spec.loss_obj)
-            rec = {"kind": losses.PYTHON_KIND}
+            host.loss = _LossRunner(spec.loss_obj, host.target_tail)
+            rec = {"kind": losses.PYTHON_KIND, **({"sparse": 1} if values else {})}
         loss_recs.append(rec)
-        metric_recs.append(_metric_records(host, spec.metric_objs, spec.metric_flags))
+        metric_recs.append(_metric_records(host, spec.metric_objs, spec.metric_flags, values))
     _python_optimizer(host, model, opt_rec)
     return (host or None), loss_recs, metric_recs
 

@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -227,6 +228,25 @@ class History(Callback):
         super().__init__()
         self.history = HistoryDict()
         self.epoch = []
+
+    # The model keeps its history (model.history), so the history keeps only a weak reference back:
+    # a model and its history in a reference cycle would hold the model's weights, optimizer slots
+    # and training buffers until the garbage collector's next full pass, long after the model is gone.
+    @property
+    def model(self):
+        return self._model() if self._model is not None else None
+
+    @model.setter
+    def model(self, model):
+        self._model = weakref.ref(model) if model is not None else None
+
+    def set_model(self, model):
+        self.model = model
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_model"] = None   # a weak reference cannot be pickled or deep-copied
+        return state
 
     def on_train_begin(self, logs=None):
         self.epoch = []  # as Keras 3: `history` is kept; fit makes a new History each call

@@ -215,7 +215,8 @@ class History(Callback):
     `history` is a dict of lists of Python floats, one list per logged value (`loss`, the metrics, and
     their `val_` versions), so `pd.DataFrame(history.history).plot()` works; reads accept both the
     Keras 2 and Keras 3 spellings (`acc` / `accuracy`, `lr` / `learning_rate`). `epoch` lists the
-    finished epochs (0-based). It takes no arguments.
+    finished epochs (0-based). `model` is the model while something else keeps it (unlike Keras, a
+    history does not keep a dropped model's weights and buffers alive). It takes no arguments.
 
     Example:
 

@@ -2,7 +2,9 @@
 model and its History form no reference cycle, so a model dropped by the student goes with its
 weights and buffers without waiting for the garbage collector; a search in this process neither
 imports Dask nor keeps every trial's weights; the shipped CSVs load without a big temporary."""
+import copy
 import gc
+import pickle
 import subprocess
 import sys
 import weakref
@@ -22,6 +24,9 @@ def _fit_and_drop(make_callbacks):
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy", cnn.metrics.AUC()])
     history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, callbacks=cbs, verbose=0)
     assert history.model is model and model.history is history
+    assert copy.copy(history).model is model   # a shallow copy shares the model
+    for clone in (pickle.loads(pickle.dumps(history)), copy.deepcopy(history)):   # the numbers, no model
+        assert clone.history == history.history and clone.epoch == history.epoch and clone.model is None
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
     return weakref.ref(model), history

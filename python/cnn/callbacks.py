@@ -246,8 +246,13 @@ class History(Callback):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_model"] = None   # a weak reference cannot be pickled or deep-copied
+        state["_model"] = None   # a weak reference cannot be pickled, and a copy would hold it alone
         return state
+
+    def __copy__(self):   # a shallow copy shares the model, as before
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def on_train_begin(self, logs=None):
         self.epoch = []  # as Keras 3: `history` is kept; fit makes a new History each call

@@ -159,9 +159,9 @@ FLOOR_CELLS = ["import os\n\nimport numpy as np\nimport pandas as pd\nimport mat
 # MB a lab's kernel may peak above the floor, in fast mode (CNN_LABS_FAST=1) and in full mode, on two
 # cnn threads (each more thread packs its GEMM blocks in ~1.3 MB more). Measured, fast / full, above a
 # floor of 147 MB: 01 -22 (no pandas), 02 +18, 03 +10, 04 +21, 05 +21, 06 +8, 07 +10, 08 +12, 09 +14,
-# 10 +50 / +97 (in full mode Fashion-MNIST itself is 55 MB), 11 +5.
+# 10 +47 / +74 (in full mode Fashion-MNIST itself is 55 MB), 11 +5.
 LESSON_MB = {"fast": 25, "full": 25}
-IMAGES_MB = {"fast": 55, "full": 110}   # 10_red_convolucional: a conv net on images, four image grids
+IMAGES_MB = {"fast": 55, "full": 85}   # 10_red_convolucional: a conv net on images, four image grids
 PER_THREAD_MB = 2
 
 

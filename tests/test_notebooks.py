@@ -5,6 +5,11 @@ redrawn in place, and figures as images.
 Fast mode: the kernel gets CNN_LABS_FAST=1, which each notebook's first cell reads (few epochs).
 CNN_LABS_FULL=1 runs the lessons' own epochs instead (about two minutes), where the labs assert the
 published result bands.
+
+Memory (issue 10): each run also records the kernel's peak resident memory. A Jupyter kernel starts at
+about 67 MB, and with the course's imports (NumPy, pandas, matplotlib, cnn) and one figure drawn it
+already peaks near 148 MB before a lesson does anything, so the labs are held to a budget above that
+floor, measured in the same session: what cnn and the lesson itself add.
 """
 import importlib.util
 import os
@@ -44,13 +49,23 @@ def kernel_env():
 
 # Runs in a child process: looking up the kernel imports ipykernel, and a process that has imported
 # ipykernel is taken for a Jupyter kernel by the progress bar (which then redraws in place).
+# After each cell it also notes the kernel's peak resident memory (VmHWM) in the notebook's metadata.
 RUNNER = """
 import sys, nbformat, nbclient
 src, dst, workdir = sys.argv[1:]
 nb = nbformat.read(src, as_version=4)
+client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                 resources={"metadata": {"path": workdir}})
+
+def note_peak(**_):
+    with open(f"/proc/{client.km.provisioner.process.pid}/status") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    nb.metadata["kernel_peak_rss_mb"] = round(kb / 1024, 1)
+
+if sys.platform.startswith("linux"):
+    client.on_cell_executed = note_peak
 try:
-    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": workdir}}).execute()
+    client.execute()
 finally:
     nbformat.write(nb, dst)
 """
@@ -134,6 +149,50 @@ def test_figures_are_images(kernel_env, tmp_path_factory):
                     (path.name, "a figure was printed as text, not drawn")
                 images += "image/png" in data
         assert images > 0, f"{path.name} draws no figure"
+
+
+# The floor: a kernel that imports what the labs import and draws one pandas plot, nothing more.
+FLOOR_CELLS = ["import os\n\nimport numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\n\n"
+               "import cnn as keras\nfrom cnn import layers",
+               "pd.DataFrame({'loss': [0.9, 0.5, 0.4], 'val_loss': [1.0, 0.7, 0.6]}).plot(title='pérdida')\n"
+               "plt.show()"]
+# MB a lab's kernel may peak above the floor, in fast mode (CNN_LABS_FAST=1) and in full mode, on two
+# cnn threads (each more thread packs its GEMM blocks in ~1.3 MB more). Measured, fast / full, above a
+# floor of 147 MB: 01 -22 (no pandas), 02 +18, 03 +10, 04 +21, 05 +21, 06 +8, 07 +10, 08 +12, 09 +14,
+# 10 +47 / +74 (in full mode Fashion-MNIST itself is 55 MB), 11 +5.
+LESSON_MB = {"fast": 25, "full": 25}
+IMAGES_MB = {"fast": 55, "full": 85}   # 10_red_convolucional: a conv net on images, four image grids
+PER_THREAD_MB = 2
+
+
+def peak_mb(nb):
+    return nb.metadata["kernel_peak_rss_mb"]
+
+
+@pytest.fixture(scope="module")
+def floor_mb(kernel_env, tmp_path_factory):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FLOOR_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path_factory.mktemp("floor") / "floor.ipynb"
+    nbformat.write(nb, path)
+    return peak_mb(executed(path, path.parent))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the kernel's /proc/<pid>/status")
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="AddressSanitizer's shadow memory "
+                    "(.ci/sanitize preloads it into children) is not the lesson's")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_each_lab_stays_within_its_memory_budget(path, kernel_env, floor_mb, tmp_path_factory):
+    mode = "fast" if os.environ["CNN_LABS_FAST"] == "1" else "full"
+    threads = int(os.environ.get("CNN_NUM_THREADS") or 0) or len(os.sched_getaffinity(0))   # the kernel's
+    budget = (IMAGES_MB if path.stem == "10_red_convolucional" else LESSON_MB)[mode] \
+        + PER_THREAD_MB * max(0, threads - 2)
+    peak = peak_mb(executed(path, tmp_path_factory.mktemp(path.stem)))
+    # a floor far above issue 10's 150 MB would make any budget meaningless: what grew?
+    assert floor_mb < 180, f"the kernel with the course's imports alone peaked at {floor_mb} MB"
+    assert peak - floor_mb < budget, (f"{path.name} ({mode} mode) peaked at {peak} MB of resident memory: "
+                                      f"{peak - floor_mb:.0f} MB above the kernel with the course's imports "
+                                      f"({floor_mb} MB); its budget is {budget} MB")
 
 
 def test_demo_reads_well_in_a_notebook(kernel_env, tmp_path):

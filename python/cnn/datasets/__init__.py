@@ -7,6 +7,7 @@ Kaggle's split df.sample(frac=0.7, random_state=0), which is exactly
 np.random.RandomState(0).permutation(n)[:round(0.7 n)] (training rows, in that order; the other rows
 are the validation set in file order), then min-max scaling with the training split's min and max.
 """
+import csv
 import os
 
 import numpy as np
@@ -28,6 +29,13 @@ def get_path(name):
     if not os.path.isfile(path):
         raise ValueError(f"no shipped dataset file {name!r}; available: {sorted(os.listdir(_DATA))}")
     return path
+
+
+def _read_strings(name):
+    """A shipped CSV as a 2-D array of strings. (np.loadtxt(dtype=str) would briefly take ~14 MB of
+    memory for these 80 KB files; a lesson's whole run has 150 MB.)"""
+    with open(get_path(name), newline="") as f:
+        return np.array([row for row in csv.reader(f) if row])
 
 
 def _lesson_split(n, frac=0.7, seed=0):
@@ -58,7 +66,7 @@ def load_red_wine(scaled=True):
 def load_ionosphere(scaled=True):
     """The binary-classification lesson: 'g' -> 0, 'b' -> 1, 246 / 105 rows, min-max scaled, the
     constant second column dropped (33 features)."""
-    raw = np.loadtxt(get_path("ionosphere.csv"), delimiter=",", dtype=str)
+    raw = _read_strings("ionosphere.csv")
     x = raw[:, :-1].astype(np.float64)
     y = (raw[:, -1] == "b").astype(np.float64)
     train, valid = _lesson_split(len(x))
@@ -72,7 +80,7 @@ def load_ionosphere(scaled=True):
 
 def load_sonar():
     """Sonar: x (208, 60) energies in [0, 1]; y 1 for a mine ('M'), 0 for a rock ('R')."""
-    raw = np.loadtxt(get_path("sonar.csv"), delimiter=",", dtype=str)
+    raw = _read_strings("sonar.csv")
     return raw[:, :-1].astype(np.float32), (raw[:, -1] == "M").astype(np.int64)
 
 
@@ -81,7 +89,7 @@ IRIS_CLASSES = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
 
 def load_iris():
     """Iris: x (150, 4) measurements in cm; y class ids 0..2 (IRIS_CLASSES)."""
-    raw = np.loadtxt(get_path("iris.csv"), delimiter=",", dtype=str)
+    raw = _read_strings("iris.csv")
     x = raw[:, :4].astype(np.float32)
     y = np.array([IRIS_CLASSES.index(s) for s in raw[:, 4]], dtype=np.int64)
     return x, y

@@ -5,6 +5,7 @@ same task gives the same scores on any machine and any worker."""
 import copy
 import math
 import os
+import sys
 import threading
 import time
 
@@ -35,13 +36,15 @@ def _best_epoch_tracker(objective):
                 return
             if objective.better(float(value), self.best):
                 self.best, self.epoch = float(value), epoch
-                self.weights = [w.copy() for w in self.model.get_weights()]
+                self.weights = self.model.get_weights()   # copies already
 
     return _BestEpoch()
 
 
 def _worker_threads():
     """The thread count of the Dask worker this runs on, else None."""
+    if "distributed" not in sys.modules:   # not a Dask worker (importing it would cost ~30 MB)
+        return None
     try:
         from distributed import get_worker
         return get_worker().state.nthreads
@@ -80,12 +83,13 @@ def _direction_guess(key, objective):
 
 def run_trial(task):
     """Runs the task's executions; returns the score (mean of each execution's best objective value)."""
-    import cloudpickle
-
     from cnn import utils
 
     payload = task["payload"]
-    hypermodel, args, fit_kwargs = cloudpickle.loads(payload) if isinstance(payload, bytes) else payload
+    if isinstance(payload, bytes):   # packed for another process; in this one, the objects themselves
+        import cloudpickle
+        payload = cloudpickle.loads(payload)
+    hypermodel, args, fit_kwargs = payload
     objective, hp = task["objective"], task["hp"]
     started, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     with _LOCK:

@@ -80,7 +80,6 @@ class Tuner:
         self._storage.write_oracle({"seed": self.seed, "objective": [self.objective.name, self.objective.direction],
                                     "tuner": type(self).__name__})
         self.trials = {}   # trial_id -> Trial, in id order once sorted
-        self._weights = {}
         self._load()
 
     # --- the search space --------------------------------------------------------------------------
@@ -225,8 +224,7 @@ class Tuner:
             record.update(status="COMPLETED", score=outcome["score"], metrics=outcome["metrics"],
                           best_epoch=outcome["best_epoch"], histories=outcome["histories"],
                           worker=outcome["worker"])
-            weights = outcome["weights"]
-            self._weights[task["trial_id"]] = weights
+            weights = outcome["weights"]   # on disk only: a search keeps no trial's weights in memory
         self._storage.save_trial(record, weights)
         trial = Trial(record, self.hyperparameters)
         self.trials[trial.trial_id] = trial
@@ -239,9 +237,7 @@ class Tuner:
               + (f" | best so far: {best.score} (trial {best.trial_id})" if best else ""))
 
     def _trial_weights(self, trial_id):
-        if trial_id not in self._weights:
-            self._weights[trial_id] = self._storage.load_weights(trial_id)
-        return self._weights[trial_id]
+        return self._storage.load_weights(trial_id)
 
     # --- results -------------------------------------------------------------------------------------
     def _ranked(self):

@@ -1,10 +1,11 @@
 """cnn.backend: the few keras.backend functions course code calls."""
 
 
-def clear_session():
-    """Resets layer auto-naming (dense, dense_1, ...), as keras.backend.clear_session."""
+def clear_session(free_memory=True):
+    """Resets layer auto-naming (dense, dense_1, ...) and frees dropped models, as
+    keras.backend.clear_session (see cnn.utils.clear_session)."""
     from cnn.utils import clear_session as _clear
-    _clear()
+    _clear(free_memory)
 
 
 def epsilon():

@@ -22,7 +22,6 @@ import os
 import shutil
 import sys
 import warnings
-import weakref
 
 import numpy as np
 
@@ -215,8 +214,7 @@ class History(Callback):
     `history` is a dict of lists of Python floats, one list per logged value (`loss`, the metrics, and
     their `val_` versions), so `pd.DataFrame(history.history).plot()` works; reads accept both the
     Keras 2 and Keras 3 spellings (`acc` / `accuracy`, `lr` / `learning_rate`). `epoch` lists the
-    finished epochs (0-based). `model` is the model while something else keeps it (unlike Keras, a
-    history does not keep a dropped model's weights and buffers alive). It takes no arguments.
+    finished epochs (0-based). It takes no arguments.
 
     Example:
 
@@ -229,30 +227,6 @@ class History(Callback):
         super().__init__()
         self.history = HistoryDict()
         self.epoch = []
-
-    # The model keeps its history (model.history), so the history keeps only a weak reference back:
-    # a model and its history in a reference cycle would hold the model's weights, optimizer slots
-    # and training buffers until the garbage collector's next full pass, long after the model is gone.
-    @property
-    def model(self):
-        return self._model() if self._model is not None else None
-
-    @model.setter
-    def model(self, model):
-        self._model = weakref.ref(model) if model is not None else None
-
-    def set_model(self, model):
-        self.model = model
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_model"] = None   # a weak reference cannot be pickled, and a copy would hold it alone
-        return state
-
-    def __copy__(self):   # a shallow copy shares the model, as before
-        clone = type(self).__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        return clone
 
     def on_train_begin(self, logs=None):
         self.epoch = []  # as Keras 3: `history` is kept; fit makes a new History each call

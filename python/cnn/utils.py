@@ -122,10 +122,16 @@ def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_la
                 show_layer_activations, show_trainable, **kwargs)
 
 
-def clear_session():
-    """Resets layer auto-naming (dense, dense_1, ...) like keras.utils.clear_session."""
+def clear_session(free_memory=True):
+    """Resets layer auto-naming (dense, dense_1, ...) like keras.utils.clear_session, and with
+    free_memory (the default, as Keras 3) runs the garbage collector: a dropped model and its History
+    refer to each other, so their weights and buffers go at the collector's next full pass, which a
+    loop building model after model reaches late."""
     from cnn.layers.base import _reset_names
     _reset_names()
+    if free_memory:
+        import gc
+        gc.collect()
 
 
 def __getattr__(name):

@@ -6,18 +6,14 @@ Keras 3.15 lets the mode of fit / predict override a mode fixed at construction;
 (3.16) made the fixed mode win, as tf.keras 2 did. The oracle runs with that fix applied (the patch in
 ORACLE_SCRIPT is the change that pull request made to Functional.call)."""
 import inspect
-import json
-import os
-import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
 import cnn
+import keras_oracle
 from cnn import layers
 
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 
 def build(lib):
     """The same code builds the Keras and the cnn model (lib is either module)."""
@@ -72,20 +68,13 @@ def _weights(model, rng):
 
 @pytest.fixture(scope="module")
 def oracle():
-    if not ORACLE.exists():
-        pytest.skip("no Keras 3 oracle venv at /work/oracle-venv")
     rng = np.random.default_rng(7)
     model = build(cnn)
     weights = _weights(model, rng)
     x = rng.normal(size=(40, 5)).astype(np.float32)
     y = rng.normal(size=(40, 2)).astype(np.float32)
     payload = {"weights": [w.tolist() for w in weights], "x": x.tolist(), "y": y.tolist()}
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    proc = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT], input=json.dumps(payload), capture_output=True,
-                          text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return weights, x, y, json.loads(proc.stdout.strip().splitlines()[-1])
+    return weights, x, y, keras_oracle.run(ORACLE_SCRIPT, payload=payload)
 
 
 def test_base_called_in_inference_mode_trains_to_keras_numbers(oracle):

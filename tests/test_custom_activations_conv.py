@@ -1,19 +1,16 @@
 """Custom activations in convolutions (issue 10): Conv1D/Conv2D(..., activation=fn) with fn written with
 cnn.ops run as Dense's do (the layer's call with ops.conv, differentiated by the recording), give the
 built-in activation's history from the same seed, and Keras 3's results for the same function file."""
-import json
-import os
 import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
 import cnn
+import keras_oracle
 import ops_course_sparse as course  # tests/ is on sys.path
 from cnn import layers, ops
 
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 COURSE_FILE = pathlib.Path(__file__).with_name("ops_course_sparse.py")
 
 
@@ -146,17 +143,13 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.skipif(not ORACLE.exists(), reason="the Keras 3 oracle venv is absent")
+@keras_oracle.needs_oracle
 def test_the_same_activation_file_gives_keras_3_results():
     x, y = _images(48)
     cnn.utils.set_random_seed(0)
     weights = [w.tolist() for w in _conv_model("relu").get_weights()]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    run = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT, str(COURSE_FILE)], input=json.dumps(
-        {"x": x.tolist(), "y": y.tolist(), "weights": weights}), capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    keras_out = json.loads(run.stdout.strip().splitlines()[-1])
+    keras_out = keras_oracle.run(ORACLE_SCRIPT, COURSE_FILE, payload={"x": x.tolist(), "y": y.tolist(),
+                                                                       "weights": weights})
     for name in ("my_relu", "my_swish", "step"):
         model = _conv_model(getattr(course, name))
         model.set_weights([np.array(w, np.float32) for w in weights])

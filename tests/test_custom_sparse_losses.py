@@ -1,18 +1,16 @@
 """Custom losses and metrics with sparse integer labels (issue 10): a student's own sparse categorical
 crossentropy, written with cnn.ops, trains to the built-in loss's history from the same seed with labels
 of shape (n,) or (n, 1), next to the built-in metrics; the same file gives Keras 3's history."""
-import json
 import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
 import cnn
+import keras_oracle
 import ops_course_sparse as course  # tests/ is on sys.path
 from cnn import layers, ops
 
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 COURSE_FILE = pathlib.Path(__file__).with_name("ops_course_sparse.py")
 
 
@@ -139,19 +137,14 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.skipif(not ORACLE.exists(), reason="the Keras 3 oracle venv is absent")
+@keras_oracle.needs_oracle
 def test_the_same_file_gives_keras_3_history():
-    import os
     x, y = _data()
     cnn.utils.set_random_seed(0)
     model = _model()
     weights = [w.tolist() for w in model.get_weights()]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    run = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT, str(COURSE_FILE)], input=json.dumps(
-        {"x": x.tolist(), "y": y.tolist(), "weights": weights}), capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    keras_hist = json.loads(run.stdout.strip().splitlines()[-1])
+    keras_hist = keras_oracle.run(ORACLE_SCRIPT, COURSE_FILE, payload={"x": x.tolist(), "y": y.tolist(),
+                                                                        "weights": weights})
     for name in ("scce_take", "scce_one_hot"):
         model.set_weights([np.array(w, np.float32) for w in weights])
         model.compile(cnn.optimizers.SGD(0.1), getattr(course, name), metrics=["accuracy", course.sparse_accuracy])

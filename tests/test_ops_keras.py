@@ -1,17 +1,13 @@
 """The course file tests/ops_course_losses.py runs unchanged under Keras 3 (`from keras import ops`, torch
 backend, in /work/oracle-venv) and gives the values and gradients cnn.ops gives; ties included."""
-import json
-import os
 import pathlib
-import subprocess
 
 import numpy as np
-import pytest
 
-import ops_course_losses as course  # tests/ is on sys.path
+import keras_oracle  # tests/ is on sys.path
+import ops_course_losses as course
 from cnn import ops
 
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 COURSE_FILE = pathlib.Path(__file__).with_name("ops_course_losses.py")
 
 # Runs in the oracle venv: the course file with its import line pointed at keras, torch autograd for
@@ -71,17 +67,12 @@ def _cases():
     return out
 
 
-@pytest.mark.skipif(not ORACLE.exists(), reason="no Keras 3 oracle venv at /work/oracle-venv")
+@keras_oracle.needs_oracle
 def test_course_file_gives_keras_values_and_gradients():
     cases = _cases()
     payload = {name: [[a.tolist() for a in args], w.tolist()] for name, (_, args, w) in cases.items()}
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
     script = ORACLE_SCRIPT.replace("OPS_ACTIVATIONS", repr(ACTIVATIONS))
-    proc = subprocess.run([str(ORACLE), "-c", script, str(COURSE_FILE)], input=json.dumps(payload),
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    keras = json.loads(proc.stdout.strip().splitlines()[-1])
+    keras = keras_oracle.run(script, COURSE_FILE, payload=payload)
     for name, (fn, args, w) in cases.items():
         value, grads = ops.value_and_grad(fn, args, wrt=(len(args) - 1,), output_grad=w)
         assert value.dtype == np.float32 and grads[0].dtype == np.float32

@@ -3,16 +3,12 @@ and metrics, and weights after a few steps. Keras takes a list in output order (
 array for every output; cnn also takes a dict by output name (Keras 3.15 fails on dicts: "0")."""
 import inspect
 import json
-import os
-import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
 import cnn
-
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
+import keras_oracle
 
 
 def build(lib):
@@ -60,16 +56,9 @@ def case():
 
 
 def test_per_output_sample_weights_give_keras_numbers(case):
-    if not ORACLE.exists():
-        pytest.skip("no Keras 3 oracle venv at /work/oracle-venv")
     weights, d = case
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    proc = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT, json.dumps({"weights": [w.tolist() for w in weights]})],
-                          input=json.dumps({k: v.tolist() for k, v in d.items()}), capture_output=True, text=True,
-                          env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    keras = json.loads(proc.stdout.strip().splitlines()[-1])
+    keras = keras_oracle.run(ORACLE_SCRIPT, json.dumps({"weights": [w.tolist() for w in weights]}),
+                             payload={k: v.tolist() for k, v in d.items()})
     model = build(cnn)
     model.set_weights(weights)
     for s, want in enumerate(keras["steps"]):

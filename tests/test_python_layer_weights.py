@@ -6,18 +6,13 @@ penalty joins the loss (and its gradient the weight's), the constraint follows e
 built-in Dense's history and weights from the same seed; one custom layer is checked against Keras 3
 itself (torch backend, /work/oracle-venv), skipped when that venv is absent."""
 import inspect
-import json
-import os
-import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
 import cnn
+import keras_oracle
 from cnn import ops
-
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 
 
 class NumpyDense(cnn.layers.Layer):
@@ -232,20 +227,13 @@ print(json.dumps(out))
 
 
 def test_a_custom_layer_with_regularizers_constraints_and_clipnorm_trains_as_keras():
-    if not ORACLE.exists():
-        pytest.skip("no Keras 3 oracle venv at /work/oracle-venv")
     rng = np.random.default_rng(5)
     model = build(cnn)
     weights = [rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()]
     weights[1] = np.abs(weights[1])
     x, y = data(seed=5, n=48)
     payload = {"weights": [w.tolist() for w in weights], "x": x.tolist(), "y": y.tolist()}
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    proc = subprocess.run([str(ORACLE), "-c", ORACLE_SCRIPT], input=json.dumps(payload), capture_output=True,
-                          text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    keras = json.loads(proc.stdout.strip().splitlines()[-1])
+    keras = keras_oracle.run(ORACLE_SCRIPT, payload=payload)
     model.set_weights(weights)
     model.compile(cnn.optimizers.SGD(0.05, momentum=0.5, clipnorm=0.1), "mse")
     losses = [model.train_on_batch(x[8 * s:8 * s + 8], y[8 * s:8 * s + 8]) for s in range(6)]

@@ -5,10 +5,7 @@ weight_decay is Keras's decoupled decay applied before update_step; get_config/f
 import copy
 import io
 import json
-import os
-import pathlib
 import pickle
-import subprocess
 import zipfile
 
 import h5py
@@ -16,6 +13,7 @@ import numpy as np
 import pytest
 
 import cnn
+import keras_oracle
 from cnn import layers
 from test_custom_optimizers import NumpyAdam, NumpySGD, _data
 
@@ -234,7 +232,6 @@ def test_get_config_from_config_round_trip_with_own_hyperparameters(tmp_path):
 
 
 # ------------------------------------------------------------------------------ against Keras 3
-ORACLE = pathlib.Path("/work/oracle-venv/bin/python")
 KERAS_SCRIPT = r'''
 import json, os, sys, tempfile
 import numpy as np, keras
@@ -284,18 +281,11 @@ print(json.dumps(out))
 def test_keras_loads_the_slots_cnn_saved_and_cnn_loads_the_ones_keras_saved(tmp_path):
     """cnn -> Keras: Keras 3 rebuilds the same custom optimizer, finds our slots in its variables and
     trains on from them to cnn's numbers (float32 rounding); Keras -> cnn: its file's slots load here."""
-    if not ORACLE.exists():
-        pytest.skip("no Keras 3 oracle venv at /work/oracle-venv")
     model = _model(NumpyAdam(0.01))
     _fit(model, 2)
     model.save(tmp_path / "m.keras")
     payload = {"path": str(tmp_path / "m.keras"), "x": X.tolist(), "y": Y.tolist()}
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONPATH")}
-    env["KERAS_BACKEND"] = "torch"
-    proc = subprocess.run([str(ORACLE), "-c", KERAS_SCRIPT], input=json.dumps(payload), capture_output=True,
-                          text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    keras = json.loads(proc.stdout.strip().splitlines()[-1])
+    keras = keras_oracle.run(KERAS_SCRIPT, payload=payload)
     assert keras["class"] == "NumpyAdam" and keras["iterations"] == 10
     mine = model.optimizer.m + model.optimizer.v
     assert len(keras["variables"]) == len(mine)

@@ -15,6 +15,14 @@ def _indices(indices, op):
     return ids
 
 
+def _in_range(ids, n, op):
+    """ids checked against an axis of size n, negative ones counted from its end."""
+    if ids.size and (ids.min() < -n or ids.max() >= n):
+        bad = ids[(ids < -n) | (ids >= n)].ravel()[0]
+        raise ValueError(f"ops.{op}: index {int(bad)} is out of range for an axis of size {n}")
+    return np.where(ids < 0, ids + n, ids)
+
+
 def take_along_axis(x, indices, axis=None):
     """keras.ops.take_along_axis: x's values at `indices` along `axis` (np.take_along_axis); the
     gradient goes back to the elements taken."""
@@ -33,11 +41,7 @@ def take_along_axis(x, indices, axis=None):
                              f"outside axis {axis} (one row of indices per row of x). If the labels are one-hot "
                              "rows rather than class ids, take ops.argmax(y_true, axis=-1) first, or fit "
                              "with integer labels of shape (n,) or (n, 1)")
-    n = v_axis.shape[ax]
-    if ids.size and (ids.min() < -n or ids.max() >= n):
-        bad = ids[(ids < -n) | (ids >= n)].ravel()[0]
-        raise ValueError(f"ops.take_along_axis: index {int(bad)} is out of range for an axis of size {n}")
-    ids = np.where(ids < 0, ids + n, ids)
+    ids = _in_range(ids, v_axis.shape[ax], "take_along_axis")
     out = np.take_along_axis(v_axis, ids, axis=ax)
 
     def grad(g):
@@ -57,11 +61,7 @@ def take(x, indices, axis=None):
     flat = axis is None
     src = v.reshape(-1) if flat else v
     ax = 0 if flat else int(axis) % max(v.ndim, 1)
-    n = src.shape[ax]
-    if ids.size and (ids.min() < -n or ids.max() >= n):
-        bad = ids[(ids < -n) | (ids >= n)].ravel()[0]
-        raise ValueError(f"ops.take: index {int(bad)} is out of range for an axis of size {n}")
-    ids = np.where(ids < 0, ids + n, ids)
+    ids = _in_range(ids, src.shape[ax], "take")
     out = np.take(src, ids, axis=ax)
 
     def grad(g):

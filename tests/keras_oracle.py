@@ -11,6 +11,19 @@ import pytest
 ORACLE = pathlib.Path(os.environ.get("CNN_KERAS_ORACLE", "/work/oracle-venv/bin/python"))
 needs_oracle = pytest.mark.skipif(not ORACLE.exists(), reason=f"no Keras 3 oracle venv at {ORACLE}")
 
+# The head of a script that runs a course file (argv[1]) under Keras: its `from cnn import ops` made
+# `from keras import ops`, its names in `ns`; the JSON case on stdin gives x (float32) and y (int64).
+COURSE_PRELUDE = r"""
+import json, sys
+import numpy as np
+import keras
+from keras import ops
+path, case = sys.argv[1], json.load(sys.stdin)
+ns = {}
+exec(compile(open(path).read().replace("from cnn import ops", "from keras import ops"), path, "exec"), ns)
+x, y = np.array(case["x"], np.float32), np.array(case["y"], np.int64)
+"""
+
 
 def run(script, *args, payload=None, timeout=600):
     """The JSON the script prints last, run under Keras 3 (torch backend) with args and stdin payload."""

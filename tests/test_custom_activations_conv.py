@@ -119,15 +119,7 @@ def test_ops_conv_refuses_bad_arguments():
         ops.conv(x, np.zeros((7, 7, 4, 2), np.float32))
 
 
-ORACLE_SCRIPT = r"""
-import json, sys
-import numpy as np
-import keras
-from keras import ops
-path, case = sys.argv[1], json.load(sys.stdin)
-ns = {}
-exec(compile(open(path).read().replace("from cnn import ops", "from keras import ops"), path, "exec"), ns)
-x, y = np.array(case["x"], np.float32), np.array(case["y"], np.int64)
+ORACLE_SCRIPT = keras_oracle.COURSE_PRELUDE + r"""
 out = {}
 for name in ("my_relu", "my_swish", "step"):
     act = ns[name]

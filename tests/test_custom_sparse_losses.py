@@ -116,15 +116,7 @@ def test_take_along_axis_checks_its_indices():
     np.testing.assert_array_equal(g, [[0, 2], [0, 2]])
 
 
-ORACLE_SCRIPT = r"""
-import json, sys
-import numpy as np
-import keras
-from keras import ops
-path, case = sys.argv[1], json.load(sys.stdin)
-ns = {}
-exec(compile(open(path).read().replace("from cnn import ops", "from keras import ops"), path, "exec"), ns)
-x, y = np.array(case["x"], np.float32), np.array(case["y"], np.int64)
+ORACLE_SCRIPT = keras_oracle.COURSE_PRELUDE + r"""
 out = {}
 for name in ("scce_take", "scce_one_hot"):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
